@@ -1,0 +1,545 @@
+"""Dataset folders: the on-disk format, reading it as text, and the typed records it becomes.
+
+A dataset is a folder with `entities.csv`, `relations.csv`, `sources.csv` and a
+`datapackage.yaml` descriptor (fields, keys, provenance, count assertions) in the spirit of a
+Frictionless data package. The field list below is the one definition of the format: the
+validator checks files against it and `write_descriptor` writes it for new datasets.
+
+Reading keeps every cell as text, exactly as written (an empty cell stays ""), with the line
+where each record starts, so that the validator can point at file, line and field. Typed
+records (`Entity`, `Relation`, `Source`) are made only from rows that validated.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tracker.exc import InvalidData, RowError
+
+__all__ = [
+    "FORMAT",
+    "RESOURCES",
+    "FieldSpec",
+    "Row",
+    "Table",
+    "RawDataset",
+    "Entity",
+    "Relation",
+    "Source",
+    "Dataset",
+    "default_data_dir",
+    "read_raw",
+    "load",
+    "split_list",
+    "write_descriptor",
+    "descriptor_dict",
+    "content_hash",
+]
+
+FORMAT = "tracker-dataset/1"
+LIST_SEP = ";"
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One column of a dataset file: its name, type, whether it is required, and what it means."""
+
+    name: str
+    type: str
+    required: bool
+    description: str
+
+
+def _f(name: str, type_: str, required: bool, description: str) -> FieldSpec:
+    return FieldSpec(name, type_, required, description)
+
+
+# Types: id (a stable id), ref/refs (id(s) of another file), enum:<vocabulary>, text, list
+# (";"-separated text), date (partial YYYY[-MM[-DD]]), number, boolean (true/false), url.
+RESOURCES: dict[str, tuple[FieldSpec, ...]] = {
+    "entities": (
+        _f("id", "id", True, "Stable readable id, e.g. timur-kulibayev; lower case, digits, . _ : -"),
+        _f("kind", "enum:entity_kind", True, "Entity kind from the schema (tracker schema)."),
+        _f("name", "text", True, "The name most sources use."),
+        _f("aliases", "list", False, "Other spellings: transliterations, Cyrillic forms, short forms; ';'-separated."),
+        _f("sphere", "enum:sphere", True, "elite, company, london_finance, offshore or other."),
+        _f("country", "country", False, "ISO 3166-1 alpha-2 code: nationality, seat, or the jurisdiction itself."),
+        _f("topics", "list", False, "FollowTheMoney topic codes, e.g. role.pep;corp.offshore."),
+        _f("offshore", "boolean", False, "For jurisdictions: true for a secrecy/offshore jurisdiction."),
+        _f("placeholder", "boolean", False, "true for an unnamed or grouped entity standing in for unknown ones."),
+        _f("birth_date", "date", False, "Date of birth or incorporation, partial allowed."),
+        _f("identifiers", "list", False, "scheme:value identifiers, e.g. gb-coh:01234567; ';'-separated."),
+        _f("sources", "refs:sources", False, "Sources for the entity itself (names, identifiers)."),
+        _f("record_id", "text", False, "Id of the record in the dataset it was imported from."),
+        _f("notes", "text", False, "A neutral note."),
+    ),
+    "relations": (
+        _f("id", "id", True, "Stable relation id."),
+        _f("kind", "enum:relation_kind", True, "Relation kind from the schema."),
+        _f("source", "ref:entities", True, "Entity id at the start of the relation."),
+        _f("target", "ref:entities", True, "Entity id at the end of the relation."),
+        _f("role", "text", False, "Role, e.g. spouse, director, bookrunner, claimant."),
+        _f("share", "number", False, "Exact percentage, 0-100."),
+        _f("share_min", "number", False, "Lower bound of a share range, 0-100."),
+        _f("share_max", "number", False, "Upper bound of a share range, 0-100."),
+        _f("direct", "enum:direct", False, "direct or indirect."),
+        _f("amount", "number", False, "Amount of money, plain decimal."),
+        _f("currency", "currency", False, "ISO 4217 code, e.g. GBP."),
+        _f("rank", "number", False, "Rank in an index."),
+        _f("score", "number", False, "Score in an index."),
+        _f("start", "date", False, "When the relation began (or the event's date), partial allowed."),
+        _f("end", "date", False, "When it ended, partial allowed."),
+        _f("evidence", "enum:evidence", False, "Evidence status of this claim; empty means the strongest of its sources."),
+        _f("outcome", "text", False, "How a claim or case ended: discharged, dismissed, no charges, ..."),
+        _f("refers_to", "refs:relations", False, "Relations this one answers or updates (a denial, a discharge)."),
+        _f("sources", "refs:sources", True, "Source ids, ';'-separated: at least one."),
+        _f("record_id", "text", False, "Id of the record in the dataset it was imported from."),
+        _f("note", "text", False, "A neutral note: what the source says, paraphrased."),
+    ),
+    "sources": (
+        _f("id", "id", True, "Stable source id."),
+        _f("url", "url", True, "http(s) address of the page read."),
+        _f("title", "text", True, "Title of the page or document."),
+        _f("publisher", "text", True, "Who published it."),
+        _f("date", "date", False, "Publication date, partial allowed."),
+        _f("evidence", "enum:evidence", True, "Evidence status of the source."),
+        _f("archived_url", "url", False, "An archived copy."),
+        _f("mirror", "boolean", False, "true when the url is a mirror or republication, not the publisher's page."),
+        _f("canonical_url", "url", False, "The publisher's own address, when the url is a mirror."),
+        _f("language", "text", False, "Language code of the source, e.g. en, ru, kk."),
+        _f("licence", "text", False, "Licence of imported data."),
+        _f("retrieved", "date", False, "When the source was read or downloaded."),
+        _f("notes", "text", False, "Caveats about the source."),
+    ),
+}
+
+FILES = {name: f"{name}.csv" for name in RESOURCES}
+DESCRIPTOR = "datapackage.yaml"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One record of a data file as read: text cells and the line it starts on."""
+
+    file: str
+    line: int
+    values: dict[str, str]
+
+    def get(self, name: str) -> str:
+        return self.values.get(name, "")
+
+
+@dataclass
+class Table:
+    """A data file as read: its header and rows, or the errors that stopped it being read."""
+
+    name: str
+    path: Path
+    header: list[str] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
+
+
+@dataclass
+class RawDataset:
+    """One dataset folder as text, before validation."""
+
+    root: Path
+    descriptor: dict[str, Any]
+    tables: dict[str, Table]
+    errors: list[RowError]
+
+    @property
+    def name(self) -> str:
+        name = self.descriptor.get("name")
+        return name if isinstance(name, str) and name else self.root.name
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a claim was read: the page, its publisher and date, and its evidence status."""
+
+    id: str
+    url: str
+    title: str
+    publisher: str
+    date: str
+    evidence: str
+    archived_url: str = ""
+    mirror: bool = False
+    canonical_url: str = ""
+    language: str = ""
+    licence: str = ""
+    retrieved: str = ""
+    notes: str = ""
+    dataset: str = ""
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A real-world person, company, firm, asset, jurisdiction or body."""
+
+    id: str
+    kind: str
+    name: str
+    sphere: str
+    aliases: tuple[str, ...] = ()
+    country: str = ""
+    topics: tuple[str, ...] = ()
+    offshore: bool | None = None
+    placeholder: bool = False
+    birth_date: str = ""
+    identifiers: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    record_id: str = ""
+    notes: str = ""
+    dataset: str = ""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The name followed by every alias."""
+        return (self.name, *self.aliases)
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A sourced claim that links two entities."""
+
+    id: str
+    kind: str
+    source: str
+    target: str
+    sources: tuple[str, ...]
+    evidence: str
+    role: str = ""
+    share: float | None = None
+    share_min: float | None = None
+    share_max: float | None = None
+    direct: str = ""
+    amount: float | None = None
+    currency: str = ""
+    rank: float | None = None
+    score: float | None = None
+    start: str = ""
+    end: str = ""
+    outcome: str = ""
+    refers_to: tuple[str, ...] = ()
+    record_id: str = ""
+    note: str = ""
+    dataset: str = ""
+
+
+@dataclass
+class Dataset:
+    """One or more validated dataset folders combined, with lookups by id."""
+
+    roots: list[Path]
+    names: list[str]
+    entities: dict[str, Entity]
+    relations: dict[str, Relation]
+    sources: dict[str, Source]
+    content_hash: str
+    warnings: list[RowError] = field(default_factory=list)
+
+    @property
+    def data_date(self) -> str:
+        """The newest source date: the date the data speaks for (never the clock)."""
+        dates = [s.date for s in self.sources.values() if s.date]
+        return max(dates) if dates else ""
+
+
+def default_data_dir() -> Path:
+    """The shipped curated dataset: `datasets/` of a checkout, or the copy installed with the package.
+
+    A checkout wins so that an editable install reads the files being edited; a plain
+    `pip install .` carries a copy inside the package (see pyproject's force-include).
+    """
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent / "datasets", here / "datasets"):
+        if (candidate / FILES["entities"]).is_file():
+            return candidate
+    raise InvalidData(f"the shipped dataset is missing: looked in {here.parent / 'datasets'} and {here / 'datasets'}")
+
+
+def split_list(text: str) -> tuple[str, ...]:
+    """Split a ';'-separated cell into its non-empty, stripped parts, keeping order."""
+    return tuple(p.strip() for p in text.split(LIST_SEP) if p.strip())
+
+
+def _read_csv(table: Table, errors: list[RowError]) -> None:
+    """Read one CSV file as text into `table`, recording (not raising) what is wrong with it."""
+    fname = table.path.name
+    try:
+        raw = table.path.read_bytes()
+    except OSError as exc:
+        errors.append(RowError(fname, 0, "", "unreadable", f"cannot read file: {exc.strerror or exc}"))
+        return
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]  # a UTF-8 byte-order mark, as Excel writes: harmless, drop it
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        errors.append(RowError(fname, line, "", "encoding", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})"))
+        return
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        errors.append(RowError(fname, line, "", "encoding", "contains a NUL byte: not a text CSV file"))
+        return
+    if not text.strip():
+        errors.append(RowError(fname, 1, "", "empty-file", "file is empty: expected a header row"))
+        return
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        errors.append(RowError(fname, 1, "", "malformed-csv", f"cannot parse header: {exc}"))
+        return
+    table.header = [h.strip() for h in header]
+    seen: set[str] = set()
+    for col in table.header:
+        if col in seen:
+            errors.append(RowError(fname, 1, col, "duplicate-column", f"column {col!r} appears more than once"))
+        seen.add(col)
+    if len(seen) != len(table.header):
+        return
+    start = reader.line_num + 1
+    width = len(table.header)
+    try:
+        for cells in reader:
+            line = start
+            start = reader.line_num + 1
+            if not cells or (len(cells) == 1 and not cells[0].strip()):
+                continue  # a blank line
+            if len(cells) != width:
+                errors.append(RowError(fname, line, "", "row-width", f"has {len(cells)} cells, the header has {width}"))
+                continue
+            table.rows.append(Row(fname, line, {k: v.strip() for k, v in zip(table.header, cells)}))
+    except csv.Error as exc:
+        errors.append(RowError(fname, start, "", "malformed-csv", f"cannot parse CSV: {exc}"))
+
+
+def read_raw(root: Path) -> RawDataset:
+    """Read a dataset folder as text. Never raises for bad content: problems become `errors`."""
+    errors: list[RowError] = []
+    descriptor: dict[str, Any] = {}
+    if not root.is_dir():
+        raise InvalidData(f"{root}: not a dataset folder (it does not exist or is not a folder)")
+    dpath = root / DESCRIPTOR
+    if dpath.is_file():
+        try:
+            loaded = yaml.safe_load(dpath.read_text(encoding="utf-8-sig"))
+        except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            errors.append(RowError(DESCRIPTOR, 0, "", "bad-descriptor", f"cannot read descriptor: {first}"))
+            loaded = {}
+        if loaded is None:
+            loaded = {}
+        if not isinstance(loaded, dict):
+            errors.append(RowError(DESCRIPTOR, 1, "", "bad-descriptor", "descriptor must be a YAML mapping"))
+            loaded = {}
+        descriptor = loaded
+    tables: dict[str, Table] = {}
+    for name, fname in FILES.items():
+        table = Table(name, root / fname)
+        if table.path.is_file():
+            _read_csv(table, errors)
+        else:
+            errors.append(RowError(fname, 0, "", "missing-file", f"missing: a dataset folder needs {', '.join(FILES.values())}"))
+        tables[name] = table
+    return RawDataset(root, descriptor, tables, errors)
+
+
+def _num(text: str) -> float | None:
+    return float(text) if text else None
+
+
+def _bool(text: str) -> bool | None:
+    if not text:
+        return None
+    return text.lower() == "true"
+
+
+def _to_entity(row: Row, dataset: str) -> Entity:
+    g = row.get
+    return Entity(
+        id=g("id"),
+        kind=g("kind"),
+        name=g("name"),
+        sphere=g("sphere"),
+        aliases=split_list(g("aliases")),
+        country=g("country").lower(),
+        topics=split_list(g("topics")),
+        offshore=_bool(g("offshore")),
+        placeholder=bool(_bool(g("placeholder"))),
+        birth_date=g("birth_date"),
+        identifiers=split_list(g("identifiers")),
+        sources=split_list(g("sources")),
+        record_id=g("record_id"),
+        notes=g("notes"),
+        dataset=dataset,
+    )
+
+
+def _to_source(row: Row, dataset: str) -> Source:
+    g = row.get
+    return Source(
+        id=g("id"),
+        url=g("url"),
+        title=g("title"),
+        publisher=g("publisher"),
+        date=g("date"),
+        evidence=g("evidence"),
+        archived_url=g("archived_url"),
+        mirror=bool(_bool(g("mirror"))),
+        canonical_url=g("canonical_url"),
+        language=g("language"),
+        licence=g("licence"),
+        retrieved=g("retrieved"),
+        notes=g("notes"),
+        dataset=dataset,
+    )
+
+
+def _to_relation(row: Row, dataset: str, sources: dict[str, Source], ranks: dict[str, int]) -> Relation:
+    g = row.get
+    cited = split_list(g("sources"))
+    evidence = g("evidence")
+    if not evidence:
+        # The claim is as strong as the strongest source that carries it.
+        evidence = max((sources[s].evidence for s in cited), key=lambda e: ranks.get(e, 0))
+    return Relation(
+        id=g("id"),
+        kind=g("kind"),
+        source=g("source"),
+        target=g("target"),
+        sources=cited,
+        evidence=evidence,
+        role=g("role"),
+        share=_num(g("share")),
+        share_min=_num(g("share_min")),
+        share_max=_num(g("share_max")),
+        direct=g("direct"),
+        amount=_num(g("amount")),
+        currency=g("currency").upper(),
+        rank=_num(g("rank")),
+        score=_num(g("score")),
+        start=g("start"),
+        end=g("end"),
+        outcome=g("outcome"),
+        refers_to=split_list(g("refers_to")),
+        record_id=g("record_id"),
+        note=g("note"),
+        dataset=dataset,
+    )
+
+
+def content_hash(roots: Iterable[Path]) -> str:
+    """SHA-256 over the data files of the given folders (names and bytes), in a stable order."""
+    h = hashlib.sha256()
+    for root in roots:
+        for fname in (*FILES.values(), DESCRIPTOR):
+            path = root / fname
+            if path.is_file():
+                h.update(fname.encode())
+                h.update(b"\0")
+                h.update(path.read_bytes())
+                h.update(b"\0")
+    return h.hexdigest()
+
+
+def load(roots: Sequence[Path] | None = None) -> Dataset:
+    """Read, validate and combine dataset folders into one typed `Dataset`.
+
+    With no folders, the shipped curated dataset is used. Raises `InvalidData` carrying every
+    error found when any folder fails validation; warnings travel on the result.
+    """
+    from tracker.model import load_model
+    from tracker.validate import validate_raw
+
+    folders = list(roots) if roots else [default_data_dir()]
+    raws = [read_raw(Path(r)) for r in folders]
+    report = validate_raw(raws)
+    if not report.ok:
+        n = len(report.errors)
+        first = report.errors[0]
+        raise InvalidData(f"{n} error{'s' if n != 1 else ''} in the data; first: {first}", report.errors)
+    ranks = {name: s.rank for name, s in load_model().evidence_statuses.items()}
+    entities: dict[str, Entity] = {}
+    relations: dict[str, Relation] = {}
+    sources: dict[str, Source] = {}
+    for raw in raws:
+        for row in raw.tables["sources"].rows:
+            src = _to_source(row, raw.name)
+            sources[src.id] = src
+    for raw in raws:
+        for row in raw.tables["entities"].rows:
+            ent = _to_entity(row, raw.name)
+            entities[ent.id] = ent
+        for row in raw.tables["relations"].rows:
+            rel = _to_relation(row, raw.name, sources, ranks)
+            relations[rel.id] = rel
+    return Dataset(
+        roots=[r.root for r in raws],
+        names=[r.name for r in raws],
+        entities=entities,
+        relations=relations,
+        sources=sources,
+        content_hash=content_hash(r.root for r in raws),
+        warnings=report.warnings,
+    )
+
+
+def descriptor_dict(
+    name: str,
+    title: str,
+    description: str = "",
+    licenses: list[dict[str, str]] | None = None,
+    sources: list[dict[str, str]] | None = None,
+    assertions: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A complete descriptor for a dataset folder, with the field list of this format."""
+    resources = []
+    for res, specs in RESOURCES.items():
+        fks = []
+        for spec in specs:
+            if spec.type.startswith(("ref:", "refs:")):
+                fks.append({"fields": spec.name, "reference": {"resource": spec.type.split(":", 1)[1], "fields": "id"}})
+        resources.append(
+            {
+                "name": res,
+                "path": FILES[res],
+                "format": "csv",
+                "encoding": "utf-8",
+                "schema": {
+                    "fields": [
+                        {"name": s.name, "type": s.type, "required": s.required, "description": s.description} for s in specs
+                    ],
+                    "primaryKey": "id",
+                    "foreignKeys": fks,
+                },
+            }
+        )
+    out: dict[str, Any] = {"name": name, "title": title, "format": FORMAT}
+    if description:
+        out["description"] = description
+    out["licenses"] = licenses or []
+    out["sources"] = sources or []
+    out["resources"] = resources
+    out["assertions"] = assertions or {}
+    return out
+
+
+def write_descriptor(root: Path, descriptor: dict[str, Any]) -> Path:
+    """Write `datapackage.yaml` into a dataset folder, atomically."""
+    from tracker.output import write_text
+
+    text = yaml.safe_dump(descriptor, sort_keys=False, allow_unicode=True, width=100)
+    return write_text(root / DESCRIPTOR, text)

@@ -1,0 +1,179 @@
+"""The canonical graph, and the derived graphs that views and metrics need.
+
+`build` turns a validated `Dataset` into one `nx.MultiDiGraph`: a node per entity id, an edge per
+relation keyed by relation id, every field kept as an attribute, and the sources table on the
+graph itself (`G.graph["sources"]`), so that any edge can be followed to its citations. Views,
+reports and exports derive from this graph; none of them changes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict
+from typing import Any
+
+import networkx as nx
+
+from tracker.dataset import Dataset
+from tracker.dates import in_force
+from tracker.exc import TrackerError
+from tracker.model import load_model
+from tracker.names import NameIndex
+
+__all__ = [
+    "build",
+    "collapse",
+    "ego",
+    "filter_graph",
+    "name_index",
+    "citations",
+    "resolve",
+    "edge_summary",
+]
+
+_NODE_SKIP = {"id", "dataset"}
+_EDGE_SKIP = {"id", "source", "target"}
+
+
+def build(dataset: Dataset) -> nx.MultiDiGraph:
+    """Build the canonical graph of a dataset.
+
+    Node attributes are the entity's fields (lists stay lists); edge attributes are the
+    relation's fields plus `label`, `directed`, `ownership` from the schema and `referred_by`:
+    the ids of relations that answer or update this one (denials, discharges, appeals), so that
+    an outcome is never more than one lookup away from the claim it concerns.
+
+    Examples
+    --------
+    >>> from tracker.dataset import Dataset, Entity, Relation, Source
+    >>> ds = Dataset([], [], {"a": Entity("a", "person", "A", "elite"), "b": Entity("b", "company", "B", "company")},
+    ...     {"r1": Relation("r1", "owns", "a", "b", ("s1",), "news_report", share=50.0)},
+    ...     {"s1": Source("s1", "https://example.org", "T", "P", "2020", "news_report")}, "hash")
+    >>> G = build(ds)
+    >>> G.number_of_nodes(), G.number_of_edges(), G.edges["a", "b", "r1"]["share"]
+    (2, 1, 50.0)
+    """
+    model = load_model()
+    G = nx.MultiDiGraph()
+    G.graph["name"] = "+".join(dataset.names)
+    G.graph["content_hash"] = dataset.content_hash
+    G.graph["data_date"] = dataset.data_date
+    G.graph["sources"] = {sid: asdict(src) for sid, src in sorted(dataset.sources.items())}
+    for eid in sorted(dataset.entities):
+        ent = dataset.entities[eid]
+        attrs = {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(ent).items() if k not in _NODE_SKIP}
+        attrs["dataset"] = ent.dataset
+        G.add_node(eid, **attrs)
+    referred_by: dict[str, list[str]] = {}
+    for rid in sorted(dataset.relations):
+        for ref in dataset.relations[rid].refers_to:
+            referred_by.setdefault(ref, []).append(rid)
+    for rid in sorted(dataset.relations):
+        rel = dataset.relations[rid]
+        kind = model.relation_kinds[rel.kind]
+        attrs = {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(rel).items() if k not in _EDGE_SKIP}
+        attrs["label"] = kind.label
+        attrs["directed"] = kind.directed
+        attrs["ownership"] = kind.ownership
+        attrs["referred_by"] = referred_by.get(rid, [])
+        G.add_edge(rel.source, rel.target, key=rid, **attrs)
+    return G
+
+
+def citations(G: nx.MultiDiGraph, source_ids: Iterable[str]) -> list[dict[str, Any]]:
+    """The source records behind a list of source ids, in the order given."""
+    table: dict[str, dict[str, Any]] = G.graph.get("sources", {})
+    return [table[s] for s in source_ids if s in table]
+
+
+def edge_summary(G: nx.MultiDiGraph, u: str, v: str, key: str) -> str:
+    """One line for a relation: "A -[label (role)]-> B", used by paths and reports."""
+    d = G.edges[u, v, key]
+    role = f" ({d['role']})" if d.get("role") else ""
+    arrow = "->" if d.get("directed", True) else "--"
+    return f"{G.nodes[u].get('name', u)} -[{d.get('label', d.get('kind'))}{role}]{arrow} {G.nodes[v].get('name', v)}"
+
+
+def collapse(G: nx.MultiDiGraph, directed: bool = True) -> nx.DiGraph | nx.Graph:
+    """A simple graph with one edge per linked pair, `weight` = number of relations.
+
+    Some metrics (eigenvector, Katz) refuse multigraphs; this is what they run on. Undirected
+    relations (family, associate) count in both directions of the directed result.
+
+    Examples
+    --------
+    >>> M = nx.MultiDiGraph()
+    >>> _ = M.add_edge("a", "b", key="r1"); _ = M.add_edge("a", "b", key="r2"); _ = M.add_edge("b", "a", key="r3")
+    >>> collapse(M)["a"]["b"]["weight"], collapse(M, directed=False)["a"]["b"]["weight"]
+    (2, 3)
+    """
+    H: nx.DiGraph | nx.Graph = nx.DiGraph() if directed else nx.Graph()
+    H.add_nodes_from(G.nodes(data=True))
+    for u, v, d in G.edges(data=True):
+        pairs = [(u, v)]
+        if directed and d.get("directed") is False:
+            pairs.append((v, u))
+        for a, b in pairs:
+            if H.has_edge(a, b):
+                H[a][b]["weight"] += 1
+            else:
+                H.add_edge(a, b, weight=1)
+    return H
+
+
+def ego(G: nx.MultiDiGraph, center: str, depth: int = 1) -> nx.MultiDiGraph:
+    """The sub-graph within `depth` hops of `center`, ignoring edge direction."""
+    if center not in G:
+        raise TrackerError(f"no entity with id {center!r}")
+    seen = {center}
+    frontier = {center}
+    for _ in range(max(depth, 0)):
+        nxt: set[str] = set()
+        for n in frontier:
+            nxt.update(G.successors(n))
+            nxt.update(G.predecessors(n))
+        frontier = nxt - seen
+        seen |= frontier
+    return G.subgraph(seen).copy()
+
+
+def filter_graph(
+    G: nx.MultiDiGraph,
+    spheres: Iterable[str] = (),
+    kinds: Iterable[str] = (),
+    relation_kinds: Iterable[str] = (),
+    evidence: Iterable[str] = (),
+    as_of: str = "",
+    min_degree: int = 0,
+) -> nx.MultiDiGraph:
+    """A copy of `G` keeping only what matches every given filter (an empty filter keeps all).
+
+    `as_of` drops relations not in force on that (partial) date; `min_degree` then drops
+    entities with fewer relations left.
+    """
+    spheres, kinds = set(spheres), set(kinds)
+    relation_kinds, evidence = set(relation_kinds), set(evidence)
+    keep = [n for n, d in G.nodes(data=True) if (not spheres or d.get("sphere") in spheres) and (not kinds or d.get("kind") in kinds)]
+    H = G.subgraph(keep).copy()
+    drop = []
+    for u, v, k, d in H.edges(keys=True, data=True):
+        if relation_kinds and d.get("kind") not in relation_kinds:
+            drop.append((u, v, k))
+        elif evidence and d.get("evidence") not in evidence:
+            drop.append((u, v, k))
+        elif as_of and not in_force(d.get("start", ""), d.get("end", ""), as_of):
+            drop.append((u, v, k))
+    H.remove_edges_from(drop)
+    if min_degree > 0:
+        H.remove_nodes_from([n for n, deg in list(H.degree()) if deg < min_degree])
+    return H
+
+
+def name_index(G: nx.MultiDiGraph) -> NameIndex:
+    """A search index over the names and aliases of the graph's entities."""
+    return NameIndex((n, d.get("name", n), d.get("aliases", [])) for n, d in G.nodes(data=True))
+
+
+def resolve(G: nx.MultiDiGraph, query: str, index: NameIndex | None = None) -> str:
+    """The id of the entity that `query` names (an id, a name or an alias, in any script)."""
+    return (index or name_index(G)).resolve(query)
