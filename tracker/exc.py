@@ -16,6 +16,7 @@ __all__ = [
     "UnknownEntity",
     "AmbiguousEntity",
     "OutputError",
+    "ViewTooLarge",
 ]
 
 
@@ -73,3 +74,7 @@ class AmbiguousEntity(TrackerError):
 
 class OutputError(TrackerError):
     """An output cannot be written where it was asked for."""
+
+
+class ViewTooLarge(TrackerError):
+    """A graph has too many entities for one usable HTML view; narrow it with --focus."""

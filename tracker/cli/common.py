@@ -53,3 +53,53 @@ def echo_json(data: Any) -> None:
 def say(message: str) -> None:
     """A message for the person at the terminal: stderr, never mixed into data."""
     click.echo(message, err=True)
+
+
+def filter_options(f: F) -> F:
+    """Entity and relation filters shared by `view` and `export` (all optional, all combine)."""
+    options = [
+        click.option("--focus", "focus", metavar="ENTITY", help="Keep only the neighbourhood of ENTITY (an id, name or alias)."),
+        click.option("--depth", type=click.IntRange(0, 10), default=2, show_default=True, help="Hops around --focus."),
+        click.option("--sphere", "spheres", multiple=True, help="Keep entities of this sphere (repeatable)."),
+        click.option("--kind", "kinds", multiple=True, help="Keep entities of this kind (repeatable)."),
+        click.option("--as-of", "as_of", metavar="DATE", help="Keep relations in force on DATE (YYYY, YYYY-MM or YYYY-MM-DD)."),
+        click.option("--min-degree", type=click.IntRange(0), default=0, help="Drop entities with fewer relations (after the other filters)."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def apply_filters(
+    G: Any,
+    focus: str | None,
+    depth: int,
+    spheres: Sequence[str],
+    kinds: Sequence[str],
+    as_of: str | None,
+    min_degree: int,
+) -> Any:
+    """Apply the `filter_options` to the canonical graph; returns a filtered copy.
+
+    Unknown spheres or kinds and malformed dates are usage errors (exit 2) naming the option.
+    """
+    from tracker.dates import parse_partial
+    from tracker.graph import ego, filter_graph, resolve
+    from tracker.model import load_model
+
+    model = load_model()
+    for value in spheres:
+        if value not in model.spheres:
+            raise click.BadParameter(f"{value!r} is not one of {', '.join(model.spheres)}", param_hint="--sphere")
+    for value in kinds:
+        if value not in model.entity_kinds:
+            raise click.BadParameter(f"{value!r} is not one of {', '.join(model.entity_kinds)}", param_hint="--kind")
+    if as_of:
+        try:
+            parse_partial(as_of)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--as-of") from None
+    H = G
+    if focus:
+        H = ego(G, resolve(G, focus), depth)
+    return filter_graph(H, spheres=spheres, kinds=kinds, as_of=as_of or "", min_degree=min_degree)
