@@ -144,3 +144,14 @@ def test_references_may_cross_datasets(tmp_path: Path) -> None:
     report = validate_paths([MINI_PATH, extra])
     assert report.ok, report.errors
     assert report.counts["entities"] == 15
+
+
+def test_long_and_bidi_cells_are_warnings_and_huge_ones_errors(tmp_path: Path) -> None:
+    root = broken_copy(tmp_path, "entities.csv", "Fictional head of state for tests.", "x" * 100_000)
+    p = root / "entities.csv"
+    p.write_text(p.read_text(encoding="utf-8").replace("Beta Rulerova", "Beta \u202eavoreluR"), encoding="utf-8")
+    report = validate_paths([root])
+    assert report.ok
+    assert [(w.line, w.column, w.code) for w in report.warnings] == [(2, "notes", "long-cell"), (3, "name", "bidi-control")]
+    root2 = broken_copy(tmp_path / "2", "entities.csv", "Fictional head of state for tests.", "y" * 1_500_000)
+    assert [(e.line, e.code) for e in validate_paths([root2]).errors] == [(2, "too-long")]

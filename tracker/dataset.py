@@ -45,6 +45,9 @@ __all__ = [
 ]
 
 FORMAT = "tracker-dataset/1"
+# Cells up to 2 MB parse, so that the validator (not the CSV parser) reports an oversized cell
+# with its line and field; the standard library's default limit is 128 KB.
+csv.field_size_limit(2 * 1024 * 1024)
 LIST_SEP = ";"
 
 
@@ -125,16 +128,26 @@ FILES = {name: f"{name}.csv" for name in RESOURCES}
 DESCRIPTOR = "datapackage.yaml"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Row:
-    """One record of a data file as read: text cells and the line it starts on."""
+    """One record of a data file as read: text cells and the line it starts on.
+
+    Cells are a tuple beside a column index shared by every row of the file, which keeps a
+    multi-million-row import within memory (a dict per row costs several times more).
+    """
 
     file: str
     line: int
-    values: dict[str, str]
+    cells: tuple[str, ...]
+    columns: dict[str, int]
 
     def get(self, name: str) -> str:
-        return self.values.get(name, "")
+        i = self.columns.get(name)
+        return "" if i is None else self.cells[i]
+
+    @property
+    def values(self) -> dict[str, str]:
+        return {name: self.cells[i] for name, i in self.columns.items()}
 
 
 @dataclass
@@ -162,7 +175,7 @@ class RawDataset:
         return name if isinstance(name, str) and name else self.root.name
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Source:
     """Where a claim was read: the page, its publisher and date, and its evidence status."""
 
@@ -182,7 +195,7 @@ class Source:
     dataset: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entity:
     """A real-world person, company, firm, asset, jurisdiction or body."""
 
@@ -208,7 +221,7 @@ class Entity:
         return (self.name, *self.aliases)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Relation:
     """A sourced claim that links two entities."""
 
@@ -312,6 +325,7 @@ def _read_csv(table: Table, errors: list[RowError]) -> None:
         return
     start = reader.line_num + 1
     width = len(table.header)
+    columns = {name: i for i, name in enumerate(table.header)}
     try:
         for cells in reader:
             line = start
@@ -321,7 +335,7 @@ def _read_csv(table: Table, errors: list[RowError]) -> None:
             if len(cells) != width:
                 errors.append(RowError(fname, line, "", "row-width", f"has {len(cells)} cells, the header has {width}"))
                 continue
-            table.rows.append(Row(fname, line, {k: v.strip() for k, v in zip(table.header, cells)}))
+            table.rows.append(Row(fname, line, tuple(v.strip() for v in cells), columns))
     except csv.Error as exc:
         errors.append(RowError(fname, start, "", "malformed-csv", f"cannot parse CSV: {exc}"))
 

@@ -9,12 +9,12 @@ reports and exports derive from this graph; none of them changes it.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict
+from dataclasses import fields
 from typing import Any
 
 import networkx as nx
 
-from tracker.dataset import Dataset
+from tracker.dataset import Dataset, Entity, Relation, Source
 from tracker.dates import in_force
 from tracker.exc import TrackerError
 from tracker.model import load_model
@@ -31,8 +31,18 @@ __all__ = [
     "edge_summary",
 ]
 
-_NODE_SKIP = {"id", "dataset"}
-_EDGE_SKIP = {"id", "source", "target"}
+_NODE_FIELDS = tuple(f.name for f in fields(Entity) if f.name != "id")
+_EDGE_FIELDS = tuple(f.name for f in fields(Relation) if f.name not in {"id", "source", "target"})
+_SOURCE_FIELDS = tuple(f.name for f in fields(Source))
+
+
+def _plain(obj: object, names: tuple[str, ...]) -> dict[str, Any]:
+    # dataclasses.asdict deep-copies recursively; this is the same for flat records, and fast.
+    out = {}
+    for name in names:
+        value = getattr(obj, name)
+        out[name] = list(value) if isinstance(value, tuple) else value
+    return out
 
 
 def build(dataset: Dataset) -> nx.MultiDiGraph:
@@ -58,12 +68,9 @@ def build(dataset: Dataset) -> nx.MultiDiGraph:
     G.graph["name"] = "+".join(dataset.names)
     G.graph["content_hash"] = dataset.content_hash
     G.graph["data_date"] = dataset.data_date
-    G.graph["sources"] = {sid: asdict(src) for sid, src in sorted(dataset.sources.items())}
+    G.graph["sources"] = {sid: _plain(src, _SOURCE_FIELDS) for sid, src in sorted(dataset.sources.items())}
     for eid in sorted(dataset.entities):
-        ent = dataset.entities[eid]
-        attrs = {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(ent).items() if k not in _NODE_SKIP}
-        attrs["dataset"] = ent.dataset
-        G.add_node(eid, **attrs)
+        G.add_node(eid, **_plain(dataset.entities[eid], _NODE_FIELDS))
     referred_by: dict[str, list[str]] = {}
     for rid in sorted(dataset.relations):
         for ref in dataset.relations[rid].refers_to:
@@ -71,7 +78,7 @@ def build(dataset: Dataset) -> nx.MultiDiGraph:
     for rid in sorted(dataset.relations):
         rel = dataset.relations[rid]
         kind = model.relation_kinds[rel.kind]
-        attrs = {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(rel).items() if k not in _EDGE_SKIP}
+        attrs = _plain(rel, _EDGE_FIELDS)
         attrs["label"] = kind.label
         attrs["directed"] = kind.directed
         attrs["ownership"] = kind.ownership

@@ -24,7 +24,9 @@ __all__ = ["Report", "validate_raw", "validate_paths", "ID_PATTERN"]
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._:-]{0,199}$")
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
-MAX_CELL = 10_000  # characters; a longer cell is almost surely a broken quote or hostile input
+LONG_CELL = 10_000  # characters: a warning; a real name or note is never this long
+MAX_CELL = 1_000_000  # characters: an error; almost surely a broken quote or hostile input
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
 
 
 @dataclass
@@ -82,6 +84,10 @@ class _Checker:
         if len(value) > MAX_CELL:
             self.err(row.file, row.line, spec.name, "too-long", f"{len(value)} characters (at most {MAX_CELL})")
             return
+        if len(value) > LONG_CELL:
+            self.err(row.file, row.line, spec.name, "long-cell", f"{len(value)} characters; check for a broken quote", "warning")
+        if any(c in BIDI_CONTROLS for c in value):
+            self.err(row.file, row.line, spec.name, "bidi-control", "contains a right-to-left or other direction override character", "warning")
         if any(ord(c) < 32 and c not in "\n\t" for c in value):
             self.err(row.file, row.line, spec.name, "control-character", "contains a control character")
             return
@@ -228,7 +234,7 @@ def validate_raw(raws: Sequence[RawDataset], model: Model | None = None) -> Repo
                         ck.err(row.file, row.line, "id", "duplicate-id", f"{rid!r} is already used at {other_ck.prefix}{other.file}:{other.line}")
                     else:
                         ids[name][rid] = (ck, row)
-                key = tuple(v for k, v in sorted(row.values.items()) if k != "id")
+                key = tuple(v for k, v in zip(table.header, row.cells) if k != "id")
                 if key in seen_rows:
                     ck.err(row.file, row.line, "", "duplicate-row", f"same content as line {seen_rows[key]} (only the id differs)")
                 else:
