@@ -7,10 +7,9 @@ import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
+from conftest import MINI_PATH
 
 from tracker.cli import cli
-
-from conftest import MINI_PATH
 
 
 def test_version_and_help(cli_runner: CliRunner) -> None:

@@ -6,11 +6,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import MINI_PATH
 
 from tracker.dataset import RESOURCES, Dataset, default_data_dir, descriptor_dict, load, read_raw
 from tracker.exc import InvalidData
-
-from conftest import MINI_PATH
 
 
 def test_empty_cells_stay_empty_strings() -> None:

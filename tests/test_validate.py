@@ -6,10 +6,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import MINI_PATH
 
 from tracker.validate import validate_paths
-
-from conftest import MINI_PATH
 
 
 def broken_copy(tmp_path: Path, file: str, old: str | bytes, new: str | bytes) -> Path:

@@ -64,7 +64,7 @@ def build(dataset: Dataset) -> nx.MultiDiGraph:
     (2, 1, 50.0)
     """
     model = load_model()
-    G = nx.MultiDiGraph()
+    G: nx.MultiDiGraph = nx.MultiDiGraph()
     G.graph["name"] = "+".join(dataset.names)
     G.graph["content_hash"] = dataset.content_hash
     G.graph["data_date"] = dataset.data_date

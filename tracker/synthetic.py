@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 __all__ = ["SIZES", "ICIJ_COLUMNS", "SyntheticCounts", "generate_icij", "parse_size"]
 
@@ -80,7 +81,7 @@ def parse_size(text: str) -> int:
     return value
 
 
-def _zipf_choice(rng, n_targets: int, size: int, a: float = 1.6):  # type: ignore[no-untyped-def]
+def _zipf_choice(rng: Any, n_targets: int, size: int, a: float = 1.6) -> Any:
     """Indices into n_targets with a heavy tail: a few targets get thousands of picks."""
     import numpy as np
 
@@ -104,16 +105,16 @@ def generate_icij(out: Path, nodes: int, seed: int = 42) -> SyntheticCounts:
     base = {"entities": 10_000_000, "officers": 12_000_000, "intermediaries": 11_000_000, "addresses": 14_000_000, "others": 80_000_000}
     ids = {k: base[k] + np.arange(n[k], dtype=np.int64) for k in n}
 
-    def pick(options, size):  # type: ignore[no-untyped-def]
+    def pick(options: list[str], size: int) -> Any:
         return np.asarray(options, dtype=object)[rng.integers(0, len(options), size)]
 
-    def person_names(size: int):  # type: ignore[no-untyped-def]
+    def person_names(size: int) -> Any:
         return pick(_FIRST, size) + " " + pick(_LAST, size) + " " + rng.integers(1, 10_000, size).astype(str)
 
-    def company_names(size: int):  # type: ignore[no-untyped-def]
+    def company_names(size: int) -> Any:
         return pick(_LAST, size) + " " + pick(_COMPANY, size) + " " + rng.integers(1, 100_000, size).astype(str) + " " + pick(_SUFFIX, size)
 
-    def countries(size: int):  # type: ignore[no-untyped-def]
+    def countries(size: int) -> tuple[Any, Any]:
         idx = rng.integers(0, len(_COUNTRIES), size)
         codes = np.asarray([c for c, _ in _COUNTRIES], dtype=object)[idx]
         names = np.asarray([c for _, c in _COUNTRIES], dtype=object)[idx]

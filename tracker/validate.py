@@ -101,7 +101,7 @@ class _Checker:
             self.err(row.file, row.line, spec.name, "bad-id", f"{value!r} is not an id (lower-case letters, digits, . _ : -; at most 200)")
         elif t.startswith("enum:"):
             vocab = t.split(":", 1)[1]
-            allowed: dict[str, Any] | set[str] = {
+            allowed: Any = {
                 "entity_kind": m.entity_kinds,
                 "relation_kind": m.relation_kinds,
                 "sphere": m.spheres,

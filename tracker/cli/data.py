@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from tracker.cli import EXIT_ERROR, cli
-from tracker.cli.common import OutDir, data_option, echo_json, json_mode, say
+from tracker.cli.common import OutDir, data_option, echo_json, say
 
 
 @cli.command("schema")
