@@ -1,1 +1,74 @@
 """CLI commands for exports (registered on the group in tracker/cli/__init__.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from tracker.cli import cli
+from tracker.cli.common import apply_filters, data_option, filter_options, load_graph, say
+
+# Kept here (not imported from tracker.export) so that `tracker --help` stays fast.
+EXPORT_FORMATS = ("csv", "graphml", "gexf", "json", "ftm", "neo4j")
+FOLDER_FORMATS = ("csv", "neo4j")
+OutPath = click.Path(writable=True, path_type=Path, allow_dash=True)
+
+
+@cli.command("export")
+@click.option("--format", "-f", "fmt", type=click.Choice(EXPORT_FORMATS), required=True, help="Output format.")
+@data_option
+@click.option(
+    "-o",
+    "--out",
+    "out",
+    type=OutPath,
+    default=None,
+    help="Output folder for csv and neo4j (required); output file for the others ('-' or none: stdout).",
+)
+@click.option("--bom", is_flag=True, help="csv only: start each table with a UTF-8 byte-order mark so Excel reads Cyrillic.")
+@click.option("--all-sources", is_flag=True, help="csv and json: list every source of the dataset, not only those cited.")
+@filter_options
+def export_cmd(
+    fmt: str,
+    data: tuple[Path, ...],
+    out: Path | None,
+    bom: bool,
+    all_sources: bool,
+    focus: str | None,
+    depth: int,
+    spheres: tuple[str, ...],
+    kinds: tuple[str, ...],
+    as_of: str | None,
+    min_degree: int,
+) -> None:
+    """Export the graph for spreadsheets, Gephi, web tools, Aleph or Neo4j.
+
+    Formats: csv (nodes, edges and sources tables, citations on every edge, formula-safe),
+    graphml and gexf (Gephi; GEXF puts relation dates on the timeline), json (node-link),
+    ftm (FollowTheMoney JSON lines for Aleph), neo4j (import CSVs and a LOAD CSV script).
+    The entity filters are those of `tracker view`.
+
+    \b
+    Example:
+        tracker export --format csv -o exports/csv --bom
+        tracker export --format gexf -o elite.gexf --sphere elite --sphere offshore
+        tracker export --format ftm --focus "Timur Kulibayev" --depth 1 > kulibayev.ftm.json
+        tracker export --format neo4j -o exports/neo4j
+    """
+    if fmt in FOLDER_FORMATS and (out is None or str(out) == "-"):
+        raise click.UsageError(f"--format {fmt} writes a folder of files: give it with -o FOLDER")
+    if bom and fmt != "csv":
+        raise click.UsageError("--bom applies only to --format csv")
+    if all_sources and fmt not in ("csv", "json"):
+        raise click.UsageError("--all-sources applies only to --format csv and json")
+
+    from tracker.export import export_bytes, export_graph
+
+    G = apply_filters(load_graph(data), focus, depth, spheres, kinds, as_of, min_degree)
+    if out is None or str(out) == "-":
+        click.echo(export_bytes(G, fmt, all_sources=all_sources), nl=False)
+        return
+    paths = export_graph(G, fmt, out, bom=bom, all_sources=all_sources)
+    where = out if fmt in FOLDER_FORMATS else paths[0]
+    say(f"wrote {fmt}: {G.number_of_nodes()} entities, {G.number_of_edges()} relations to {where}")

@@ -1,0 +1,188 @@
+"""Benchmarks at scale, run on demand (never in the test run).
+
+    python benchmarks/run.py --size 10k|100k|1M|2M [--steps import,build,report,path,chains,view]
+
+Generates a seeded synthetic dataset in the ICIJ bulk CSV layout (tracker.synthetic), then runs
+each step as the user would, through the `tracker` CLI in a child process, and measures its wall
+time and peak memory (the child's maximum resident set, from wait4). Beside each step it runs a
+reference on the same data in the same run and prints the ratio:
+
+- import: pyarrow's bare read of the same CSV files;
+- report: igraph loading the same edge list (pyarrow read, factorised ids) and computing the same
+  metrics (PageRank, betweenness sampled with the same k, harmonic, eigenvector, Louvain,
+  components), conversion included;
+- path and chains: igraph loading the same edge list and running one BFS between the same ids;
+- build and view: no outside reference; the figures stand alone.
+
+Results go to stdout as a table and to benchmarks/out/<size>/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+from tracker.synthetic import generate_icij, parse_size  # noqa: E402
+
+STEPS = ["import", "build", "report", "path", "chains", "view"]
+
+
+def measure(cmd: list[str], env: dict[str, str] | None = None, timeout: float = 7200) -> dict[str, object]:
+    """Run a command in a child process; return wall seconds, peak RSS in MB and the exit code."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
+    code = os.waitstatus_to_exitcode(status)
+    return {"seconds": round(wall, 3), "peak_mb": round(usage.ru_maxrss / 1024, 1), "exit": code, "stderr": err[-2000:]}
+
+
+def python(code: str) -> list[str]:
+    return [sys.executable, "-c", textwrap.dedent(code)]
+
+
+def tracker(*args: str) -> list[str]:
+    return [sys.executable, "-m", "tracker", *args]
+
+
+REF_READ = """
+import sys, pyarrow.csv as pc
+from pathlib import Path
+total = 0
+for p in sorted(Path(sys.argv[1]).glob("*.csv")):
+    total += pc.read_csv(p, read_options=pc.ReadOptions(block_size=1 << 24)).num_rows
+print(total)
+"""
+
+REF_METRICS = """
+import sys, random, pyarrow.csv as pc, pyarrow.compute as pa_c, numpy as np, igraph as ig
+k = int(sys.argv[2])
+t = pc.read_csv(sys.argv[1] + "/relations.csv", convert_options=pc.ConvertOptions(include_columns=["source", "target"]))
+src = t.column("source").to_numpy(zero_copy_only=False)
+dst = t.column("target").to_numpy(zero_copy_only=False)
+ids, inv = np.unique(np.concatenate([src, dst]), return_inverse=True)
+n = len(ids)
+edges = np.stack([inv[: len(src)], inv[len(src):]], axis=1)
+g = ig.Graph(n=n, edges=edges, directed=True)
+g.simplify()
+u = g.as_undirected()
+g.pagerank()
+chosen = random.Random(42).sample(range(n), min(k, n))
+u.betweenness(sources=chosen)
+u.harmonic_centrality(cutoff=None) if n <= 20000 else u.harmonic_centrality(vertices=chosen)
+for comp in u.connected_components():
+    if len(comp) > 1:
+        u.subgraph(comp).eigenvector_centrality()
+u.community_multilevel()
+u.connected_components()
+"""
+
+REF_PATH = """
+import sys, pyarrow.csv as pc, numpy as np, igraph as ig
+t = pc.read_csv(sys.argv[1] + "/relations.csv", convert_options=pc.ConvertOptions(include_columns=["source", "target"]))
+src = t.column("source").to_numpy(zero_copy_only=False)
+dst = t.column("target").to_numpy(zero_copy_only=False)
+ids, inv = np.unique(np.concatenate([src, dst]), return_inverse=True)
+g = ig.Graph(n=len(ids), edges=np.stack([inv[: len(src)], inv[len(src):]], axis=1), directed=False)
+a, b = np.searchsorted(ids, sys.argv[2]), np.searchsorted(ids, sys.argv[3])
+g.get_shortest_path(int(a), int(b))
+"""
+
+
+def pick_ids(dataset: Path) -> tuple[str, str, str]:
+    """An officer, an entity some hops away, and a company with owners, from the imported dataset."""
+    import pyarrow.csv as pc
+
+    t = pc.read_csv(dataset / "relations.csv", convert_options=pc.ConvertOptions(include_columns=["kind", "source", "target"]))
+    kinds = t.column("kind").to_pylist()
+    src = t.column("source").to_pylist()
+    dst = t.column("target").to_pylist()
+    owned = next(d for k, d in zip(kinds, dst) if k in {"owns", "beneficial_owner_of", "controls"})
+    return src[0], dst[len(dst) // 2], owned
+
+
+def run(size_text: str, steps: list[str], out_root: Path, k: int) -> list[dict[str, object]]:
+    nodes = parse_size(size_text)
+    out = out_root / size_text
+    raw = out / "icij"
+    dataset = out / "dataset"
+    graphs = out / "graphs"
+    results: list[dict[str, object]] = []
+
+    def record(step: str, mine: dict[str, object], ref: dict[str, object] | None, ref_name: str = "") -> None:
+        row: dict[str, object] = {"size": size_text, "step": step, **{f"tracker_{k}": v for k, v in mine.items() if k != "stderr"}}
+        if ref is not None:
+            row.update({f"ref_{k}": v for k, v in ref.items() if k != "stderr"})
+            row["reference"] = ref_name
+            row["ratio"] = round(float(mine["seconds"]) / max(float(ref["seconds"]), 1e-9), 2)  # type: ignore[arg-type]
+        if mine.get("exit") != 0:
+            row["error"] = str(mine.get("stderr", "")).strip().splitlines()[-1:] or ""
+        results.append(row)
+        print(json.dumps(row, ensure_ascii=False), flush=True)
+
+    if not (raw / "relationships.csv").is_file():
+        t = time.perf_counter()
+        counts = generate_icij(raw, nodes, seed=42)
+        print(f"generated {counts.nodes} nodes, {counts.relationships} relationships in {time.perf_counter() - t:.1f}s", file=sys.stderr)
+    if "import" in steps or not (dataset / "relations.csv").is_file():
+        shutil.rmtree(dataset, ignore_errors=True)
+        mine = measure(tracker("import", "icij", str(raw), "--out", str(dataset)))
+        ref = measure(python(REF_READ) + [str(raw)])
+        record("import", mine, ref, "pyarrow read_csv of the same files")
+    if "build" in steps:
+        record("build", measure(tracker("build", "--data", str(dataset), "--out", str(graphs), "--no-view")), None)
+    if "report" in steps:
+        mine = measure(tracker("report", "--data", str(dataset), "--format", "csv", "-o", str(out / "report.csv")))
+        ref = measure(python(REF_METRICS) + [str(dataset), str(k)])
+        record("report", mine, ref, "igraph: load edge list + same metrics")
+    a, b, owned = pick_ids(dataset)
+    if "path" in steps:
+        mine = measure(tracker("path", a, b, "--data", str(dataset), "--format", "json"))
+        ref = measure(python(REF_PATH) + [str(dataset), a, b])
+        record("path", mine, ref, "igraph: load edge list + one shortest path")
+    if "chains" in steps:
+        mine = measure(tracker("chains", owned, "--up", "--data", str(dataset), "--format", "json"))
+        ref = measure(python(REF_PATH) + [str(dataset), owned, a])
+        record("chains", mine, ref, "igraph: load edge list + one BFS")
+    if "view" in steps:
+        mine = measure(tracker("view", "--data", str(dataset), "--focus", a, "--depth", "2", "-o", str(out / "view.html")))
+        record("view", mine, None)
+    (out / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", required=True, help="10k, 100k, 1M, 2M or a number of nodes")
+    parser.add_argument("--steps", default=",".join(STEPS), help="comma-separated: " + ",".join(STEPS))
+    parser.add_argument("--out", type=Path, default=HERE / "out", help="working folder (git-ignored)")
+    parser.add_argument("-k", type=int, default=100, help="betweenness sample size of the reference (match the tracker's)")
+    args = parser.parse_args()
+    steps = [s for s in args.steps.split(",") if s]
+    unknown = set(steps) - set(STEPS)
+    if unknown:
+        parser.error(f"unknown steps: {', '.join(sorted(unknown))}")
+    results = run(args.size, steps, args.out, args.k)
+    print(f"\n{'step':<8} {'tracker s':>10} {'peak MB':>9} {'ref s':>8} {'ref MB':>8} {'ratio':>7}  reference")
+    for r in results:
+        print(
+            f"{r['step']:<8} {r['tracker_seconds']:>10} {r['tracker_peak_mb']:>9} {r.get('ref_seconds', ''):>8} "
+            f"{r.get('ref_peak_mb', ''):>8} {str(r.get('ratio', '')) + ('x' if 'ratio' in r else ''):>7}  {r.get('reference', '')}"
+            + (f"  ERROR {r['error']}" if "error" in r else "")
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""Exports of the canonical graph for the tools people already use.
+
+Spreadsheets (CSV), Gephi (GraphML, GEXF), web tools (node-link JSON), Aleph and OpenSanctions
+tooling (FollowTheMoney JSON lines) and Neo4j (import CSVs and a LOAD CSV script). Every format
+carries the sources of each relation, is written atomically, and is byte-identical for the same
+input: rows are sorted by id and nothing depends on the clock. The graph given is never changed.
+
+Modules: `tables` (CSV), `graphs` (GraphML, GEXF, JSON), `ftm` (FollowTheMoney), `neo4j`,
+`common` (ordering, `safe_cell`, numbers, citations).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import networkx as nx
+
+from tracker.exc import OutputError
+from tracker.export.common import citation_text, format_number, safe_cell
+from tracker.export.ftm import ftm_lines
+from tracker.export.graphs import gexf_bytes, graphml_bytes, node_link_json
+from tracker.export.neo4j import write_neo4j
+from tracker.export.tables import write_csv
+from tracker.output import safe_child, write_bytes, write_text
+
+__all__ = [
+    "FORMATS",
+    "FOLDER_FORMATS",
+    "safe_cell",
+    "format_number",
+    "citation_text",
+    "export_bytes",
+    "export_graph",
+    "write_build_exports",
+    "write_csv",
+    "write_neo4j",
+    "graphml_bytes",
+    "gexf_bytes",
+    "node_link_json",
+    "ftm_lines",
+]
+
+# Format name -> what it is; csv and neo4j write a folder of files, the others one file.
+FORMATS: dict[str, str] = {
+    "csv": "nodes.csv, edges.csv and sources.csv for spreadsheets, citations on every edge",
+    "graphml": "GraphML for Gephi, yEd and networkx",
+    "gexf": "GEXF 1.2 for Gephi, with relation dates on the timeline",
+    "json": "node-link JSON for web tools (networkx node_link_data), with the sources table",
+    "ftm": "FollowTheMoney JSON lines for Aleph and OpenSanctions tooling",
+    "neo4j": "nodes.csv, relationships.csv and import.cypher for Neo4j",
+}
+FOLDER_FORMATS = frozenset({"csv", "neo4j"})
+
+
+def export_bytes(G: nx.MultiDiGraph, fmt: str, all_sources: bool = False) -> bytes:
+    """One of the single-file formats (graphml, gexf, json, ftm) as UTF-8 bytes."""
+    if fmt == "graphml":
+        return graphml_bytes(G)
+    if fmt == "gexf":
+        return gexf_bytes(G)
+    if fmt == "json":
+        return node_link_json(G, all_sources).encode("utf-8")
+    if fmt == "ftm":
+        return ftm_lines(G).encode("utf-8")
+    raise OutputError(f"{fmt!r} is not a single-file export format ({', '.join(sorted(set(FORMATS) - FOLDER_FORMATS))})")
+
+
+def export_graph(G: nx.MultiDiGraph, fmt: str, out: Path, bom: bool = False, all_sources: bool = False) -> list[Path]:
+    """Write `G` in format `fmt` to `out` (a folder for csv and neo4j, else a file); return the paths.
+
+    `bom` (csv only) starts each table with a UTF-8 byte-order mark for Excel. `all_sources`
+    keeps the whole sources table in csv and json instead of only the sources cited.
+    """
+    if fmt not in FORMATS:
+        raise OutputError(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
+    out = Path(out)
+    if fmt in FOLDER_FORMATS:
+        if out.exists() and not out.is_dir():
+            raise OutputError(f"{out}: is a file, expected a folder for --format {fmt}")
+        if fmt == "csv":
+            return write_csv(G, out, bom=bom, all_sources=all_sources)
+        return write_neo4j(G, out)
+    return [write_bytes(out, export_bytes(G, fmt, all_sources))]
+
+
+def write_build_exports(G: nx.MultiDiGraph, out: Path) -> list[Path]:
+    """The exports `tracker build` writes: graph.graphml, graph.json, nodes.csv, edges.csv, sources.csv.
+
+    The sources tables keep every source of the dataset (the build graph is the whole dataset).
+    Byte-identical for the same input.
+    """
+    out = Path(out)
+    paths = [
+        write_bytes(safe_child(out, "graph.graphml"), graphml_bytes(G)),
+        write_text(safe_child(out, "graph.json"), node_link_json(G, all_sources=True)),
+    ]
+    paths += write_csv(G, out, all_sources=True)
+    return paths
