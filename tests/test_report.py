@@ -1,0 +1,155 @@
+"""Rendering formats, the build's report files (deterministic, offline, escaped) and `tracker report`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+import networkx as nx
+import pandas as pd
+import pytest
+
+from tests.conftest import FIXTURES_PATH, MINI_PATH
+from tracker.cli import cli
+from tracker.metrics import centrality
+from tracker.report import render, safe_cell, write_build_reports
+
+OWNERSHIP_PATH = FIXTURES_PATH / "analysis" / "ownership"
+
+
+def frame() -> pd.DataFrame:
+    df = pd.DataFrame(
+        {"name": ["=SUM(A1)", "Назарбаев | N", "@x"], "score": [0.123456789, None, 2.0], "flag": [True, False, None]},
+        index=pd.Index(["a", "b", "-c"], name="id"),
+    )
+    df.attrs = {"notes": {"score": "how it was computed"}}
+    return df
+
+
+def test_safe_cell() -> None:
+    for bad in ("=1+1", "+1", "-1", "@A1", "\tx", "\rx", "  =x", "\uff1dx"):
+        assert safe_cell(bad) == "'" + bad
+    assert safe_cell("Альфа") == "Альфа" and safe_cell("") == ""
+
+
+def test_render_csv_neutralises_formulas() -> None:
+    rows = list(csv.reader(io.StringIO(render(frame(), "csv"))))
+    assert rows[0] == ["id", "name", "score", "flag"]
+    assert rows[1] == ["a", "'=SUM(A1)", "0.123457", "true"]
+    assert rows[2] == ["b", "Назарбаев | N", "", "false"]
+    assert rows[3] == ["'-c", "'@x", "2.0", ""]
+
+
+def test_render_json_table_md() -> None:
+    data = json.loads(render(frame(), "json"))
+    assert data["notes"] == {"score": "how it was computed"}
+    assert data["rows"][1] == {"id": "b", "name": "Назарбаев | N", "score": None, "flag": False}
+    table = render(frame(), "table").splitlines()
+    assert table[0] == "id  name            score  flag"
+    assert table[2] == "a   =SUM(A1)       0.1235  true"
+    assert table[4] == "-c  @x                  2"
+    assert table[-1] == "# score: how it was computed"
+    md = render(frame(), "md").splitlines()
+    assert md[0] == "| id | name | score | flag |"
+    assert md[3] == "| b | Назарбаев \\| N |  | false |"
+    with pytest.raises(ValueError):
+        render(frame(), "xml")
+
+
+def test_render_is_deterministic(mini_graph: nx.MultiDiGraph) -> None:
+    for fmt in ("table", "csv", "json", "md"):
+        assert render(centrality(mini_graph), fmt) == render(centrality(mini_graph), fmt)
+
+
+def test_write_build_reports(mini_graph: nx.MultiDiGraph, tmp_path: Path) -> None:
+    files = write_build_reports(mini_graph, tmp_path / "a")
+    assert [p.name for p in files] == ["centrality.csv", "brokers.csv", "jurisdictions.csv", "report.html"]
+    again = write_build_reports(mini_graph, tmp_path / "b")
+    for p, q in zip(files, again):
+        assert p.read_bytes() == q.read_bytes(), p.name
+    cen = list(csv.DictReader(io.StringIO(files[0].read_text(encoding="utf-8"))))
+    assert len(cen) == mini_graph.number_of_nodes() and cen[0]["id"] == "gamma-soninlaw"
+    brokers = list(csv.DictReader(io.StringIO(files[1].read_text(encoding="utf-8"))))
+    assert brokers[0]["id"] == "beta-daughter" and all(float(r["subset_betweenness"]) > 0 or int(r["brokerage"]) > 0 for r in brokers)
+    assert files[2].read_text(encoding="utf-8").splitlines()[1].startswith("vg,British Virgin Islands,vg,true,1,1,4,0,70.5,")
+    assert not list((tmp_path / "a").glob(".*.tmp"))
+
+
+def test_report_html_is_offline_and_sourced(mini_graph: nx.MultiDiGraph, tmp_path: Path) -> None:
+    page = write_build_reports(mini_graph, tmp_path)[-1].read_text(encoding="utf-8")
+    assert "default-src 'none'" in page
+    assert page.count("<svg") == 2 and "<?xml" not in page and "<metadata>" not in page
+    # Nothing is loaded from anywhere: no src=, no stylesheet links, no scripts.
+    assert not re.search(r"<(script|img|iframe|link)\b", page) and " src=" not in page
+    assert mini_graph.graph["content_hash"] in page and "not an allegation" in page
+    assert "Court judgment" in page  # evidence-status meanings in the footer
+    # A chain hop shows its source with a link.
+    assert '<a href="https://example.org/judgment" rel="noopener noreferrer">Kappa v Theta [2020] judgment</a>' in page
+    # The secrecy score shows its source.
+    assert '<a href="https://index.example.org/2022" rel="noopener noreferrer">Lambda Secrecy Index 2022</a>' in page
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))
+
+
+def test_report_html_escapes_hostile_data(tmp_path: Path) -> None:
+    G = nx.MultiDiGraph(name="<b>x</b>", content_hash="h", data_date="2020", sources={})
+    G.graph["sources"]["s1"] = {"url": "javascript:alert(1)", "title": "<img src=x onerror=alert(1)>", "publisher": "P", "date": "2020", "evidence": "news_report"}
+    G.add_node("p", name="<script>alert(1)</script> $x$", kind="person", sphere="elite")
+    G.add_node("co", name="=cmd|' /C calc'!A0", kind="company", sphere="offshore", country="vg")
+    G.add_node("vg", name="<i>Islands</i> $\\alpha$", kind="jurisdiction", sphere="offshore", country="vg")
+    G.add_node("idx", name="Index", kind="organisation", sphere="other")
+    G.add_edge("p", "co", key="r1", kind="owns", label="owns", directed=True, ownership=True, share=50.0, sources=["s1"])
+    G.add_edge("co", "vg", key="r2", kind="registered_in", label="registered in", directed=True, ownership=False, sources=["s1"])
+    G.add_edge("vg", "idx", key="r3", kind="ranked", label="ranked in", directed=True, ownership=False, score=80.0, sources=["s1"])
+    files = write_build_reports(G, tmp_path)
+    page = files[-1].read_text(encoding="utf-8")
+    assert "<script>" not in page and "<img" not in page and "<i>Islands" not in page
+    assert 'href="javascript' not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; $x$" in page
+    # The jurisdiction chart keeps "$" literal (no math parsing) and escaped.
+    assert "&lt;i&gt;Islands&lt;/i&gt; $\\alpha$" in page
+    cen = files[0].read_text(encoding="utf-8")
+    assert "'=cmd|' /C calc'!A0" in cen
+
+
+def test_cli_report_formats(cli_runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    args = ["report", "--data", str(MINI_PATH)]
+    result = cli_runner.invoke(cli, [*args, "-m", "betweenness", "-m", "degree", "--top", "3", "--format", "table"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[:5] == ["id", "name", "kind", "sphere", "betweenness"]
+    assert lines[2].startswith("beta-daughter") and lines[3].startswith("gamma-soninlaw")
+    assert "# betweenness: exact" in result.stdout
+    # Piped: JSON with the notes.
+    data = json.loads(cli_runner.invoke(cli, [*args, "--top", "0"]).stdout)
+    assert len(data["rows"]) == 14 and "edges point from" in data["notes"]["pagerank"]
+    result = cli_runner.invoke(cli, [*args, "--sphere", "london_finance", "--format", "csv"])
+    ids = [r["id"] for r in csv.DictReader(io.StringIO(result.stdout))]
+    assert ids == ["zeta-bank", "iota-house", "eta-law"]
+    assert "betweenness: exact" in result.stderr
+    result = cli_runner.invoke(cli, [*args, "--table", "brokers", "--format", "json", "--top", "1"])
+    assert json.loads(result.stdout)["rows"][0]["id"] == "beta-daughter"
+    result = cli_runner.invoke(cli, [*args, "--table", "jurisdictions", "--format", "md"])
+    assert result.stdout.splitlines()[2].startswith("| vg | British Virgin Islands |")
+    out = tmp_path / "c.csv"
+    result = cli_runner.invoke(cli, [*args, "-o", str(out)])
+    assert result.exit_code == 0 and result.stdout == "" and out.read_text(encoding="utf-8").startswith("id,name,kind,sphere,degree,")
+
+
+def test_cli_report_usage_errors(cli_runner) -> None:  # type: ignore[no-untyped-def]
+    args = ["report", "--data", str(MINI_PATH)]
+    result = cli_runner.invoke(cli, [*args, "--metric", "nope"])
+    assert result.exit_code == 2 and "'nope' is not one of" in result.stderr
+    result = cli_runner.invoke(cli, [*args, "--sphere", "moon"])
+    assert result.exit_code == 2 and "'moon' is not one of" in result.stderr
+    result = cli_runner.invoke(cli, [*args, "--table", "brokers", "-m", "degree"])
+    assert result.exit_code == 2
+
+
+def test_cli_report_on_ownership_fixture(cli_runner) -> None:  # type: ignore[no-untyped-def]
+    result = cli_runner.invoke(cli, ["report", "--data", str(OWNERSHIP_PATH), "--table", "jurisdictions", "--format", "json"])
+    row = json.loads(result.stdout)["rows"][0]
+    assert row["id"] == "ky" and row["secrecy_score"] == 72.3 and row["registered"] == 2

@@ -1,0 +1,215 @@
+"""Jurisdiction exposure: how much of the network runs through each jurisdiction, and how secret it is.
+
+For every entity of kind `jurisdiction`:
+
+- ``registered``: entities with a `registered_in` or `located_in` relation to it;
+  ``entities``: those plus non-person entities whose `country` is its code (a person's country
+  is a nationality, not a registration, so persons count only through `located_in`);
+- ``relations``: distinct relations touching those entities (registrations included);
+- ``paths_through``: shortest paths from elite entities to City of London entities
+  (`london_finance` sphere) with at least one *intermediate* entity linked to the
+  jurisdiction, out of ``paths_total`` (in `attrs`). Counted exactly for every pair from the
+  sources used, on the collapsed undirected graph of channel relations
+  (`tracker.metrics.CHANNEL_EXCLUDE`) with jurisdiction nodes removed, so that two companies
+  registered in the same place are not "linked" through the registry itself. Sources are
+  bounded: above `max_sources` elite entities a fixed-seed sample is used, stated in `attrs`;
+- ``secrecy_score``: the `score` of the jurisdiction's latest `ranked` relation (e.g. the Tax
+  Justice Network's Financial Secrecy Index), with its rank, index and source ids, so the figure
+  can be checked; ``exposure`` = secrecy_score / 100 x relations and ``path_exposure`` =
+  secrecy_score / 100 x paths_through. Without a score both are unknown (None), not zero.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import deque
+from collections.abc import Sequence
+from typing import Any
+
+import networkx as nx
+import pandas as pd
+
+from tracker.graph import collapse
+from tracker.metrics import CHANNEL_EXCLUDE, channel_graph
+
+__all__ = ["jurisdiction_exposure", "path_counts_through"]
+
+LINK_KINDS = frozenset({"registered_in", "located_in"})
+MAX_SOURCES = 200
+SEED = 42
+
+COLUMNS = [
+    "name",
+    "country",
+    "offshore",
+    "registered",
+    "entities",
+    "relations",
+    "paths_through",
+    "secrecy_score",
+    "secrecy_rank",
+    "secrecy_index",
+    "secrecy_relation",
+    "secrecy_sources",
+    "exposure",
+    "path_exposure",
+]
+
+
+def path_counts_through(
+    H: nx.Graph, sources: Sequence[Any], targets: Sequence[Any], groups: dict[str, set[Any]]
+) -> tuple[int, dict[str, int]]:
+    """Count shortest source-target paths, and those with an intermediate node in each group.
+
+    One breadth-first search per source counts shortest paths (`sigma`) and, per group, the
+    shortest paths that avoid the group's nodes as intermediates; the difference is the number
+    through the group. Exact, without listing paths.
+
+    Examples
+    --------
+    >>> H = nx.Graph([("s", "a"), ("a", "t"), ("s", "b"), ("b", "t")])
+    >>> path_counts_through(H, ["s"], ["t"], {"A": {"a"}, "AB": {"a", "b"}})
+    (2, {'A': 1, 'AB': 2})
+    """
+    total = 0
+    through = dict.fromkeys(groups, 0)
+    target_set = set(targets)
+    for s in sources:
+        if s not in H:
+            continue
+        dist = {s: 0}
+        order = [s]
+        preds: dict[Any, list[Any]] = {s: []}
+        queue = deque([s])
+        while queue:
+            u = queue.popleft()
+            for w in H.neighbors(u):
+                if w not in dist:
+                    dist[w] = dist[u] + 1
+                    preds[w] = [u]
+                    order.append(w)
+                    queue.append(w)
+                elif dist[w] == dist[u] + 1:
+                    preds[w].append(u)
+        sigma = {s: 1}
+        for w in order[1:]:
+            sigma[w] = sum(sigma[u] for u in preds[w])
+        reached = [t for t in order[1:] if t in target_set]
+        if not reached:
+            continue
+        total += sum(sigma[t] for t in reached)
+        for name, nodes in groups.items():
+            avoid = {s: 1}
+            for w in order[1:]:
+                avoid[w] = sum(0 if (u in nodes and u != s) else avoid[u] for u in preds[w])
+            through[name] += sum(sigma[t] - avoid[t] for t in reached)
+    return total, through
+
+
+def _secrecy(G: nx.MultiDiGraph, j: str) -> dict[str, Any]:
+    ranked = [(d.get("start", "") or "", k, v, d) for _, v, k, d in G.out_edges(j, keys=True, data=True) if d.get("kind") == "ranked" and d.get("score") is not None]
+    if not ranked:
+        return {"secrecy_score": None, "secrecy_rank": None, "secrecy_index": "", "secrecy_relation": "", "secrecy_sources": ""}
+    start, key, index, d = sorted(ranked, key=lambda r: (r[0], r[1]))[-1]
+    return {
+        "secrecy_score": float(d["score"]),
+        "secrecy_rank": d.get("rank"),
+        "secrecy_index": G.nodes[index].get("name", index),
+        "secrecy_relation": key,
+        "secrecy_sources": ";".join(d.get("sources", []) or []),
+    }
+
+
+def jurisdiction_exposure(
+    G: nx.MultiDiGraph,
+    source_spheres: Sequence[str] = ("elite",),
+    target_spheres: Sequence[str] = ("london_finance",),
+    max_sources: int = MAX_SOURCES,
+    seed: int = SEED,
+) -> pd.DataFrame:
+    """Per-jurisdiction exposure table (see the module docstring for every column).
+
+    Returns
+    -------
+    pd.DataFrame
+        Indexed by jurisdiction id, sorted by exposure (unknown last), relations, then id.
+        `attrs` holds `paths_total`, `sources_used`, `sources_total` and `notes`.
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_node("vg", kind="jurisdiction", name="BVI", country="vg"); G.add_node("idx", kind="organisation", name="Index")
+    >>> G.add_node("p", kind="person", sphere="elite"); G.add_node("bank", kind="financial_institution", sphere="london_finance")
+    >>> G.add_node("co", kind="company", sphere="offshore", country="vg")
+    >>> for u, v, k, kind in [("p", "co", "r1", "owns"), ("bank", "co", "r2", "financed"), ("co", "vg", "r3", "registered_in")]:
+    ...     _ = G.add_edge(u, v, key=k, kind=kind)
+    >>> _ = G.add_edge("vg", "idx", key="r4", kind="ranked", score=70.0, rank=9)
+    >>> row = jurisdiction_exposure(G).loc["vg"]
+    >>> int(row["entities"]), int(row["relations"]), int(row["paths_through"]), float(row["exposure"])
+    (1, 3, 1, 2.1)
+    """
+    juris = sorted(n for n, d in G.nodes(data=True) if d.get("kind") == "jurisdiction")
+    linked: dict[str, set[str]] = {}
+    registered: dict[str, set[str]] = {}
+    for j in juris:
+        code = str(G.nodes[j].get("country", "") or "").lower()
+        reg = {u for u, _, d in G.in_edges(j, data=True) if d.get("kind") in LINK_KINDS}
+        by_country = {
+            n
+            for n, d in G.nodes(data=True)
+            if code and n != j and d.get("kind") not in ("jurisdiction", "person") and str(d.get("country", "") or "").lower() == code
+        }
+        registered[j] = reg
+        linked[j] = reg | by_country
+
+    H = channel_graph(G, CHANNEL_EXCLUDE)
+    H.remove_nodes_from(juris)
+    U = collapse(H, directed=False)
+    spheres_src, spheres_tgt = set(source_spheres), set(target_spheres)
+    sources = sorted(n for n, d in U.nodes(data=True) if d.get("sphere") in spheres_src)
+    targets = sorted(n for n, d in U.nodes(data=True) if d.get("sphere") in spheres_tgt and n not in set(sources))
+    used = sources if len(sources) <= max_sources else sorted(random.Random(seed).sample(sources, max_sources))
+    total, through = path_counts_through(U, used, targets, {j: linked[j] for j in juris})
+
+    rows = []
+    for j in juris:
+        data = G.nodes[j]
+        rel_ids = {k for n in linked[j] for _, _, k in G.in_edges(n, keys=True)} | {
+            k for n in linked[j] for _, _, k in G.out_edges(n, keys=True)
+        }
+        sec = _secrecy(G, j)
+        score = sec["secrecy_score"]
+        rows.append(
+            {
+                "id": j,
+                "name": data.get("name", j),
+                "country": data.get("country", "") or "",
+                "offshore": data.get("offshore"),
+                "registered": len(registered[j]),
+                "entities": len(linked[j]),
+                "relations": len(rel_ids),
+                "paths_through": through.get(j, 0),
+                **sec,
+                "exposure": None if score is None else round(score / 100.0 * len(rel_ids), 6),
+                "path_exposure": None if score is None else round(score / 100.0 * through.get(j, 0), 6),
+            }
+        )
+    rows.sort(key=lambda r: (r["exposure"] is None, -(r["exposure"] or 0.0), -r["relations"], r["id"]))
+    df = pd.DataFrame(rows, columns=["id", *COLUMNS]).set_index("id")
+    for c in ("offshore", "secrecy_score", "secrecy_rank", "exposure", "path_exposure"):
+        df[c] = pd.Series([r[c] for r in rows], index=df.index, dtype=object)
+    sampled = "all" if len(used) == len(sources) else f"a fixed-seed ({seed}) sample of {len(used)}"
+    df.attrs = {
+        "paths_total": total,
+        "sources_used": len(used),
+        "sources_total": len(sources),
+        "notes": {
+            "paths_through": (
+                f"shortest paths from {sampled} of {len(sources)} {'/'.join(source_spheres)} entities to "
+                f"{len(targets)} {'/'.join(target_spheres)} entities: {total} in all; counted when an intermediate "
+                "entity is linked to the jurisdiction (channel relations only, jurisdiction nodes removed)"
+            ),
+            "exposure": "secrecy_score / 100 x relations; path_exposure = secrecy_score / 100 x paths_through; unknown without a score",
+        },
+    }
+    return df

@@ -1,0 +1,481 @@
+"""Rendering analysis tables, and the build's report files.
+
+`render` turns any analysis DataFrame into a plain aligned table (for a terminal), CSV, JSON or
+Markdown, the same bytes for the same input. The notes a metric leaves in `df.attrs["notes"]`
+(how betweenness was computed, which way PageRank's edges point) travel with the table: below
+it in table and Markdown form, under `"notes"` in JSON. CSV carries data only.
+
+`write_build_reports` is what `tracker build` calls: the centrality, broker and jurisdiction
+tables as CSV and a self-contained `report.html` (inline SVG charts, inline CSS, no script, a
+Content-Security-Policy that forbids any request), so the report opens offline and anywhere.
+Data is hostile: every text is escaped, only http(s) addresses become links, and CSV cells that
+a spreadsheet would run as a formula are neutralised.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import math
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import pandas as pd
+
+from tracker.output import write_text
+
+__all__ = [
+    "FORMATS",
+    "safe_cell",
+    "cell_value",
+    "render",
+    "default_format",
+    "write_build_reports",
+    "report_html",
+    "svg_chart",
+]
+
+FORMATS = ("table", "csv", "json", "md")
+
+# OWASP "CSV injection": a spreadsheet runs a cell that starts with one of these as a formula
+# (https://owasp.org/www-community/attacks/CSV_Injection). tracker.export.common has the same
+# rule for the exports; this copy keeps the report writer independent of it.
+_FORMULA = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+DISCLAIMER = (
+    "Inclusion of a person, company or institution in this report is not an allegation of wrongdoing. "
+    "Each relation records what its cited sources say, with their evidence status; allegations are "
+    "shown as allegations, with denials and outcomes where the data has them. Scores describe the "
+    "position of an entity in the recorded network, not conduct."
+)
+
+
+def safe_cell(value: str) -> str:
+    """Neutralise a text cell a spreadsheet would run as a formula, by prefixing a quote.
+
+    Examples
+    --------
+    >>> safe_cell("=HYPERLINK(1)"), safe_cell("-x"), safe_cell(" @SUM(A1)"), safe_cell("Альфа")
+    ("'=HYPERLINK(1)", "'-x", "' @SUM(A1)", 'Альфа')
+    """
+    if value and (value.startswith(_FORMULA) or value.lstrip(" \n\r\t").startswith(_FORMULA)):
+        return "'" + value
+    return value
+
+
+def cell_value(value: Any) -> Any:
+    """A cell as plain JSON-able data: None for missing/NaN, floats rounded to 6 places, lists joined.
+
+    Examples
+    --------
+    >>> cell_value(float("nan")), cell_value(0.1234567891), cell_value(["a", "b"]), cell_value(3)
+    (None, 0.123457, 'a;b', 3)
+    """
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple, set)):
+        return ";".join(str(v) for v in value)
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()  # numpy scalar -> Python
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        out = round(value, 6)
+        return 0.0 if out == 0 else out
+    return value
+
+
+def _text(value: Any, table: bool = False) -> str:
+    v = cell_value(value)
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return f"{v:.4f}".rstrip("0").rstrip(".") if table else repr(v)
+    return str(v)
+
+
+def _records(df: pd.DataFrame) -> tuple[list[str], list[list[Any]]]:
+    index_name = df.index.name or "id"
+    columns = [str(index_name), *(str(c) for c in df.columns)]
+    rows = [[cell_value(i), *(cell_value(v) for v in row)] for i, row in zip(df.index, df.itertuples(index=False, name=None))]
+    return columns, rows
+
+
+def _notes(df: pd.DataFrame) -> dict[str, str]:
+    notes = df.attrs.get("notes", {}) if isinstance(df.attrs, dict) else {}
+    return {str(k): str(v) for k, v in notes.items()}
+
+
+def render(df: pd.DataFrame, fmt: str) -> str:
+    """Render a DataFrame (index first) as ``table``, ``csv``, ``json`` or ``md`` text.
+
+    Missing values are empty (JSON null); floats are rounded to 6 places (4 in a table); CSV
+    text cells are neutralised with `safe_cell`. JSON is ``{"notes": {...}, "rows": [...]}``.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"name": ["=cmd", "Б"], "score": [0.5, None]}, index=pd.Index(["a", "b"], name="id"))
+    >>> print(render(df, "csv"), end="")
+    id,name,score
+    a,'=cmd,0.5
+    b,Б,
+    >>> print(render(df, "table"), end="")
+    id  name  score
+    --  ----  -----
+    a   =cmd    0.5
+    b   Б
+    """
+    columns, rows = _records(df)
+    notes = _notes(df)
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow([safe_cell(c) for c in columns])
+        for row in rows:
+            writer.writerow([safe_cell(_text(v)) if isinstance(v, str) else _text(v) for v in row])
+        return buf.getvalue()
+    if fmt == "json":
+        data = {"notes": notes, "rows": [dict(zip(columns, row)) for row in rows]}
+        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if fmt == "md":
+        def esc(s: str) -> str:
+            return s.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("\r", " ")
+
+        lines = ["| " + " | ".join(esc(c) for c in columns) + " |", "|" + "|".join(" --- " for _ in columns) + "|"]
+        lines += ["| " + " | ".join(esc(_text(v, table=True)) for v in row) + " |" for row in rows]
+        if notes:
+            lines.append("")
+            lines += [f"- {esc(k)}: {esc(v)}" for k, v in notes.items()]
+        return "\n".join(lines) + "\n"
+    if fmt == "table":
+        cells = [[_text(v, table=True).replace("\n", " ") for v in row] for row in rows]
+        numeric = [bool(rows) and all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in col) for col in zip(*rows)] or [
+            False
+        ] * len(columns)
+        widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
+
+        def line(values: Sequence[str]) -> str:
+            parts = [v.rjust(w) if numeric[i] else v.ljust(w) for i, (v, w) in enumerate(zip(values, widths))]
+            return "  ".join(parts).rstrip()
+
+        out = [line(columns), line(["-" * w for w in widths])] + [line(r) for r in cells]
+        if notes:
+            out.append("")
+            out += [f"# {k}: {v}" for k, v in notes.items()]
+        return "\n".join(out) + "\n"
+    raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
+
+
+def default_format(fmt: str | None, human: str = "table") -> str:
+    """The format asked for, else `human` on a terminal and ``json`` when piped."""
+    if fmt:
+        return fmt
+    return human if sys.stdout.isatty() else "json"
+
+
+# --- the build's files ------------------------------------------------------------------
+
+
+def write_build_reports(G: nx.MultiDiGraph, out: Path) -> list[Path]:
+    """Write centrality.csv, brokers.csv, jurisdictions.csv and report.html into `out`.
+
+    Every file is written atomically and is byte-identical for the same graph. brokers.csv
+    keeps only entities with some brokerage (subset betweenness or a role count above 0).
+    """
+    from tracker.jurisdictions import jurisdiction_exposure
+    from tracker.metrics import brokers, centrality
+
+    out = Path(out)
+    cen = centrality(G)
+    brk = brokers(G)
+    active = brk[(brk["subset_betweenness"] > 0) | (brk["brokerage"] > 0)]
+    active.attrs = brk.attrs
+    jur = jurisdiction_exposure(G)
+    files = [
+        write_text(out / "centrality.csv", render(cen, "csv")),
+        write_text(out / "brokers.csv", render(active, "csv")),
+        write_text(out / "jurisdictions.csv", render(jur, "csv")),
+        write_text(out / "report.html", report_html(G, cen, active, jur)),
+    ]
+    return files
+
+
+def _esc(value: Any) -> str:
+    return html.escape(_text(value, table=True), quote=True)
+
+
+def _link(url: Any, text: Any) -> str:
+    """An <a> only for http(s) addresses; anything else is shown as escaped text."""
+    label = html.escape(str(text or url or ""), quote=True)
+    if isinstance(url, str) and re.match(r"^https?://", url.strip(), re.IGNORECASE):
+        return f'<a href="{html.escape(url.strip(), quote=True)}" rel="noopener noreferrer">{label}</a>'
+    return label
+
+
+def _source_html(src: dict[str, Any]) -> str:
+    bits = [_link(src.get("url"), src.get("title") or src.get("url") or src.get("id"))]
+    meta = ", ".join(html.escape(str(x)) for x in (src.get("publisher"), src.get("date")) if x)
+    if meta:
+        bits.append(meta)
+    if src.get("evidence"):
+        bits.append(f'<span class="ev">{html.escape(str(src["evidence"]))}</span>')
+    return " · ".join(bits)
+
+
+def _table(df: pd.DataFrame, columns: Sequence[str], headers: Sequence[str] | None = None, top: int | None = None) -> str:
+    rows = df.head(top) if top else df
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in (headers or columns))
+    body = []
+    for ident, row in rows.iterrows():
+        cells = []
+        for c in columns:
+            value = ident if c == "id" else row[c]
+            v = cell_value(value)
+            cls = ' class="n"' if isinstance(v, (int, float)) and not isinstance(v, bool) else ""
+            cells.append(f"<td{cls}>{_esc(value)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def svg_chart(kind: str, labels: Sequence[str], values: Sequence[float], title: str, xlabel: str, ylabel: str, prefix: str) -> str:
+    """A bar chart as inline SVG, deterministic (fixed hash salt, no date) and self-contained.
+
+    `kind` is ``bar`` (vertical) or ``barh`` (horizontal, labels on the y axis). Text is kept as
+    SVG text (browser fonts, so Cyrillic works), math parsing is off (a ``$`` in a name stays a
+    ``$``), the RDF metadata block is dropped, and element ids are prefixed with `prefix` so two
+    charts in one page never share an id.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+
+    rc = {"svg.hashsalt": "tracker", "svg.fonttype": "none", "text.parse_math": False, "font.size": 9}
+    with matplotlib.rc_context(rc):
+        height = 3.0 if kind == "bar" else max(2.0, 0.3 * len(labels) + 1.0)
+        fig = Figure(figsize=(7.0, height))
+        ax = fig.add_subplot()
+        positions = list(range(len(labels)))
+        if kind == "barh":
+            ax.barh(positions, values, color="#3b6ea5")
+            ax.set_yticks(positions, labels)
+            ax.invert_yaxis()
+        else:
+            ax.bar(positions, values, color="#3b6ea5")
+            step = max(1, len(labels) // 20)
+            ax.set_xticks(positions[::step], labels[::step])
+        ax.set_title(title)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        ax.spines[["top", "right"]].set_visible(False)
+        fig.tight_layout()
+        buf = io.StringIO()
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+    svg = buf.getvalue()
+    svg = svg[svg.index("<svg") :]
+    svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, flags=re.DOTALL)
+    svg = svg.replace('id="', f'id="{prefix}-').replace("url(#", f"url(#{prefix}-").replace('xlink:href="#', f'xlink:href="#{prefix}-')
+    return svg.strip()
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;margin:2rem auto;max-width:70rem;padding:0 1rem;color:#222;line-height:1.4}
+h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2.2rem;border-bottom:1px solid #ccc}h3{font-size:1.05rem}
+table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:.88rem}th,td{border:1px solid #ddd;padding:.2rem .45rem;text-align:left;vertical-align:top}
+th{background:#f3f3f3}td.n{text-align:right;font-variant-numeric:tabular-nums}
+.note{color:#555;font-size:.85rem}.ev{color:#555;font-size:.8rem}.hop{margin:.15rem 0 .15rem 1.2rem}.src{margin-left:2.4rem;font-size:.85rem}
+footer{margin-top:3rem;border-top:1px solid #ccc;font-size:.85rem;color:#444}svg{max-width:100%;height:auto}
+""".strip()
+
+
+def _notes_html(df: pd.DataFrame, keys: Iterable[str] | None = None) -> str:
+    notes = _notes(df)
+    items = [(k, v) for k, v in notes.items() if keys is None or k in set(keys)]
+    if not items:
+        return ""
+    return '<ul class="note">' + "".join(f"<li><b>{html.escape(k)}</b>: {html.escape(v)}</li>" for k, v in items) + "</ul>"
+
+
+def _chains_html(G: nx.MultiDiGraph, top_assets: int = 5, max_paths: int = 12) -> str:
+    from tracker.chains import _share_text, most_owned, ownership_chains
+    from tracker.paths import format_relation
+
+    assets = most_owned(G, top_assets)
+    if not assets:
+        return "<p>No ownership or control relations recorded.</p>"
+    parts = []
+    for asset in assets:
+        ch = ownership_chains(G, asset, "up")
+        data = G.nodes[asset]
+        parts.append(f"<h3>{html.escape(str(data.get('name', asset)))} <span class=\"note\">({html.escape(asset)}, {html.escape(str(data.get('kind', '')))})</span></h3>")
+        rows = "".join(
+            f"<tr><td>{html.escape(str(o['name']))}</td><td>{html.escape(_share_text((o['share_min'], o['share_max'])))}</td>"
+            f"<td>{html.escape(o['basis'])}</td><td>{html.escape(o['psc'] or '-')}</td><td>{html.escape(o['psc_possible'] or '-')}</td>"
+            f"<td class=\"n\">{o['paths']}</td><td>{'yes' if o['ultimate'] else 'no'}</td></tr>"
+            for o in ch.owners
+        )
+        parts.append(
+            "<table><thead><tr><th>owner / controller</th><th>effective share</th><th>basis</th><th>PSC band</th>"
+            f"<th>could exceed</th><th>paths</th><th>ultimate</th></tr></thead><tbody>{rows}</tbody></table>"
+        )
+        for i, p in enumerate(ch.paths[:max_paths], start=1):
+            route = " ← ".join(str(G.nodes[n].get("name", n)) for n in p.nodes)
+            parts.append(f"<p><b>{i}.</b> {html.escape(route)} — effective share {html.escape(_share_text(p.share))}</p>")
+            for h in p.hops:
+                for r in h["relations"]:
+                    parts.append(f'<div class="hop">{html.escape(format_relation(G, r))}</div>')
+                    for s in r["sources"]:
+                        parts.append(f'<div class="src">source: {_source_html(s)}</div>')
+        if len(ch.paths) > max_paths:
+            parts.append(f'<p class="note">{len(ch.paths) - max_paths} more paths: run <code>tracker chains {html.escape(asset)}</code>.</p>')
+        if ch.cycles:
+            cyc = "; ".join(" owns ".join(str(G.nodes[n].get("name", n)) for n in c) for c in ch.cycles)
+            parts.append(f'<p class="note">Cycles (reported, not followed): {html.escape(cyc)}</p>')
+    return "\n".join(parts)
+
+
+def report_html(G: nx.MultiDiGraph, cen: pd.DataFrame, brk: pd.DataFrame, jur: pd.DataFrame, top: int = 10) -> str:
+    """The human-readable build report as one self-contained HTML page."""
+    from tracker.metrics import BROKERAGE_ROLES, METRICS
+    from tracker.model import load_model
+
+    model = load_model()
+    name = str(G.graph.get("name", "") or "")
+    chash = str(G.graph.get("content_hash", "") or "")
+    ddate = str(G.graph.get("data_date", "") or "")
+    parts: list[str] = []
+    parts.append(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        f"<title>tracker report: {html.escape(name)}</title><style>{_CSS}</style></head><body>"
+    )
+    parts.append(f"<h1>tracker report: {html.escape(name)}</h1>")
+    parts.append(
+        f"<p>{G.number_of_nodes()} entities, {G.number_of_edges()} relations, {len(G.graph.get('sources', {}))} sources. "
+        f"Data as of {html.escape(ddate or 'unknown')} (newest source date); content hash <code>{html.escape(chash)}</code>.</p>"
+    )
+    parts.append(
+        "<nav><a href=\"#central\">Central entities</a> · <a href=\"#brokers\">Brokers</a> · "
+        "<a href=\"#jurisdictions\">Jurisdictions</a> · <a href=\"#chains\">Ownership chains</a> · "
+        "<a href=\"#communities\">Communities</a> · <a href=\"#about\">About</a></nav>"
+    )
+
+    # Central entities, one table per metric.
+    parts.append('<h2 id="central">Central entities</h2>')
+    for metric in ("degree", "betweenness", "pagerank", "eigenvector", "harmonic"):
+        col = METRICS[metric].columns[0]
+        if col not in cen.columns:
+            continue
+        ranked = cen.sort_values(by=[col], ascending=False, kind="mergesort")
+        ranked = ranked.iloc[sorted(range(len(ranked)), key=lambda i: (-float(ranked[col].iloc[i]), ranked.index[i]))]
+        parts.append(f"<h3>{html.escape(metric)}</h3>")
+        parts.append(_notes_html(cen, [metric]))
+        parts.append(_table(ranked, ["name", "kind", "sphere", col], ["entity", "kind", "sphere", col], top))
+    if "degree" in cen.columns and len(cen):
+        counts = cen["degree"].value_counts().sort_index()
+        parts.append(
+            svg_chart(
+                "bar",
+                [str(int(k)) for k in counts.index],
+                [float(v) for v in counts.values],
+                "Degree distribution",
+                "relations per entity",
+                "entities",
+                "deg",
+            )
+        )
+
+    # Brokers.
+    parts.append('<h2 id="brokers">Brokers between the elite, the City and offshore</h2>')
+    parts.append(_notes_html(brk))
+    if len(brk):
+        parts.append(
+            _table(brk, ["name", "kind", "sphere", "subset_betweenness", *BROKERAGE_ROLES, "brokerage"], None, top * 2)
+        )
+    else:
+        parts.append("<p>No entity lies between the spheres in the recorded channel relations.</p>")
+
+    # Jurisdictions.
+    parts.append('<h2 id="jurisdictions">Jurisdiction exposure</h2>')
+    parts.append(_notes_html(jur))
+    if len(jur):
+        sources = G.graph.get("sources", {})
+        rows = []
+        for ident, row in jur.iterrows():
+            srcs = [sources[s] | {"id": s} for s in str(row["secrecy_sources"] or "").split(";") if s in sources]
+            cited = "<br>".join(_source_html(s) for s in srcs)
+            cells = [
+                html.escape(str(row["name"])),
+                _esc(row["offshore"]),
+                *(f'<td class="n">{_esc(row[c])}</td>' for c in ("entities", "relations", "paths_through", "secrecy_score", "secrecy_rank", "exposure")),
+                html.escape(str(row["secrecy_index"] or "")),
+                cited,
+            ]
+            rows.append(
+                f"<tr><td>{cells[0]}</td><td>{cells[1]}</td>{''.join(cells[2:8])}<td>{cells[8]}</td><td>{cells[9]}</td></tr>"
+            )
+        parts.append(
+            "<table><thead><tr><th>jurisdiction</th><th>offshore</th><th>entities</th><th>relations</th><th>paths through</th>"
+            "<th>secrecy score</th><th>rank</th><th>exposure</th><th>index</th><th>source of the score</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>"
+        )
+        scored = jur[jur["exposure"].notna()].head(15)
+        if len(scored):
+            parts.append(
+                svg_chart(
+                    "barh",
+                    [str(n) for n in scored["name"]],
+                    [float(v) for v in scored["exposure"]],
+                    "Jurisdiction exposure (secrecy score / 100 × relations)",
+                    "exposure",
+                    "",
+                    "jur",
+                )
+            )
+
+    # Chains.
+    parts.append('<h2 id="chains">Ownership chains of the most-owned assets</h2>')
+    parts.append(
+        '<p class="note">Effective share = product of the shares along a path, summed over parallel paths; '
+        "ranges are carried as minimum and maximum; an unknown share stays unknown, never zero. "
+        "PSC bands as in the UK register (more than 25%, 50%, 75%).</p>"
+    )
+    parts.append(_chains_html(G))
+
+    # Communities.
+    parts.append('<h2 id="communities">Communities</h2>')
+    if "community" in cen.columns:
+        parts.append(_notes_html(cen, ["community"]))
+        groups: dict[int, list[str]] = {}
+        for ident, row in cen.iterrows():
+            groups.setdefault(int(row["community"]), []).append(str(ident))
+        items = []
+        for number in sorted(groups)[:top]:
+            members = sorted(groups[number], key=lambda n: (-float(cen.loc[n, "degree"]) if "degree" in cen.columns else 0.0, n))
+            names = ", ".join(html.escape(str(G.nodes[n].get("name", n))) for n in members[:12])
+            more = f" and {len(members) - 12} more" if len(members) > 12 else ""
+            items.append(f"<li><b>{number}</b> ({len(members)}): {names}{more}</li>")
+        parts.append("<ul>" + "".join(items) + "</ul>")
+
+    # Footer.
+    statuses = sorted(model.evidence_statuses.values(), key=lambda e: -e.rank)
+    ev = "".join(f"<li><b>{html.escape(e.label)}</b> ({html.escape(e.name)}): {html.escape(e.description)}</li>" for e in statuses)
+    parts.append(
+        f'<footer id="about"><p><b>{html.escape(DISCLAIMER)}</b></p>'
+        f"<p>Dataset {html.escape(name)}; content hash <code>{html.escape(chash)}</code>; data as of {html.escape(ddate or 'unknown')}. "
+        "Generated by tracker from the cited sources only; the same data gives the same file.</p>"
+        f"<p>Evidence statuses (strongest first) describe the kind of source, not how true a claim is:</p><ul>{ev}</ul></footer>"
+    )
+    parts.append("</body></html>")
+    return "\n".join(p for p in parts if p) + "\n"
