@@ -154,3 +154,18 @@ def test_long_and_bidi_cells_are_warnings_and_huge_ones_errors(tmp_path: Path) -
     assert [(w.line, w.column, w.code) for w in report.warnings] == [(2, "notes", "long-cell"), (3, "name", "bidi-control")]
     root2 = broken_copy(tmp_path / "2", "entities.csv", "Fictional head of state for tests.", "y" * 1_500_000)
     assert [(e.line, e.code) for e in validate_paths([root2]).errors] == [(2, "too-long")]
+
+
+def test_folders_may_share_a_jurisdiction(tmp_path: Path) -> None:
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "entities.csv").write_text("id,kind,name,sphere,country,offshore\nvg,jurisdiction,BVI,offshore,vg,true\nnew-co,company,New Co,offshore,vg,\n", encoding="utf-8")
+    (extra / "sources.csv").write_text("id,url,title,publisher,evidence\nmy-src,https://example.org/x,X,Me,news_report\n", encoding="utf-8")
+    (extra / "relations.csv").write_text("id,kind,source,target,sources\nx1,registered_in,new-co,vg,my-src\n", encoding="utf-8")
+    assert validate_paths([MINI_PATH, extra]).ok
+    from tracker.dataset import load
+
+    assert load([MINI_PATH, extra]).entities["vg"].name == "British Virgin Islands"  # the first definition wins
+    (extra / "entities.csv").write_text("id,kind,name,sphere\nvg,company,VG Ltd,company\n", encoding="utf-8")
+    (extra / "relations.csv").write_text("id,kind,source,target,sources\n", encoding="utf-8")
+    assert [e.code for e in validate_paths([MINI_PATH, extra]).errors] == ["duplicate-id"]

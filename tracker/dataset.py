@@ -459,7 +459,7 @@ def content_hash(roots: Iterable[Path]) -> str:
     """SHA-256 over the data files of the given folders (names and bytes), in a stable order."""
     h = hashlib.sha256()
     for root in roots:
-        for fname in (*FILES.values(), DESCRIPTOR):
+        for fname in (*FILES.values(), DESCRIPTOR, "decisions.csv"):
             path = root / fname
             if path.is_file():
                 h.update(fname.encode())
@@ -496,11 +496,13 @@ def load(roots: Sequence[Path] | None = None) -> Dataset:
     for raw in raws:
         for row in raw.tables["entities"].rows:
             ent = _to_entity(row, raw.name)
+            if ent.id in entities and ent.kind == "jurisdiction":
+                continue  # a jurisdiction defined by several folders: the first definition wins
             entities[ent.id] = ent
         for row in raw.tables["relations"].rows:
             rel = _to_relation(row, raw.name, sources, ranks)
             relations[rel.id] = rel
-    return Dataset(
+    dataset = Dataset(
         roots=[r.root for r in raws],
         names=[r.name for r in raws],
         entities=entities,
@@ -509,6 +511,10 @@ def load(roots: Sequence[Path] | None = None) -> Dataset:
         content_hash=content_hash(r.root for r in raws),
         warnings=report.warnings,
     )
+    # Reviewed entity-resolution decisions (decisions.csv in a folder): merges only rows marked same.
+    from tracker.match import apply_folder_decisions
+
+    return apply_folder_decisions(dataset)
 
 
 def descriptor_dict(

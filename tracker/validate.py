@@ -231,6 +231,8 @@ def validate_raw(raws: Sequence[RawDataset], model: Model | None = None) -> Repo
                 if rid:
                     if rid in ids[name]:
                         other_ck, other = ids[name][rid]
+                        if name == "entities" and other_ck is not ck and row.get("kind") == other.get("kind") == "jurisdiction":
+                            continue  # folders may each define a jurisdiction; the first definition is used
                         ck.err(row.file, row.line, "id", "duplicate-id", f"{rid!r} is already used at {other_ck.prefix}{other.file}:{other.line}")
                     else:
                         ids[name][rid] = (ck, row)

@@ -1,1 +1,94 @@
 """CLI commands for views (registered on the group in tracker/cli/__init__.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from tracker.cli import cli
+from tracker.cli.common import OutFile, apply_filters, data_option, filter_options, say
+
+SIZE_CHOICES = ("pagerank", "betweenness", "degree")  # tracker.views.SIZE_BY, without importing pyvis here
+MAX_PATHS = 20  # shortest paths drawn at most; more only repeat the same hops
+
+
+@cli.command("view")
+@data_option
+@filter_options
+@click.option("--path", "path_ends", nargs=2, metavar="A B", help="Highlight the shortest paths between entities A and B.")
+@click.option(
+    "--size-by",
+    type=click.Choice(SIZE_CHOICES),
+    default="pagerank",
+    show_default=True,
+    help="Centrality that sizes the entities.",
+)
+@click.option("--title", help="Page title. Default: 'tracker: <dataset>'.")
+@click.option(
+    "-o",
+    "--output",
+    type=OutFile,
+    default=Path("graphs/view.html"),
+    show_default=True,
+    help="HTML file to write ('-' for stdout).",
+)
+@click.option("--open", "open_", is_flag=True, help="Open the page in the default browser afterwards.")
+def view(
+    data: tuple[Path, ...],
+    focus: str | None,
+    depth: int,
+    spheres: tuple[str, ...],
+    kinds: tuple[str, ...],
+    as_of: str | None,
+    min_degree: int,
+    path_ends: tuple[str, str] | None,
+    size_by: str,
+    title: str | None,
+    output: Path,
+    open_: bool,
+) -> None:
+    """Write the interactive network as one offline HTML file.
+
+    The page needs no network: search names in Latin or Cyrillic, filter by sphere, kind,
+    relation, evidence or date, and click any entity or line to read every source.
+
+    \b
+    Example:
+        tracker view --focus "Timur Kulibayev" --depth 2 -o kulibayev.html
+        tracker view --path "Timur Kulibayev" "Zeta Bank" -o path.html --open
+    """
+    import networkx as nx
+
+    from tracker.cli.common import load_graph
+    from tracker.graph import resolve
+    from tracker.output import write_text
+    from tracker.views import render_view, with_answers
+
+    G = load_graph(data)
+    H = apply_filters(G, focus, depth, spheres, kinds, as_of, min_degree)
+    highlight: list[list[str]] = []
+    if path_ends:
+        a, b = (resolve(G, end) for end in path_ends)
+        try:
+            paths = sorted(nx.all_shortest_paths(G.to_undirected(as_view=True), a, b))[:MAX_PATHS]
+        except nx.NetworkXNoPath:
+            raise click.ClickException(f"no path between {G.nodes[a]['name']} ({a}) and {G.nodes[b]['name']} ({b})") from None
+        keep_nodes = set(H) | {n for p in paths for n in p}
+        pairs = {frozenset(pair) for p in paths for pair in zip(p, p[1:], strict=False)}
+        keep_edges = set(H.edges(keys=True)) | {(u, v, k) for u, v, k in G.edges(keys=True) if frozenset((u, v)) in pairs}
+        H = nx.MultiDiGraph(**G.graph)
+        H.add_nodes_from((n, G.nodes[n]) for n in sorted(keep_nodes))
+        for u, v, k in sorted(keep_edges):
+            H.add_edge(u, v, key=k, **G.edges[u, v, k])
+        highlight = paths
+    H = with_answers(G, H)
+    focus_id = resolve(G, focus) if focus else None
+    html = render_view(H, title=title, size_by=size_by, highlight=highlight, focus=focus_id)
+    if str(output) == "-":
+        click.echo(html, nl=False)
+        return
+    write_text(output, html)
+    say(f"wrote {output} ({H.number_of_nodes()} entities, {H.number_of_edges()} relations)")
+    if open_:
+        click.launch(str(output.resolve()))

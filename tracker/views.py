@@ -1,0 +1,787 @@
+"""The interactive network view: one offline HTML file in which every line cites its sources.
+
+This is the only module that imports pyvis. pyvis 0.3.2 is used for what it does well (the vis
+options object and the Jinja environment that renders a page around the vis data) and kept away
+from what it does badly: its own page links Bootstrap and vis-network from CDNs and may write a
+`lib/` folder into the current directory, `from_nx` mutates the graph it is given, and
+`add_node`/`add_edge` are quadratic on large graphs. So the vis nodes and edges are built here as
+plain dicts, the page is the project's own template (`tracker/templates/view.html`), and
+vis-network's script and style are read from the installed pyvis package and inlined, so the file
+opens with no network request at all and a strict Content-Security-Policy.
+
+Everything the page shows comes from one JSON block, escaped so that no data can end the script
+element; the page's script sets all text with `textContent` and links only http(s) URLs.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import math
+import os
+import random
+import unicodedata
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from tracker.exc import TrackerError, UnknownEntity, ViewTooLarge
+from tracker.model import load_model
+from tracker.output import write_text
+
+__all__ = [
+    "write_view",
+    "render_view",
+    "with_answers",
+    "centrality",
+    "layout",
+    "js_skeleton",
+    "share_text",
+    "SIZE_BY",
+    "MAX_NODES",
+    "LAYOUT_THRESHOLD",
+]
+
+#: Past this many entities a view is refused: the page would take minutes to open (issue 4).
+MAX_NODES = 5000
+#: Above this many entities the layout is computed in Python and shipped with physics off;
+#: vis-network's own physics showed only a progress bar for 110 s at 1,000 nodes (issue 4).
+LAYOUT_THRESHOLD = 300
+SIZE_BY = ("pagerank", "betweenness", "degree")
+
+# The vis-network build that ships inside pyvis 0.3.2 (pinned in pyproject.toml).
+VIS_DIR = "templates/lib/vis-9.1.2"
+VIS_VERSION = "9.1.2"
+LAYOUT_SEED = 20240601
+
+DISCLAIMER = (
+    "Inclusion in this view is not an allegation of wrongdoing. A line records that a cited source "
+    "says so, and its evidence status says what kind of source that is, not how true it is. "
+    "Allegations are claims made by interested parties and are shown as such; denials and outcomes "
+    "are shown beside the claims they answer. Click any line to read its sources."
+)
+
+# Colour per sphere (the mission's four spheres plus "other"); colour-blind-safe-ish and distinct
+# from the edge colours below.
+SPHERE_COLOURS = {
+    "elite": "#d1495b",
+    "company": "#2e86de",
+    "london_finance": "#e0a100",
+    "offshore": "#1b998b",
+    "other": "#8d99ae",
+}
+UNKNOWN_COLOUR = "#bbbbbb"
+
+# Shape per entity kind: only vis shapes whose size follows `value` (label below the shape);
+# two kinds share a shape and differ by a dashed border.
+KIND_SHAPES: dict[str, tuple[str, bool]] = {
+    "person": ("dot", False),
+    "company": ("square", False),
+    "financial_institution": ("diamond", False),
+    "professional_firm": ("triangle", False),
+    "trust_or_foundation": ("hexagon", False),
+    "property": ("triangleDown", False),
+    "jurisdiction": ("star", False),
+    "public_body": ("square", True),
+    "organisation": ("dot", True),
+}
+
+# Colour per relation kind, by family of kinds.
+_RELATION_GROUPS: dict[str, tuple[str, ...]] = {
+    "#1f3b73": ("owns", "beneficial_owner_of", "controls", "registered_owner_of"),
+    "#b5179e": ("family", "associate"),
+    "#0f7173": ("officer_of", "employed_by", "founder_of"),
+    "#e76f51": ("advised", "financed", "underwrote", "listed_on"),
+    "#6c757d": ("registered_in", "located_in"),
+    "#8a5a44": ("transaction",),
+    "#c1121f": ("litigation", "investigated_by", "sanctioned_by"),
+    "#7b2cbf": ("alleged", "response", "reported_on"),
+    "#a8b0b8": ("ranked",),
+}
+RELATION_COLOURS = {kind: colour for colour, kinds in _RELATION_GROUPS.items() for kind in kinds}
+DEFAULT_EDGE_COLOUR = "#555555"
+ALLEGATION_COLOUR = "#9e9e9e"
+
+# Line style per evidence status: findings and registers solid and strong, allegations dashed
+# and grey, so that a claim never looks like a finding.
+EVIDENCE_STYLES: dict[str, tuple[float, list[int] | bool]] = {
+    "official_register": (4.0, False),
+    "court_judgment": (4.0, False),
+    "company_filing": (2.5, False),
+    "government_statement": (2.5, False),
+    "investigative_report": (2.0, False),
+    "news_report": (1.5, False),
+    "allegation": (1.5, [8, 6]),
+}
+UNKNOWN_EVIDENCE_STYLE: tuple[float, list[int] | bool] = (1.5, [2, 4])
+HIGHLIGHT_COLOUR = "#ff7f0e"
+
+# Unicode blocks whose letters get an explicit transliteration in the page's search (Latin-1 and
+# Latin Extended, Greek, Cyrillic with the Kazakh letters); the rest is NFKD plus mark stripping.
+_FOLD_RANGES = ((0x00C0, 0x024F), (0x0370, 0x03FF), (0x0400, 0x052F))
+
+
+def write_view(
+    G: nx.MultiDiGraph,
+    path: Path,
+    *,
+    title: str | None = None,
+    size_by: str = "pagerank",
+    highlight: list[list[str]] | None = None,
+    focus: str | None = None,
+) -> Path:
+    """Write the interactive view of `G` to `path` (atomically) and return the path.
+
+    Parameters
+    ----------
+    G : nx.MultiDiGraph
+        A canonical graph (or a filtered copy); it is not changed.
+    path : Path
+        The HTML file to write; folders are created.
+    title : str, optional
+        The page title; default "tracker: <dataset name>".
+    size_by : {"pagerank", "betweenness", "degree"}
+        The centrality that sizes the nodes.
+    highlight : list of list of str, optional
+        Paths (lists of entity ids) to draw highlighted, e.g. the shortest paths of `--path`.
+    focus : str, optional
+        An entity id to select and centre when the page opens.
+
+    Returns
+    -------
+    Path
+        `path`.
+
+    Raises
+    ------
+    ViewTooLarge
+        When `G` has more than `MAX_NODES` entities.
+    """
+    html = render_view(G, title=title, size_by=size_by, highlight=highlight, focus=focus)
+    return write_text(Path(path), html)
+
+
+def render_view(
+    G: nx.MultiDiGraph,
+    *,
+    title: str | None = None,
+    size_by: str = "pagerank",
+    highlight: list[list[str]] | None = None,
+    focus: str | None = None,
+) -> str:
+    """The HTML text of the view (see `write_view`); byte-identical for the same input."""
+    n = G.number_of_nodes()
+    if n > MAX_NODES:
+        raise ViewTooLarge(
+            f"{n} entities is too many for one view (the cap is {MAX_NODES}); "
+            "narrow it with --focus ENTITY --depth N, --sphere, --kind or --min-degree"
+        )
+    if size_by not in SIZE_BY:
+        raise ValueError(f"size_by must be one of {', '.join(SIZE_BY)}, not {size_by!r}")
+    paths = [list(p) for p in (highlight or []) if p]
+    for ident in [focus] if focus else []:
+        if ident not in G:
+            raise UnknownEntity(f"no entity with id {ident!r} in the view")
+    for p in paths:
+        for ident in p:
+            if ident not in G:
+                raise UnknownEntity(f"no entity with id {ident!r} in the view")
+    name = str(G.graph.get("name") or "")
+    title = title or (f"tracker: {name}" if name else "tracker network")
+
+    scores = centrality(G, size_by)
+    positions = layout(G) if n > LAYOUT_THRESHOLD else None
+    nodes, edges = _vis_items(G, scores, positions, paths, focus)
+    payload = _payload(G, nodes, edges, paths, focus, title, size_by, fixed=positions is not None)
+    return _render_page(G, title, nodes, edges, payload, fixed=positions is not None)
+
+
+def with_answers(full: nx.MultiDiGraph, H: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """`H` plus, from `full`, every relation that answers or is answered by one of its relations.
+
+    A filter (a date, a focus) must not show a claim without its denial or outcome: the
+    relations named by `referred_by` and `refers_to` come back, with their two entities.
+    Returns a new graph; neither input is changed.
+
+    Examples
+    --------
+    >>> full = nx.MultiDiGraph()
+    >>> full.add_edge("a", "b", key="claim", referred_by=["denial"], refers_to=[])
+    'claim'
+    >>> full.add_edge("b", "c", key="denial", referred_by=[], refers_to=["claim"])
+    'denial'
+    >>> H = full.edge_subgraph([("a", "b", "claim")]).copy()
+    >>> sorted(k for _, _, k in with_answers(full, H).edges(keys=True))
+    ['claim', 'denial']
+    """
+    out = H.copy()
+    where = {k: (u, v) for u, v, k in full.edges(keys=True)}
+    todo = [k for _, _, k in H.edges(keys=True)]
+    seen = set(todo)
+    while todo:
+        key = todo.pop()
+        u, v = where.get(key, (None, None))
+        if u is None:
+            continue
+        d = full.edges[u, v, key]
+        for ref in [*d.get("referred_by", []), *d.get("refers_to", [])]:
+            if ref in seen or ref not in where:
+                continue
+            seen.add(ref)
+            todo.append(ref)
+            a, b = where[ref]
+            for x in (a, b):
+                if x not in out:
+                    out.add_node(x, **full.nodes[x])
+            out.add_edge(a, b, key=ref, **full.edges[a, b, ref])
+    return out
+
+
+def centrality(G: nx.MultiDiGraph, size_by: str = "pagerank") -> dict[str, float]:
+    """Centrality per entity, for sizing nodes: the same figures as `tracker centrality`.
+
+    It comes from `tracker.metrics.centrality` (PageRank on the directed collapse weighted by
+    number of relations; betweenness on the undirected collapse, sampled with a fixed seed on
+    large graphs; degree = number of relations), so a node's size matches the report.
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph([("a", "b"), ("c", "b"), ("b", "d")])
+    >>> c = centrality(G, "degree")
+    >>> max(c, key=c.get)
+    'b'
+    """
+    from tracker.metrics import centrality as table
+
+    if G.number_of_nodes() == 0:
+        return {}
+    try:
+        column = table(G, [size_by])[size_by]
+    except nx.PowerIterationFailedConvergence:
+        column = table(G, ["degree"])["degree"]
+    return {str(k): float(v) for k, v in column.items()}
+
+
+def layout(G: nx.MultiDiGraph, seed: int = LAYOUT_SEED) -> dict[str, tuple[int, int]]:
+    """Fixed x/y per entity from igraph's Fruchterman-Reingold, seeded and deterministic.
+
+    igraph took 0.8 s at 5,000 nodes where networkx's spring layout took 83 s (issue 4). The
+    start positions come from a seeded generator and igraph's own generator is seeded for the
+    call, so the same graph always gets the same picture. Positions are scaled to about 100 px
+    between neighbours and rounded to whole pixels.
+    """
+    import igraph as ig
+
+    order = sorted(G.nodes)
+    n = len(order)
+    if n == 0:
+        return {}
+    index = {ident: i for i, ident in enumerate(order)}
+    pairs = sorted({(min(index[u], index[v]), max(index[u], index[v])) for u, v in G.edges() if u != v})
+    g = ig.Graph(n=n, edges=pairs)
+    rng = random.Random(seed)
+    start = [[rng.uniform(-1.0, 1.0) * math.sqrt(n), rng.uniform(-1.0, 1.0) * math.sqrt(n)] for _ in range(n)]
+    ig.set_random_number_generator(random.Random(seed))
+    try:
+        coords = g.layout_fruchterman_reingold(seed=start, niter=500).coords
+    finally:
+        ig.set_random_number_generator(random)
+    xs = [c[0] for c in coords]
+    ys = [c[1] for c in coords]
+    cx, cy = sum(xs) / n, sum(ys) / n
+    radius = max((math.hypot(x - cx, y - cy) for x, y in zip(xs, ys, strict=True)), default=0.0) or 1.0
+    target = 60.0 * math.sqrt(n) + 200.0
+    scale = target / radius
+    return {ident: (round((x - cx) * scale), round((y - cy) * scale)) for ident, x, y in zip(order, xs, ys, strict=True)}
+
+
+def share_text(d: dict[str, Any]) -> str:
+    """An ownership share as short text: "20%", "25–50%", "≥25%", or "" when none is given.
+
+    Examples
+    --------
+    >>> share_text({"share": 20.0}), share_text({"share_min": 25.0, "share_max": 50.0}), share_text({})
+    ('20%', '25–50%', '')
+    """
+
+    def num(x: Any) -> str | None:
+        if x is None or (isinstance(x, float) and math.isnan(x)):
+            return None
+        return f"{float(x):g}"
+
+    share, low, high = num(d.get("share")), num(d.get("share_min")), num(d.get("share_max"))
+    if share is not None:
+        return f"{share}%"
+    if low is not None and high is not None:
+        return f"{low}–{high}%"
+    if low is not None:
+        return f"≥{low}%"
+    if high is not None:
+        return f"≤{high}%"
+    return ""
+
+
+# --- names: the search keys the page compares a typed query with -------------------------------
+
+
+def _fold_map() -> dict[str, str]:
+    """Per-letter transliteration for the page's search, taken from rigour (as names.fold is)."""
+    from rigour.text import ascii_text
+
+    table: dict[str, str] = {}
+    for lo, hi in _FOLD_RANGES:
+        for code in range(lo, hi + 1):
+            ch = chr(code)
+            if not unicodedata.category(ch).startswith("L"):
+                continue
+            out = "".join(c for c in (ascii_text(ch) or "").lower() if c.isascii() and c.isalnum())
+            table[ch] = out
+    return table
+
+
+_FOLD_MAP: dict[str, str] | None = None
+
+
+def _folds() -> tuple[dict[str, str], tuple[tuple[str, str], ...]]:
+    global _FOLD_MAP
+    from tracker.names import _FOLDS
+
+    if _FOLD_MAP is None:
+        _FOLD_MAP = _fold_map()
+    return _FOLD_MAP, _FOLDS
+
+
+def js_skeleton(text: str) -> str:
+    """The skeleton the page's script computes for `text`, letter by letter.
+
+    `tracker.names.skeleton` transliterates whole words (rigour knows that "ий" ends a word as
+    "y"); the page cannot carry rigour, so it maps letter by letter with a table made from
+    rigour and then applies the same folds. Both forms of every name are search keys, so a name
+    typed as it is written is always found.
+
+    Examples
+    --------
+    >>> js_skeleton("Құлыбаев") == js_skeleton("Kulibayev") == js_skeleton("QULYBAEV")
+    True
+    >>> js_skeleton("Ёлка")
+    'olka'
+    """
+    table, folds = _folds()
+    text = unicodedata.normalize("NFC", text)
+    text = "".join(table.get(ch, ch) for ch in text)
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).lower()
+    words = "".join(c if (c.isascii() and c.isalnum()) else " " for c in text).split()
+    out = []
+    for word in words:
+        for a, b in folds:
+            word = word.replace(a, b)
+        out.append(_undouble(word))
+    return " ".join(out)
+
+
+def _undouble(word: str) -> str:
+    res: list[str] = []
+    for c in word:
+        if not res or res[-1] != c:
+            res.append(c)
+    return "".join(res)
+
+
+def _search_keys(ident: str, name: str, aliases: Sequence[str]) -> list[str]:
+    from tracker.names import skeleton
+
+    keys: dict[str, None] = {}
+    for text in (name, *aliases, ident.replace("-", " ").replace("_", " ")):
+        for key in (skeleton(text), js_skeleton(text)):
+            if key:
+                keys[key] = None
+    return sorted(keys)
+
+
+# --- building the vis data ---------------------------------------------------------------------
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe copy: NaN and infinities become null, tuples lists, sets sorted lists."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted(_clean(v) for v in value)
+    if value is None or isinstance(value, (str, int, bool)):
+        return value
+    return str(value)
+
+
+def _http(url: Any) -> str:
+    """`url` if it is an http(s) URL, else "": only those may become links."""
+    if not isinstance(url, str):
+        return ""
+    u = url.strip()
+    low = u.lower()
+    if (low.startswith("http://") or low.startswith("https://")) and not any(c in u for c in '"<>\\ \t\n\r'):
+        return u
+    return ""
+
+
+_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+LABEL_MAX = 60
+
+
+def _label(text: str) -> str:
+    r"""A canvas label: no direction overrides (they can disguise a name), one line, at most 60 characters.
+
+    Examples
+    --------
+    >>> _label("Invoice \u202egnp.exe"), len(_label("A" * 1000))
+    ('Invoice gnp.exe', 60)
+    """
+    text = " ".join(text.translate(_BIDI_CONTROLS).split())
+    return text if len(text) <= LABEL_MAX else text[: LABEL_MAX - 1] + "…"
+
+
+def _darker(hex_colour: str, factor: float = 0.7) -> str:
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return "#{:02x}{:02x}{:02x}".format(*(round(c * factor) for c in (r, g, b)))
+
+
+def _vis_items(
+    G: nx.MultiDiGraph,
+    scores: dict[str, float],
+    positions: dict[str, tuple[int, int]] | None,
+    paths: list[list[str]],
+    focus: str | None,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """vis-network node and edge dicts, built directly (pyvis's add_node/add_edge are quadratic)."""
+    model = load_model()
+    top = max(scores.values(), default=0.0) or 1.0
+    path_nodes = {x for p in paths for x in p}
+    path_pairs = {frozenset((a, b)) for p in paths for a, b in zip(p, p[1:], strict=False)}
+
+    nodes: list[dict[str, Any]] = []
+    for ident in sorted(G.nodes):
+        d = G.nodes[ident]
+        kind = str(d.get("kind", ""))
+        colour = SPHERE_COLOURS.get(str(d.get("sphere", "")), UNKNOWN_COLOUR)
+        shape, dashed = KIND_SHAPES.get(kind, ("dot", False))
+        label = _label(str(d.get("name") or ident))
+        kind_label = model.entity_kinds[kind].label if kind in model.entity_kinds else kind
+        node: dict[str, Any] = {
+            "id": ident,
+            "label": label,
+            "title": f"{label} ({kind_label})",
+            "shape": shape,
+            "value": round(math.sqrt(max(scores.get(ident, 0.0), 0.0) / top), 4),
+            "color": {
+                "background": colour,
+                "border": _darker(colour),
+                "highlight": {"background": colour, "border": "#000000"},
+                "hover": {"background": colour, "border": "#000000"},
+            },
+            "borderWidth": 1.5,
+        }
+        if dashed:
+            node["shapeProperties"] = {"borderDashes": [4, 3]}
+            node["borderWidth"] = 2.5
+        if ident in path_nodes:
+            node["borderWidth"] = 5
+            node["color"]["border"] = HIGHLIGHT_COLOUR
+        if ident == focus:
+            node["borderWidth"] = 5
+            node["color"]["border"] = "#000000"
+        if positions is not None:
+            node["x"], node["y"] = positions[ident]
+        nodes.append(node)
+
+    edges: list[dict[str, Any]] = []
+    parallel: dict[frozenset[str], int] = defaultdict(int)
+    for u, v, key, d in sorted(G.edges(keys=True, data=True), key=lambda e: str(e[2])):
+        kind = str(d.get("kind", ""))
+        evidence = str(d.get("evidence", ""))
+        width, dashes = EVIDENCE_STYLES.get(evidence, UNKNOWN_EVIDENCE_STYLE)
+        colour = ALLEGATION_COLOUR if evidence == "allegation" else RELATION_COLOURS.get(kind, DEFAULT_EDGE_COLOUR)
+        pair = frozenset((u, v))
+        edge: dict[str, Any] = {
+            "id": str(key),
+            "from": u,
+            "to": v,
+            "title": _edge_title(G, u, v, d),
+            "width": width,
+            "dashes": dashes,
+            "color": {"color": colour, "highlight": "#000000", "hover": "#000000", "inherit": False},
+        }
+        if d.get("directed", True):
+            edge["arrows"] = "to"
+        if d.get("ownership"):
+            text = share_text(d)
+            if text:
+                edge["label"] = text
+        k = parallel[pair]
+        parallel[pair] += 1
+        if u == v or k:
+            edge["smooth"] = {"enabled": True, "type": "curvedCW" if k % 2 else "curvedCCW", "roundness": 0.2 * ((k + 1) // 2 or 1)}
+        if pair in path_pairs:
+            edge["width"] = max(width, 5.0)
+            edge["color"] = {"color": HIGHLIGHT_COLOUR, "highlight": "#000000", "hover": "#000000", "inherit": False}
+        edges.append(edge)
+    return nodes, edges
+
+
+def _edge_title(G: nx.MultiDiGraph, u: str, v: str, d: dict[str, Any]) -> str:
+    """Plain-text hover hint (vis shows a string title with innerText, never as HTML)."""
+    role = f" ({d['role']})" if d.get("role") else ""
+    share = share_text(d) if d.get("ownership") else ""
+    share = f" {share}" if share else ""
+    text = f"{G.nodes[u].get('name', u)} {d.get('label', d.get('kind', ''))}{role}{share} {G.nodes[v].get('name', v)}"
+    return " ".join(text.translate(_BIDI_CONTROLS).split())[:300]
+
+
+def _payload(
+    G: nx.MultiDiGraph,
+    nodes: list[dict[str, Any]],
+    edges: list[dict[str, Any]],
+    paths: list[list[str]],
+    focus: str | None,
+    title: str,
+    size_by: str,
+    fixed: bool,
+) -> dict[str, Any]:
+    """Everything the page's script reads: records, sources, styles and search tables."""
+    model = load_model()
+    entities: dict[str, Any] = {}
+    cited: set[str] = set()
+    for ident in sorted(G.nodes):
+        d = dict(G.nodes[ident])
+        d["keys"] = _search_keys(ident, str(d.get("name") or ident), [str(a) for a in d.get("aliases") or []])
+        cited.update(d.get("sources") or [])
+        entities[ident] = d
+    relations: dict[str, Any] = {}
+    for u, v, key, d in G.edges(keys=True, data=True):
+        rec = dict(d)
+        rec["source"], rec["target"] = u, v
+        rec["share_text"] = share_text(d)
+        cited.update(d.get("sources") or [])
+        relations[str(key)] = rec
+    table = G.graph.get("sources", {}) or {}
+    sources: dict[str, Any] = {}
+    for sid in sorted(cited):
+        if sid not in table:
+            continue
+        s = dict(table[sid])
+        s["href"] = _http(s.get("url"))
+        s["archived_href"] = _http(s.get("archived_url"))
+        s["canonical_href"] = _http(s.get("canonical_url"))
+        sources[sid] = s
+    fold_map, folds = _folds()
+    present_spheres = {str(G.nodes[n].get("sphere", "")) for n in G}
+    present_kinds = {str(G.nodes[n].get("kind", "")) for n in G}
+    present_rel = {str(d.get("kind", "")) for _, _, d in G.edges(data=True)}
+    present_ev = {str(d.get("evidence", "")) for _, _, d in G.edges(data=True)}
+    style: dict[str, Any] = {
+        "spheres": [
+            {"name": s, "label": m.label, "description": m.description, "colour": SPHERE_COLOURS.get(s, UNKNOWN_COLOUR)}
+            for s, m in model.spheres.items()
+            if s in present_spheres
+        ],
+        "kinds": [
+            {"name": k, "label": m.label, "shape": KIND_SHAPES.get(k, ("dot", False))[0], "dashed": KIND_SHAPES.get(k, ("dot", False))[1]}
+            for k, m in model.entity_kinds.items()
+            if k in present_kinds
+        ],
+        "relation_kinds": [
+            {"name": k, "label": m.label, "colour": RELATION_COLOURS.get(k, DEFAULT_EDGE_COLOUR), "directed": m.directed}
+            for k, m in model.relation_kinds.items()
+            if k in present_rel
+        ],
+        "evidence": [
+            {
+                "name": e,
+                "label": m.label,
+                "description": m.description,
+                "width": EVIDENCE_STYLES.get(e, UNKNOWN_EVIDENCE_STYLE)[0],
+                "dashes": EVIDENCE_STYLES.get(e, UNKNOWN_EVIDENCE_STYLE)[1],
+                "colour": ALLEGATION_COLOUR if e == "allegation" else DEFAULT_EDGE_COLOUR,
+            }
+            for e, m in model.evidence_statuses.items()
+            if e in present_ev
+        ],
+        "labels": {
+            "spheres": {s: m.label for s, m in model.spheres.items()},
+            "kinds": {k: m.label for k, m in model.entity_kinds.items()},
+            "evidence": {e: m.label for e, m in model.evidence_statuses.items()},
+            "evidence_descriptions": {e: m.description for e, m in model.evidence_statuses.items()},
+        },
+    }
+    # Unknown values present in the data still get a filter box, so nothing is unfilterable.
+    known = {x["name"] for x in style["spheres"]}
+    style["spheres"] += [
+        {"name": s, "label": s or "(none)", "description": "", "colour": UNKNOWN_COLOUR} for s in sorted(present_spheres - known)
+    ]
+    known = {x["name"] for x in style["kinds"]}
+    style["kinds"] += [{"name": k, "label": k or "(none)", "shape": "dot", "dashed": False} for k in sorted(present_kinds - known)]
+    known = {x["name"] for x in style["relation_kinds"]}
+    style["relation_kinds"] += [
+        {"name": k, "label": k or "(none)", "colour": DEFAULT_EDGE_COLOUR, "directed": True} for k in sorted(present_rel - known)
+    ]
+    known = {x["name"] for x in style["evidence"]}
+    w, dsh = UNKNOWN_EVIDENCE_STYLE
+    style["evidence"] += [
+        {"name": e, "label": e or "(none)", "description": "", "width": w, "dashes": dsh, "colour": DEFAULT_EDGE_COLOUR}
+        for e in sorted(present_ev - known)
+    ]
+    return {
+        "meta": {
+            "title": title,
+            "dataset": str(G.graph.get("name") or ""),
+            "content_hash": str(G.graph.get("content_hash") or ""),
+            "data_date": str(G.graph.get("data_date") or ""),
+            "size_by": size_by,
+            "fixed_layout": fixed,
+            "counts": {"entities": G.number_of_nodes(), "relations": G.number_of_edges(), "sources": len(sources)},
+        },
+        "nodes": nodes,
+        "edges": edges,
+        "entities": entities,
+        "relations": relations,
+        "sources": sources,
+        "style": style,
+        "highlight": paths,
+        "focus": focus,
+        "search": {"map": fold_map, "folds": [list(f) for f in folds]},
+    }
+
+
+# --- the page ----------------------------------------------------------------------------------
+
+
+def _script_json(data: Any) -> str:
+    """JSON that is safe inside <script type="application/json">: no "</script>", no "<!--".
+
+    Examples
+    --------
+    >>> _script_json({"name": "</script><!--"})
+    '{"name":"\\\\u003c/script\\\\u003e\\\\u003c!--"}'
+    """
+    text = json.dumps(_clean(data), ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    for ch, esc in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(ch, esc)
+    return text
+
+
+def _csp_hash(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+def _asset(package: str, name: str) -> str:
+    return resources.files(package).joinpath(name).read_text(encoding="utf-8")
+
+
+def _vendor() -> tuple[str, str]:
+    """vis-network's script and style from the installed pyvis, checked to be safe to inline."""
+    js = _asset("pyvis", f"{VIS_DIR}/vis-network.min.js")
+    css = _asset("pyvis", f"{VIS_DIR}/vis-network.css")
+    if "</script" in js.lower() or "<!--" in js or "</style" in css.lower():
+        raise TrackerError("the installed pyvis ships a vis-network that cannot be inlined safely")
+    return js, css
+
+
+def _built_date() -> str:
+    """SOURCE_DATE_EPOCH as a UTC date, or "" (the clock is never read)."""
+    raw = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not raw:
+        return ""
+    try:
+        return datetime.fromtimestamp(int(raw), tz=timezone.utc).strftime("%Y-%m-%d")
+    except (ValueError, OverflowError, OSError):
+        return ""
+
+
+def _render_page(
+    G: nx.MultiDiGraph,
+    title: str,
+    nodes: list[dict[str, Any]],
+    edges: list[dict[str, Any]],
+    payload: dict[str, Any],
+    fixed: bool,
+) -> str:
+    """Render the project's template through pyvis's Network and Jinja environment."""
+    from pyvis.network import Network
+
+    net = Network(height="100%", width="100%", directed=True, heading=title, cdn_resources="remote")
+    # Filled directly: add_node/add_edge check every id against a list (quadratic).
+    net.nodes, net.edges = nodes, edges
+    net.barnes_hut(gravity=-6000, central_gravity=0.25, spring_length=140, spring_strength=0.03, damping=0.35, overlap=0.2)
+    net.toggle_physics(not fixed)
+    options: dict[str, Any] = json.loads(net.options.to_json())
+    options["physics"]["stabilization"].update({"iterations": 400, "updateInterval": 50, "fit": True})
+    options["edges"] = {
+        "smooth": {"enabled": False},
+        "color": {"inherit": False},
+        "font": {"size": 11, "face": "DejaVu Sans, Arial, sans-serif", "strokeWidth": 3, "align": "middle"},
+        "arrows": {"to": {"scaleFactor": 0.6}},
+        "selectionWidth": 2,
+    }
+    options["nodes"] = {
+        "font": {"size": 13, "face": "DejaVu Sans, Noto Sans, Arial, sans-serif", "strokeWidth": 3, "strokeColor": "#ffffff"},
+        "scaling": {"min": 8, "max": 40, "label": {"enabled": True, "min": 11, "max": 22, "drawThreshold": 6, "maxVisible": 30}},
+    }
+    options["layout"] = {"improvedLayout": False, "randomSeed": LAYOUT_SEED}
+    options["interaction"].update(
+        {
+            "hover": False,
+            "tooltipDelay": 250,
+            "hideEdgesOnDrag": fixed,
+            "hideEdgesOnZoom": fixed,
+            "multiselect": False,
+            "navigationButtons": False,
+        }
+    )
+    net.options = options
+    vis_nodes, vis_edges, heading, _, _, options_json = net.get_network_data()
+    payload = {**payload, "nodes": vis_nodes, "edges": vis_edges, "options": json.loads(options_json)}
+
+    vis_js, vis_css = _vendor()
+    view_js = _asset("tracker", "templates/view.js")
+    view_css = _asset("tracker", "templates/view.css")
+    csp = "; ".join(
+        [
+            "default-src 'none'",
+            f"script-src {_csp_hash(vis_js)} {_csp_hash(view_js)}",
+            f"style-src {_csp_hash(vis_css)} {_csp_hash(view_css)}",
+            "img-src data:",
+            "base-uri 'none'",
+            "form-action 'none'",
+        ]
+    )
+    model = load_model()
+    meta = payload["meta"]
+    template = net.templateEnv.overlay(autoescape=True).from_string(_asset("tracker", "templates/view.html"))
+    return str(
+        template.render(
+            title=heading,
+            csp=csp,
+            vis_js=vis_js,
+            vis_css=vis_css,
+            view_js=view_js,
+            view_css=view_css,
+            data_json=_script_json(payload),
+            dataset=meta["dataset"],
+            content_hash=meta["content_hash"],
+            data_date=meta["data_date"] or "unknown",
+            built_date=_built_date(),
+            counts=meta["counts"],
+            size_by=meta["size_by"],
+            disclaimer=DISCLAIMER,
+            evidence=[(m.label, m.description) for m in sorted(model.evidence_statuses.values(), key=lambda m: -m.rank)],
+            vis_version=VIS_VERSION,
+        )
+    )
