@@ -250,7 +250,11 @@ def propose(roots: Sequence[Path], threshold: float = 85.0, max_block: int = 200
 
 
 def _safe(text: str) -> str:
-    return "'" + text if text.startswith(("=", "+", "-", "@")) else text
+    # The decisions file is reviewed in a spreadsheet: the export's rule (formula starts, also
+    # full-width and after blanks, tab and CR) keeps a hostile name from running as a formula.
+    from tracker.export.common import safe_cell
+
+    return safe_cell(text)
 
 
 def write_decisions(rows: Sequence[Candidate], path: Path | None = None) -> str:

@@ -34,6 +34,37 @@ def _progress(every: int = 10_000):  # type: ignore[no-untyped-def]
     return tick
 
 
+def _refuse_foreign_dataset(out: Path) -> None:
+    """Refuse an --out folder holding a dataset that an earlier `tracker import` did not write.
+
+    Re-importing into the same folder refreshes it, but a curated dataset given by mistake
+    would be overwritten file by file: that is the user's own work, so it is refused.
+    """
+    import yaml
+
+    from tracker.dataset import DESCRIPTOR, FILES
+    from tracker.exc import OutputError
+
+    from tracker.output import check_not_input
+
+    for name in (*FILES.values(), DESCRIPTOR):
+        check_not_input(out / name)  # an input file there is the clearer refusal
+    if not out.exists():
+        return
+    present = [name for name in (*FILES.values(), DESCRIPTOR) if (out / name).exists()]
+    if not present:
+        return
+    try:
+        descriptor = yaml.safe_load((out / DESCRIPTOR).read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        descriptor = None
+    if isinstance(descriptor, dict) and str(descriptor.get("description", "")).startswith("Imported with `tracker import"):
+        return
+    raise OutputError(
+        f"{out}: holds a dataset that `tracker import` did not write ({', '.join(present)}); refusing to overwrite it: choose a new --out folder"
+    )
+
+
 @cli.command("import")
 @click.argument("fmt", metavar="FORMAT", type=click.Choice(IMPORT_FORMATS))
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=True, path_type=Path))
@@ -85,6 +116,7 @@ def import_cmd(
     if url and not url.lower().startswith(("http://", "https://")):
         raise click.BadParameter(f"{url!r} is not an http(s) URL", param_hint="--url")
     protect(list(files) + list(base))
+    _refuse_foreign_dataset(out)
     meta = Meta(url=url, title=title, publisher=publisher, licence=licence, retrieved=retrieved, evidence=evidence or "", name=name)
     summary = run_import(fmt, list(files), out, meta, base=list(base), progress=_progress())
     if sys.stderr.isatty():
@@ -119,12 +151,15 @@ def match_cmd(data: tuple[Path, ...], output: Path, threshold: float) -> None:
     Example:
         tracker match --data datasets --data imports/icij -o imports/icij/decisions.csv
     """
+    from tracker.dataset import DESCRIPTOR, FILES
     from tracker.match import propose, write_decisions
     from tracker.output import protect
 
     if len(data) < 2:
         raise click.UsageError("give at least two --data folders to match across")
-    protect(list(data))
+    # The data files are inputs and never written; a folder's decisions.csv may be: the
+    # documented workflow writes it in place, and every decision already in it is kept.
+    protect([Path(d) / name for d in data for name in (*FILES.values(), DESCRIPTOR)])
     rows = propose([Path(d) for d in data], threshold=threshold)
     text = write_decisions(rows, None if str(output) == "-" else output)
     if str(output) == "-":

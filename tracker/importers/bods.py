@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from tracker.exc import InvalidData
-from tracker.importers import DatasetWriter, Meta, clean_date, clean_text, country_code, iter_json_records, make_id, slug
+from tracker.importers import DatasetWriter, Meta, clean_date, clean_text, country_code, make_id, slug
+from tracker.importers.ftm import json_records
 
 __all__ = ["INTERESTS", "EVIDENCE", "ENTITY_TYPES", "interest_kinds", "read"]
 
@@ -100,16 +101,18 @@ def read(paths: list[Path], writer: DatasetWriter, meta: Meta) -> dict[str, Any]
     records: dict[str, list[tuple[str, int, str, dict[str, Any]]]] = {}
     order = 0
     for path in paths:
-        for line, st in iter_json_records(path):
+        for line, st in json_records(path):
             writer.tick()
             where = f"{path.name}:{line}"
             if not isinstance(st, dict):
                 raise InvalidData(f"{where}: not a BODS statement (expected a JSON object)")
-            version = str((st.get("publicationDetails") or {}).get("bodsVersion", ""))
+            version = str(_obj(st.get("publicationDetails")).get("bodsVersion", ""))
             if "statementType" in st or "recordId" not in st or version.startswith(("0.1", "0.2", "0.3")):
                 found = version or ("0.2/0.3" if "statementType" in st else "unknown")
                 raise InvalidData(f"{where}: recordId: BODS {found} statement; this importer reads BODS 0.4 (records with recordId)")
-            if st.get("recordType") not in {"entity", "person", "relationship"}:
+            if not isinstance(st["recordId"], str | int) or isinstance(st["recordId"], bool) or not str(st["recordId"]).strip():
+                raise InvalidData(f"{where}: recordId: expected a non-empty text id, got {st['recordId']!r:.40}")
+            if not isinstance(st.get("recordType"), str) or st["recordType"] not in {"entity", "person", "relationship"}:
                 raise InvalidData(f"{where}: recordType: {st.get('recordType')!r} is not entity, person or relationship")
             order += 1
             records.setdefault(str(st["recordId"]), []).append((str(st.get("statementDate", "")), order, where, st))
@@ -117,7 +120,7 @@ def read(paths: list[Path], writer: DatasetWriter, meta: Meta) -> dict[str, Any]
     for rid, stmts in records.items():
         stmts.sort(key=lambda s: (s[0], s[1]))
         last = stmts[-1][3]
-        details: dict[str, Any] = next((s[3]["recordDetails"] for s in reversed(stmts) if s[3].get("recordDetails")), {})
+        details: dict[str, Any] = next((s[3]["recordDetails"] for s in reversed(stmts) if isinstance(s[3].get("recordDetails"), dict)), {})
         if len(stmts) > 1:
             writer.summary.skip("older statement of a record (a later one wins)", stmts[0][2], count=len(stmts) - 1)
         latest[rid] = (last, details, stmts[-1][2], str(last.get("recordStatus", "")))
@@ -126,7 +129,7 @@ def read(paths: list[Path], writer: DatasetWriter, meta: Meta) -> dict[str, Any]
     for rid in sorted(latest):
         st, details, where, status = latest[rid]
         src = srcs[rid] = _source(st, writer, meta, where)
-        retrieved_dates.add(clean_date((st.get("publicationDetails") or {}).get("publicationDate")))
+        retrieved_dates.add(clean_date(_obj(st.get("publicationDetails")).get("publicationDate")))
         kind = st["recordType"]
         if kind == "person":
             _person(rid, st, details, src, status, writer)
@@ -144,11 +147,11 @@ def read(paths: list[Path], writer: DatasetWriter, meta: Meta) -> dict[str, Any]
 
 
 def _source(st: dict[str, Any], writer: DatasetWriter, meta: Meta, where: str) -> str:
-    pub = st.get("publicationDetails") or {}
-    publisher = pub.get("publisher") or {}
-    source = st.get("source") or {}
+    pub = _obj(st.get("publicationDetails"))
+    publisher = _obj(pub.get("publisher"))
+    source = _obj(st.get("source"))
     types = source.get("type") or []
-    types = [types] if isinstance(types, str) else list(types)
+    types = [types] if isinstance(types, str) else [t for t in _list(types) if isinstance(t, str)]
     from tracker.model import load_model
 
     ranks = load_model().evidence_statuses
@@ -170,7 +173,7 @@ def _source(st: dict[str, Any], writer: DatasetWriter, meta: Meta, where: str) -
 
     ident = make_id("bods", "src", slug(name)[:60] or "publisher", day or "undated", evidence, hashlib.sha1(url.encode()).hexdigest()[:6])
     notes = clean_text(source.get("description"))
-    asserted = ", ".join(clean_text(a.get("name")) for a in source.get("assertedBy") or [] if isinstance(a, dict) and a.get("name"))
+    asserted = ", ".join(clean_text(a.get("name")) for a in _list(source.get("assertedBy")) if isinstance(a, dict) and a.get("name"))
     if asserted:
         notes = f"{notes} Asserted by: {asserted}.".strip()
     return writer.source(
@@ -191,15 +194,15 @@ def _closed_note(status: str, st: dict[str, Any]) -> str:
 
 
 def _person(rid: str, st: dict[str, Any], d: dict[str, Any], src: str, status: str, writer: DatasetWriter) -> None:
-    names = [n for n in d.get("names") or [] if isinstance(n, dict)]
+    names = [n for n in _list(d.get("names")) if isinstance(n, dict)]
     names.sort(key=lambda n: 0 if n.get("type") == "legal" else 1)
     full = [clean_text(n.get("fullName")) or " ".join(clean_text(n.get(k)) for k in ("givenName", "familyName") if n.get(k)) for n in names]
     full = [f for f in full if f]
     ptype = str(d.get("personType", ""))
     placeholder = ptype in {"anonymousPerson", "unknownPerson"} or not full
-    nat = [n for n in d.get("nationalities") or [] if isinstance(n, dict)]
+    nat = [n for n in _list(d.get("nationalities")) if isinstance(n, dict)]
     country = next((c for c in (country_code(str(n.get("code") or n.get("name") or "")) for n in nat) if c), "")
-    pep = (d.get("politicalExposure") or {}).get("status") == "isPep"
+    pep = _obj(d.get("politicalExposure")).get("status") == "isPep"
     writer.entity(
         make_id("bods", rid),
         "person",
@@ -216,16 +219,16 @@ def _person(rid: str, st: dict[str, Any], d: dict[str, Any], src: str, status: s
 
 
 def _entity(rid: str, st: dict[str, Any], d: dict[str, Any], src: str, status: str, writer: DatasetWriter) -> None:
-    etype = (d.get("entityType") or {}).get("type", "registeredEntity")
+    etype = _obj(d.get("entityType")).get("type", "registeredEntity")
     kind, placeholder = ENTITY_TYPES.get(str(etype), ("company", False))
-    jur = d.get("jurisdiction") or {}
+    jur = _obj(d.get("jurisdiction"))
     country = country_code(str(jur.get("code") or jur.get("name") or ""))
     idents = []
-    for i in d.get("identifiers") or []:
+    for i in _list(d.get("identifiers")):
         if isinstance(i, dict) and i.get("id"):
             scheme = slug(str(i.get("scheme") or i.get("schemeName") or "id"))
             idents.append(f"{scheme}:{clean_text(i['id']).replace(';', ',')}")
-    names = [clean_text(d.get("name"))] + [clean_text(a) for a in d.get("alternateNames") or []]
+    names = [clean_text(d.get("name"))] + [clean_text(a) for a in _list(d.get("alternateNames"))]
     names = [n for n in names if n]
     ident = writer.entity(
         make_id("bods", rid),
@@ -254,11 +257,11 @@ def _relationship(rid: str, st: dict[str, Any], d: dict[str, Any], src: str, sta
         writer.summary.skip("subject unspecified", where)
         return
     closed_on = clean_date(st.get("statementDate")) if status == "closed" else ""
-    interests = [i for i in d.get("interests") or [] if isinstance(i, dict)] or [{}]
+    interests = [i for i in _list(d.get("interests")) if isinstance(i, dict)] or [{}]
     component = " Part of an indirect chain (component record)." if d.get("isComponent") else ""
     for n, interest in enumerate(interests, 1):
         kinds, role = interest_kinds(interest)
-        share = interest.get("share") or {}
+        share = _obj(interest.get("share"))
         lo = share.get("minimum", share.get("exclusiveMinimum"))
         hi = share.get("maximum", share.get("exclusiveMaximum"))
         exclusive = [k for k in ("exclusiveMinimum", "exclusiveMaximum") if k in share]
@@ -279,12 +282,22 @@ def _relationship(rid: str, st: dict[str, Any], d: dict[str, Any], src: str, sta
             share=_num(share.get("exact")),
             share_min=_num(lo),
             share_max=_num(hi),
-            direct=direct if direct in {"direct", "indirect"} else "",
+            direct=direct if isinstance(direct, str) and direct in {"direct", "indirect"} else "",
             start=clean_date(interest.get("startDate")),
             end=clean_date(interest.get("endDate")) or closed_on,
             sources=[src],
             note=note,
         )
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    """`value` if it is a JSON object, else {}: a field of the wrong type counts as absent."""
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    """`value` if it is a JSON array, else []."""
+    return value if isinstance(value, list) else []
 
 
 def _num(value: Any) -> float | None:

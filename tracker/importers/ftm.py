@@ -13,13 +13,14 @@ OpenSanctions dataset pages of the entity's `datasets`, else its `sourceUrl`, el
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from tracker.exc import InvalidData
 from tracker.importers import DatasetWriter, Meta, clean_date, clean_text, country_code, iter_json_records, make_id, slug
 
-__all__ = ["SCHEMATA", "EDGES", "thing_kind", "read"]
+__all__ = ["SCHEMATA", "EDGES", "thing_kind", "read", "json_records", "check_ftm_shape"]
 
 # FtM schema -> entity kind; the most specific listed ancestor wins (see thing_kind).
 SCHEMATA: dict[str, str] = {
@@ -110,6 +111,74 @@ def thing_kind(schema: Any, topics: list[str]) -> str | None:
     return kind
 
 
+def _utf8_error_line(path: Path) -> tuple[int, int]:
+    """Line and byte value of the first invalid UTF-8 byte of a file (read in blocks: error path only)."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line = 1
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 16):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                return line + block.count(b"\n", 0, max(exc.start, 0)), block[exc.start] if exc.start < len(block) else 0
+            line += block.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            pass
+    return line, 0
+
+
+def json_records(path: Path) -> Iterator[tuple[int, Any]]:
+    """`iter_json_records`, with bytes that are not UTF-8 reported as `InvalidData` on their line.
+
+    The shared reader turns a decoding error into a located message only once it is reading
+    lines; one in the first block (where it looks for a JSON array) would escape as a bare
+    `UnicodeDecodeError` and end as an internal error, so the importers read through this.
+    """
+    try:
+        yield from iter_json_records(path)
+    except UnicodeDecodeError:
+        line, byte = _utf8_error_line(path)
+        raise InvalidData(f"{path.name}:{line}: not valid UTF-8 (byte 0x{byte:02x}); save the file as UTF-8") from None
+
+
+def check_ftm_shape(data: Any, where: str) -> None:
+    """Refuse a record whose fields have the wrong JSON types, naming the field.
+
+    followthemoney assumes the types of its own format (a string schema, lists of strings as
+    property values) and fails deep inside with AttributeError or TypeError otherwise.
+
+    Examples
+    --------
+    >>> check_ftm_shape({"id": "a", "schema": "Person", "properties": {"name": ["A"]}}, "f:1")
+    >>> check_ftm_shape({"id": "a", "schema": ["Person"]}, "f:1")
+    Traceback (most recent call last):
+    ...
+    tracker.exc.InvalidData: f:1: schema: expected a schema name (text), got list
+    """
+    if not isinstance(data, dict) or "schema" not in data or "id" not in data:
+        raise InvalidData(f"{where}: schema: not an FtM entity (expected an object with id and schema)")
+    if not isinstance(data["schema"], str):
+        raise InvalidData(f"{where}: schema: expected a schema name (text), got {type(data['schema']).__name__}")
+    if not isinstance(data["id"], str) or not data["id"].strip():
+        raise InvalidData(f"{where}: id: expected a non-empty text id, got {data['id']!r:.40}")
+    props = data.get("properties", {})
+    if not isinstance(props, dict):
+        raise InvalidData(f"{where}: properties: expected an object, got {type(props).__name__}")
+    for name, values in props.items():
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise InvalidData(f"{where}: properties.{name:.40}: expected a list of text values")
+    for key in ("datasets", "referents"):
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise InvalidData(f"{where}: {key}: expected a list of text values")
+    if not isinstance(data.get("caption", ""), str | None):
+        raise InvalidData(f"{where}: caption: expected text")
+
+
 def read(paths: list[Path], writer: DatasetWriter, meta: Meta) -> dict[str, Any]:
     from followthemoney import model
     from followthemoney.exc import FollowTheMoneyException
@@ -119,14 +188,13 @@ def read(paths: list[Path], writer: DatasetWriter, meta: Meta) -> dict[str, Any]
     occupancies: list[tuple[str, Any, list[str]]] = []
     positions: dict[str, Any] = {}
     for path in paths:
-        for line, data in iter_json_records(path):
+        for line, data in json_records(path):
             writer.tick()
             where = f"{path.name}:{line}"
-            if not isinstance(data, dict) or "schema" not in data or "id" not in data:
-                raise InvalidData(f"{where}: schema: not an FtM entity (expected an object with id and schema)")
+            check_ftm_shape(data, where)
             try:
                 proxy = model.get_proxy(data, cleaned=False)
-            except (FollowTheMoneyException, TypeError, ValueError) as exc:
+            except (FollowTheMoneyException, TypeError, ValueError, AttributeError) as exc:
                 raise InvalidData(f"{where}: schema: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
             if proxy.id is None:
                 raise InvalidData(f"{where}: id: missing")

@@ -11,8 +11,15 @@
 
   /* ---- small DOM helpers (text only) ---------------------------------------------------- */
   /* Direction overrides in data could make "gpj.exe" read as "exe.jpg": show them as codes. */
+  /* A text longer than SHOWN_MAX (a 100 KB name from a broken file or a hostile one) is cut,
+     saying how much: laying it out whole freezes the page for seconds. The data keeps it all. */
+  var SHOWN_MAX = 2000;
   function shown(text) {
-    return String(text).replace(/[\u202A-\u202E\u2066-\u2069]/g, function (c) {
+    text = String(text);
+    if (text.length > SHOWN_MAX) {
+      text = text.slice(0, SHOWN_MAX) + "… [" + (text.length - SHOWN_MAX) + " more characters]";
+    }
+    return text.replace(/[\u202A-\u202E\u2066-\u2069]/g, function (c) {
       return "[U+" + c.charCodeAt(0).toString(16).toUpperCase() + "]";
     });
   }
