@@ -222,12 +222,6 @@ SHADOWED = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs fix in tracker/dataset.py load(): the one-line error quotes report.errors[0], which sorts "
-    "datapackage.yaml's derived assertion-failed before the read error that caused it; pick the first error "
-    "whose code is not assertion-failed/dangling-reference (or sort read errors first)",
-)
 @pytest.mark.parametrize("case", SHADOWED)
 def test_one_line_error_names_the_cause_not_a_count(case: str, broken_root: Path, cli_runner: CliRunner, tmp_path: Path) -> None:
     r = run(cli_runner, command("build", broken_root / case, tmp_path))
@@ -404,12 +398,6 @@ def test_import_refuses_broken_files_in_one_line(case: str, cli_runner: CliRunne
     assert src.read_bytes() == content
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs fix in tracker/importers/__init__.py open_csv(): the text reader decodes a whole block when "
-    "reading the header, so a bad byte on line 2 is reported as 'nodes-officers.csv:1: cannot read the header'; "
-    "read the header line as bytes first (or locate the byte as tracker.importers.ftm._utf8_error_line does)",
-)
 def test_icij_non_utf8_names_the_line_of_the_bad_byte(cli_runner: CliRunner, tmp_path: Path) -> None:
     src = tmp_path / "nodes-officers.csv"
     src.write_bytes(ICIJ_NON_UTF8)

@@ -15,6 +15,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import operator
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -282,8 +284,23 @@ def default_data_dir() -> Path:
 
 
 def split_list(text: str) -> tuple[str, ...]:
-    """Split a ';'-separated cell into its non-empty, stripped parts, keeping order."""
+    """Split a ';'-separated cell into its non-empty, stripped parts, keeping order.
+
+    Examples
+    --------
+    >>> split_list(" a; ;b "), split_list(""), split_list("one")
+    (('a', 'b'), (), ('one',))
+    """
+    if not text:
+        return ()
+    if LIST_SEP not in text:
+        part = text.strip()
+        return (part,) if part else ()
     return tuple(p.strip() for p in text.split(LIST_SEP) if p.strip())
+
+
+# Columns whose values are (nearly) unique per row: interning them would cost, not save.
+_UNIQUE_COLUMNS = frozenset({"id", "name", "title", "url", "record_id", "aliases", "identifiers", "archived_url", "canonical_url"})
 
 
 def _read_csv(table: Table, errors: list[RowError]) -> None:
@@ -306,10 +323,11 @@ def _read_csv(table: Table, errors: list[RowError]) -> None:
         line = text.count("\n", 0, text.index("\x00")) + 1
         errors.append(RowError(fname, line, "", "encoding", "contains a NUL byte: not a text CSV file"))
         return
-    if not text.strip():
+    if not text or text.isspace():
         errors.append(RowError(fname, 1, "", "empty-file", "file is empty: expected a header row"))
         return
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    del text  # the rows are parsed from the bytes as a stream: no second (four bytes a character) copy
+    reader = csv.reader(io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8", newline=""), strict=True)
     try:
         header = next(reader)
     except csv.Error as exc:
@@ -326,6 +344,11 @@ def _read_csv(table: Table, errors: list[RowError]) -> None:
     start = reader.line_num + 1
     width = len(table.header)
     columns = {name: i for i, name in enumerate(table.header)}
+    # Cells that repeat from row to row (kinds, roles, dates, the ids relations name, sources,
+    # notes) are interned: one string object per distinct value. At millions of rows this is
+    # most of the memory a table takes as text; columns unique per row are left alone.
+    pooled = [i for i, name in enumerate(table.header) if name not in _UNIQUE_COLUMNS]
+    intern = sys.intern
     try:
         for cells in reader:
             line = start
@@ -335,7 +358,12 @@ def _read_csv(table: Table, errors: list[RowError]) -> None:
             if len(cells) != width:
                 errors.append(RowError(fname, line, "", "row-width", f"has {len(cells)} cells, the header has {width}"))
                 continue
-            table.rows.append(Row(fname, line, tuple(v.strip() for v in cells), columns))
+            values = list(map(str.strip, cells))
+            for i in pooled:
+                v = values[i]
+                if v and len(v) < 300:
+                    values[i] = intern(v)
+            table.rows.append(Row(fname, line, tuple(values), columns))
     except csv.Error as exc:
         errors.append(RowError(fname, start, "", "malformed-csv", f"cannot parse CSV: {exc}"))
 
@@ -381,78 +409,83 @@ def _bool(text: str) -> bool | None:
     return text.lower() == "true"
 
 
-def _to_entity(row: Row, dataset: str) -> Entity:
-    g = row.get
-    return Entity(
-        id=g("id"),
-        kind=g("kind"),
-        name=g("name"),
-        sphere=g("sphere"),
-        aliases=split_list(g("aliases")),
-        country=g("country").lower(),
-        topics=split_list(g("topics")),
-        offshore=_bool(g("offshore")),
-        placeholder=bool(_bool(g("placeholder"))),
-        birth_date=g("birth_date"),
-        identifiers=split_list(g("identifiers")),
-        sources=split_list(g("sources")),
-        record_id=g("record_id"),
-        notes=g("notes"),
-        dataset=dataset,
-    )
+# Values that repeat across millions of rows (kinds, spheres, countries, evidence, roles, dates,
+# ids that relations name) are interned: one string object each instead of one per row.
+_intern = sys.intern
 
 
-def _to_source(row: Row, dataset: str) -> Source:
-    g = row.get
-    return Source(
-        id=g("id"),
-        url=g("url"),
-        title=g("title"),
-        publisher=g("publisher"),
-        date=g("date"),
-        evidence=g("evidence"),
-        archived_url=g("archived_url"),
-        mirror=bool(_bool(g("mirror"))),
-        canonical_url=g("canonical_url"),
-        language=g("language"),
-        licence=g("licence"),
-        retrieved=g("retrieved"),
-        notes=g("notes"),
-        dataset=dataset,
-    )
+def _refs(text: str) -> tuple[str, ...]:
+    return tuple(map(_intern, split_list(text)))
 
 
-def _to_relation(row: Row, dataset: str, sources: dict[str, Source], ranks: dict[str, int]) -> Relation:
-    g = row.get
-    cited = split_list(g("sources"))
-    evidence = g("evidence")
-    if not evidence:
-        # The claim is as strong as the strongest source that carries it.
-        evidence = max((sources[s].evidence for s in cited), key=lambda e: ranks.get(e, 0))
-    return Relation(
-        id=g("id"),
-        kind=g("kind"),
-        source=g("source"),
-        target=g("target"),
-        sources=cited,
-        evidence=evidence,
-        role=g("role"),
-        share=_num(g("share")),
-        share_min=_num(g("share_min")),
-        share_max=_num(g("share_max")),
-        direct=g("direct"),
-        amount=_num(g("amount")),
-        currency=g("currency").upper(),
-        rank=_num(g("rank")),
-        score=_num(g("score")),
-        start=g("start"),
-        end=g("end"),
-        outcome=g("outcome"),
-        refers_to=split_list(g("refers_to")),
-        record_id=g("record_id"),
-        note=g("note"),
-        dataset=dataset,
-    )
+_PAD = ("",)
+
+
+def _getter(row: Row, names: tuple[str, ...]) -> Any:
+    """A function from a row's cells (plus `_PAD`) to the cells of `names`, "" for absent columns."""
+    width = len(row.cells)
+    return operator.itemgetter(*(row.columns.get(n, width) for n in names))
+
+
+_ENTITY_COLS = ("id", "kind", "name", "sphere", "aliases", "country", "topics", "offshore", "placeholder",
+                "birth_date", "identifiers", "sources", "record_id", "notes")
+_SOURCE_COLS = ("id", "url", "title", "publisher", "date", "evidence", "archived_url", "mirror", "canonical_url",
+                "language", "licence", "retrieved", "notes")
+_RELATION_COLS = ("id", "kind", "source", "target", "sources", "evidence", "role", "share", "share_min", "share_max",
+                  "direct", "amount", "currency", "rank", "score", "start", "end", "outcome", "refers_to", "record_id", "note")
+
+
+def _to_entities(rows: Sequence[Row], dataset: str) -> Iterable[Entity]:
+    if not rows:
+        return
+    get = _getter(rows[0], _ENTITY_COLS)
+    intern = _intern
+    for row in rows:
+        (ident, kind, name, sphere, aliases, country, topics, offshore, placeholder,
+         birth_date, identifiers, cited, record_id, notes) = get(row.cells + _PAD)
+        yield Entity(
+            ident, intern(kind), name, intern(sphere), split_list(aliases), intern(country.lower()), _refs(topics),
+            _bool(offshore), bool(_bool(placeholder)), intern(birth_date), split_list(identifiers), _refs(cited),
+            record_id, notes, dataset,
+        )
+
+
+def _to_sources(rows: Sequence[Row], dataset: str) -> Iterable[Source]:
+    if not rows:
+        return
+    get = _getter(rows[0], _SOURCE_COLS)
+    intern = _intern
+    for row in rows:
+        (ident, url, title, publisher, date, evidence, archived_url, mirror, canonical_url,
+         language, licence, retrieved, notes) = get(row.cells + _PAD)
+        yield Source(
+            intern(ident), url, title, intern(publisher), intern(date), intern(evidence), archived_url,
+            bool(_bool(mirror)), canonical_url, intern(language), intern(licence), intern(retrieved),
+            intern(notes) if len(notes) < 1000 else notes, dataset,
+        )
+
+
+def _to_relations(rows: Sequence[Row], dataset: str, sources: dict[str, Source], ranks: dict[str, int]) -> Iterable[Relation]:
+    if not rows:
+        return
+    get = _getter(rows[0], _RELATION_COLS)
+    intern = _intern
+    for row in rows:
+        (ident, kind, source, target, cited_text, evidence, role, share, share_min, share_max,
+         direct, amount, currency, rank, score, start, end, outcome, refers_to, record_id, note) = get(row.cells + _PAD)
+        cited = _refs(cited_text)
+        if not evidence:
+            # The claim is as strong as the strongest source that carries it.
+            if len(cited) == 1:
+                evidence = sources[cited[0]].evidence
+            else:
+                evidence = max((sources[s].evidence for s in cited), key=lambda e: ranks.get(e, 0))
+        yield Relation(
+            ident, intern(kind), intern(source), intern(target), cited, intern(evidence), intern(role),
+            _num(share), _num(share_min), _num(share_max), intern(direct), _num(amount), intern(currency.upper()),
+            _num(rank), _num(score), intern(start), intern(end), outcome, _refs(refers_to), record_id,
+            intern(note) if len(note) < 200 else note, dataset,
+        )
 
 
 def content_hash(roots: Iterable[Path]) -> str:
@@ -483,25 +516,30 @@ def load(roots: Sequence[Path] | None = None) -> Dataset:
     report = validate_raw(raws)
     if not report.ok:
         n = len(report.errors)
-        first = report.errors[0]
+        # Quote the cause: a file that cannot be read also fails the count assertions and leaves
+        # references dangling, and those derived errors would otherwise come first.
+        derived = {"assertion-failed", "dangling-reference"}
+        first = next((e for e in report.errors if e.code not in derived), report.errors[0])
         raise InvalidData(f"{n} error{'s' if n != 1 else ''} in the data; first: {first}", report.errors)
     ranks = {name: s.rank for name, s in load_model().evidence_statuses.items()}
     entities: dict[str, Entity] = {}
     relations: dict[str, Relation] = {}
     sources: dict[str, Source] = {}
+    # Each table's rows are dropped once converted, so that the text and the typed records of a
+    # multi-million-row dataset are never both whole in memory.
     for raw in raws:
-        for row in raw.tables["sources"].rows:
-            src = _to_source(row, raw.name)
+        for src in _to_sources(raw.tables["sources"].rows, raw.name):
             sources[src.id] = src
+        raw.tables["sources"].rows = []
     for raw in raws:
-        for row in raw.tables["entities"].rows:
-            ent = _to_entity(row, raw.name)
+        for ent in _to_entities(raw.tables["entities"].rows, raw.name):
             if ent.id in entities and ent.kind == "jurisdiction":
                 continue  # a jurisdiction defined by several folders: the first definition wins
             entities[ent.id] = ent
-        for row in raw.tables["relations"].rows:
-            rel = _to_relation(row, raw.name, sources, ranks)
+        raw.tables["entities"].rows = []
+        for rel in _to_relations(raw.tables["relations"].rows, raw.name, sources, ranks):
             relations[rel.id] = rel
+        raw.tables["relations"].rows = []
     dataset = Dataset(
         roots=[r.root for r in raws],
         names=[r.name for r in raws],

@@ -21,8 +21,8 @@ Provenance decisions (documented in the README):
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
-import io
 import json
 import re
 import unicodedata
@@ -47,6 +47,7 @@ __all__ = [
     "clean_date",
     "country_code",
     "iter_json_records",
+    "not_utf8",
     "open_csv",
 ]
 
@@ -159,6 +160,8 @@ def make_id(prefix: str, *parts: str) -> str:
     'ftm:nk-2tbri-47150734'
     """
     raw = ":".join(parts)
+    if all(p.isdigit() and p.isascii() for p in parts) and len(raw) + len(prefix) < 200:
+        return f"{prefix}:{raw}"  # the common case of bulk data (numeric ids): nothing to clean
     clean = ":".join(_ID_BAD.sub("-", p.lower()).strip("-") or "x" for p in parts)
     ident = f"{prefix}:{clean}"
     lossy = clean != raw
@@ -169,11 +172,24 @@ def make_id(prefix: str, *parts: str) -> str:
 
 
 def clean_text(value: Any, limit: int = MAX_CELL) -> str:
-    """Text fit for a cell: NFC, no control characters but tab and newline, trimmed, bounded."""
+    """Text fit for a cell: NFC, no control characters but tab and newline, trimmed, bounded.
+
+    Examples
+    --------
+    >>> clean_text(" Omega" + chr(0) + "Ltd" + chr(13) + chr(10)), clean_text("Cafe" + chr(0x301)) == "Caf" + chr(0xE9)
+    ('Omega Ltd', True)
+    """
     if value is None:
         return ""
-    text = unicodedata.normalize("NFC", str(value)).replace("\r\n", "\n").replace("\r", "\n")
-    text = "".join(c if (c >= " " or c in "\n\t") else " " for c in text).strip()
+    text = value if type(value) is str else str(value)
+    # Most cells are printable (no control, format or line-separator characters) and already
+    # NFC: for them cleaning is only a strip. This check runs in C and is what keeps a
+    # multi-million-row import from spending most of its time here; the slow path is the rule.
+    if text.isprintable() and (text.isascii() or unicodedata.is_normalized("NFC", text)):
+        text = text.strip()
+    else:
+        text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+        text = "".join(c if (c >= " " or c in "\n\t") else " " for c in text).strip()
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return text
@@ -195,6 +211,18 @@ def clean_date(value: Any) -> str:
     >>> clean_date("31/12/2010"), clean_date("2020-02-30")
     ('2010-12-31', '')
     """
+    if type(value) is str:
+        return _clean_date_cached(value)
+    return _clean_date(value)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _clean_date_cached(value: str) -> str:
+    # Bulk data repeats the same few thousand dates millions of times.
+    return _clean_date(value)
+
+
+def _clean_date(value: Any) -> str:
     from tracker.dates import parse_partial
 
     text = clean_text(value, 64)
@@ -234,6 +262,14 @@ def country_code(value: str) -> str:
     >>> country_code("KAZ"), country_code("VGB"), country_code("US-DE"), country_code("England"), country_code("XXX")
     ('kz', 'vg', 'us', 'gb', '')
     """
+    if value is None:
+        return ""
+    return _country_code(value) if type(value) is str else _country_code(str(value))
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _country_code(value: str) -> str:
+    # Millions of rows name a few hundred countries; the territory lookup is the slow part.
     global _COUNTRIES
     from rigour.territories import get_territories, get_territory, lookup_territory
 
@@ -272,6 +308,13 @@ def iter_json_records(path: Path, summary: Summary | None = None) -> Iterator[tu
     has to be read whole, then is walked one element at a time so that each keeps its line
     number. Bad JSON raises `InvalidData` naming the file and line.
     """
+    try:
+        yield from _json_records(path)
+    except UnicodeDecodeError:
+        raise not_utf8(path) from None
+
+
+def _json_records(path: Path) -> Iterator[tuple[int, Any]]:
     name = path.name
     with _open_text(path) as fh:
         first = ""
@@ -296,16 +339,38 @@ def iter_json_records(path: Path, summary: Summary | None = None) -> Iterator[tu
 
 
 def _lines(fh: IO[str], name: str) -> Iterator[str]:
-    lineno = 0
-    while True:
-        try:
-            line = fh.readline()
-        except UnicodeDecodeError as exc:
-            raise InvalidData(f"{name}:{lineno + 1}: not valid UTF-8 ({exc.reason})") from None
-        if not line:
-            return
-        lineno += 1
+    while line := fh.readline():
         yield line
+
+
+def utf8_error_line(path: Path) -> tuple[int, int]:
+    """Line and byte value of the first invalid UTF-8 byte of a file.
+
+    A text reader decodes in blocks, so the line it is on when decoding fails is not the line
+    of the bad byte; this reads the bytes again (on the error path only) to find it.
+    """
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line = 1
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 16):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                return line + block.count(b"\n", 0, max(exc.start, 0)), block[exc.start] if exc.start < len(block) else 0
+            line += block.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            pass
+    return line, 0
+
+
+def not_utf8(path: Path) -> InvalidData:
+    """The one-line error for a file that is not UTF-8, naming the line of the first bad byte."""
+    line, byte = utf8_error_line(path)
+    return InvalidData(f"{path.name}:{line}: not valid UTF-8 (byte 0x{byte:02x}); save the file as UTF-8")
 
 
 def _iter_array(text: str, name: str) -> Iterator[tuple[int, Any]]:
@@ -345,9 +410,12 @@ def open_csv(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]
     name = path.name
     try:
         header = [h.strip().lstrip("\ufeff") for h in next(reader, [])]
-    except (csv.Error, UnicodeDecodeError) as exc:
+    except csv.Error as exc:
         fh.close()
         raise InvalidData(f"{name}:1: cannot read the header: {exc}") from None
+    except UnicodeDecodeError:
+        fh.close()
+        raise not_utf8(path) from None
 
     def rows() -> Iterator[tuple[int, dict[str, str]]]:
         start = reader.line_num + 1
@@ -362,22 +430,39 @@ def open_csv(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]
                 yield line, dict(zip(header, cells))
         except csv.Error as exc:
             raise InvalidData(f"{name}:{start}: malformed CSV: {exc}") from None
-        except UnicodeDecodeError as exc:
-            raise InvalidData(f"{name}:{start}: not valid UTF-8 ({exc.reason})") from None
+        except UnicodeDecodeError:
+            raise not_utf8(path) from None
         finally:
             fh.close()
 
     return header, rows()
 
 
-@dataclass
 class _Rel:
-    id: str
-    kinds: tuple[str, ...]
-    source: str
-    target: str
-    values: dict[str, str]
-    record: str
+    """A relation waiting for the end of the import: compact, since there may be millions.
+
+    Its values are kept as a flat (key, value, key, value, ...) tuple, which costs a third of a
+    dict; `values` gives them as a dict when they are needed.
+    """
+
+    __slots__ = ("id", "kinds", "source", "target", "flat", "record")
+
+    def __init__(self, ident: str, kinds: tuple[str, ...], source: str, target: str, values: dict[str, str], record: str) -> None:
+        self.id = ident
+        self.kinds = kinds
+        self.source = source
+        self.target = target
+        self.flat: tuple[str, ...] = tuple(x for kv in values.items() for x in kv)
+        self.record = record
+
+    @property
+    def values(self) -> dict[str, str]:
+        flat = self.flat
+        return {flat[i]: flat[i + 1] for i in range(0, len(flat), 2)}
+
+    @values.setter
+    def values(self, values: dict[str, str]) -> None:
+        self.flat = tuple(x for kv in values.items() for x in kv)
 
 
 class DatasetWriter:
@@ -385,7 +470,9 @@ class DatasetWriter:
 
     Relations are checked when the folder is written, once every entity is known: a relation
     may name entities that a later file defines (ICIJ's relationships), and a relation kind is
-    chosen from its candidates by the kinds at its two ends.
+    chosen from its candidates by the kinds at its two ends. Relations wait as compact `_Rel`
+    records and rows stream to the files, so that a multi-million-row import stays within a
+    few gigabytes (see benchmarks/).
     """
 
     def __init__(self, summary: Summary, base: Sequence[Path] = (), progress: Callable[[int], None] | None = None) -> None:
@@ -521,8 +608,10 @@ class DatasetWriter:
         if ident in self.relations:
             old = self.relations[ident]
             if (old.source, old.target, old.kinds) == (source, target, cands):
-                merged = ";".join(dict.fromkeys([*old.values.get("sources", "").split(";"), *vals.get("sources", "").split(";")]))
-                old.values["sources"] = merged.strip(";")
+                old_vals = old.values
+                merged = ";".join(dict.fromkeys([*old_vals.get("sources", "").split(";"), *vals.get("sources", "").split(";")]))
+                old_vals["sources"] = merged.strip(";")
+                old.values = old_vals
                 return
             self.summary.skip("duplicate relation id", ident)
             return
@@ -530,10 +619,11 @@ class DatasetWriter:
 
     # -- writing -------------------------------------------------------------------------
 
-    def _check_relations(self) -> list[dict[str, str]]:
+    def _check_relations(self) -> Iterator[dict[str, str]]:
+        """Yield the relations that pass, as rows in id order (one at a time: there may be millions)."""
         from tracker.dates import parse_partial
 
-        out: list[dict[str, str]] = []
+        relation_kinds = self.model.relation_kinds
         for rid in sorted(self.relations):
             rel = self.relations[rid]
             missing = [e for e in (rel.source, rel.target) if e not in self.entities and e not in self.base_jurisdictions]
@@ -545,12 +635,12 @@ class DatasetWriter:
                 continue
             sk = self._kind(rel.source)
             tk = self._kind(rel.target)
-            chosen = next((k for k in rel.kinds if k in self.model.relation_kinds and self.model.relation_kinds[k].allows(sk, tk)), None)
+            chosen = next((k for k in rel.kinds if k in relation_kinds and relation_kinds[k].allows(sk, tk)), None)
             if chosen is None:
                 self.summary.skip(f"{'/'.join(rel.kinds)} cannot run from a {sk} to a {tk}", rid)
                 continue
-            kind = self.model.relation_kinds[chosen]
-            vals = dict(rel.values)
+            kind = relation_kinds[chosen]
+            vals = rel.values
             cited = [s for s in vals.get("sources", "").split(";") if s in self.sources]
             if not cited:
                 self.summary.skip("relation without a known source", rid)
@@ -579,59 +669,80 @@ class DatasetWriter:
                     del vals["end"]
             row = {"id": rid, "kind": chosen, "source": rel.source, "target": rel.target, "record_id": rel.record}
             row.update(vals)
-            out.append(row)
-        return out
+            yield row
 
     def _kind(self, ident: str) -> str:
         row = self.entities.get(ident)
         return row["kind"] if row is not None else "jurisdiction"
 
     def write(self, out: Path, descriptor: dict[str, Any]) -> None:
-        """Check the relations and write the four files of a dataset folder, atomically."""
-        from tracker.dataset import FILES, RESOURCES, write_descriptor
-        from tracker.output import write_text
+        """Check the relations and write the four files of a dataset folder, atomically.
 
-        relations = self._check_relations()
-        used_sources = {s for r in relations for s in r["sources"].split(";")}
+        Rows stream to each file as they are checked, in id order; nothing holds a second copy
+        of the tables (at ICIJ scale, millions of rows).
+        """
+        from tracker.dataset import FILES, write_descriptor
+
+        used_sources: set[str] = set()
+
+        def relations() -> Iterator[dict[str, str]]:
+            for row in self._check_relations():
+                used_sources.update(row["sources"].split(";"))
+                yield row
+
+        self._write_table(out / FILES["relations"], "relations", relations())
+        known = self.sources
         for e in self.entities.values():
-            e["sources"] = ";".join(s for s in e.get("sources", "").split(";") if s in self.sources)
-            used_sources.update(filter(None, e["sources"].split(";")))
-        tables = {
-            "entities": [self.entities[k] for k in sorted(self.entities)],
-            "relations": relations,
-            "sources": [self.sources[k] for k in sorted(self.sources) if k in used_sources],
-        }
-        tables = {name: _dedupe(name, rows, self.summary) for name, rows in tables.items()}
-        for name, rows in tables.items():
-            cols = [s.name for s in RESOURCES[name]]
-            buf = io.StringIO()
-            w = csv.writer(buf, lineterminator="\n")
-            w.writerow(cols)
-            for row in rows:
-                w.writerow([_cell(c, row.get(c, "")) for c in cols])
-            write_text(out / FILES[name], buf.getvalue())
-            self.summary.written[name] = len(rows)
+            cited = e.get("sources", "")
+            if cited:
+                kept = ";".join(s for s in cited.split(";") if s in known)
+                if kept != cited:
+                    e["sources"] = kept
+                used_sources.update(filter(None, kept.split(";")))
+            elif "sources" in e:
+                e["sources"] = ""
+        self._write_table(out / FILES["entities"], "entities", (self.entities[k] for k in sorted(self.entities)))
+        self._write_table(out / FILES["sources"], "sources", (known[k] for k in sorted(known) if k in used_sources))
+        # The summary lists the tables in the order the validator reads them.
+        self.summary.written = {k: self.summary.written[k] for k in ("entities", "relations", "sources")}
         write_descriptor(out, descriptor)
+
+    def _write_table(self, path: Path, name: str, rows: Iterable[dict[str, str]]) -> None:
+        from tracker.dataset import RESOURCES
+        from tracker.output import atomic_path
+
+        cols = [s.name for s in RESOURCES[name]]
+        text_cols = [c in _TEXT_FIELDS for c in cols]
+        n = 0
+        with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh, lineterminator="\n")
+            w.writerow(cols)
+            for row in _dedupe(name, rows, self.summary):
+                w.writerow([_cell(c, row.get(c, "")) if t else row.get(c, "") for c, t in zip(cols, text_cols)])
+                n += 1
+        self.summary.written[name] = n
 
 
 def _cell(column: str, value: str) -> str:
     if column in _TEXT_FIELDS:
+        if not value:
+            return value
         return ";".join(_guard_formula(p) for p in value.split(";")) if column == "aliases" else _guard_formula(value)
     return value
 
 
-def _dedupe(name: str, rows: list[dict[str, str]], summary: Summary) -> list[dict[str, str]]:
+def _dedupe(name: str, rows: Iterable[dict[str, str]], summary: Summary) -> Iterator[dict[str, str]]:
     # The validator rejects two rows that differ only in their id; keep the first of such.
-    seen: set[tuple[tuple[str, str], ...]] = set()
-    out = []
+    # A 16-byte digest of each row's content stands for the row, so the set stays small.
+    seen: set[bytes] = set()
     for row in rows:
         key = tuple(sorted((k, v) for k, v in row.items() if k != "id" and v))
-        if key in seen:
+        digest = hashlib.blake2b(repr(key).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        if digest in seen:
             summary.skip(f"{name}: same content as another row", row["id"])
             continue
-        seen.add(key)
-        out.append(row)
-    return out
+        seen.add(digest)
+        yield row
 
 
 def run_import(

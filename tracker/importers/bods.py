@@ -20,8 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from tracker.exc import InvalidData
-from tracker.importers import DatasetWriter, Meta, clean_date, clean_text, country_code, make_id, slug
-from tracker.importers.ftm import json_records
+from tracker.importers import DatasetWriter, Meta, clean_date, clean_text, country_code, iter_json_records, make_id, slug
 
 __all__ = ["INTERESTS", "EVIDENCE", "ENTITY_TYPES", "interest_kinds", "read"]
 
@@ -101,7 +100,7 @@ def read(paths: list[Path], writer: DatasetWriter, meta: Meta) -> dict[str, Any]
     records: dict[str, list[tuple[str, int, str, dict[str, Any]]]] = {}
     order = 0
     for path in paths:
-        for line, st in json_records(path):
+        for line, st in iter_json_records(path):
             writer.tick()
             where = f"{path.name}:{line}"
             if not isinstance(st, dict):

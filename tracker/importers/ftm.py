@@ -13,14 +13,13 @@ OpenSanctions dataset pages of the entity's `datasets`, else its `sourceUrl`, el
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from tracker.exc import InvalidData
 from tracker.importers import DatasetWriter, Meta, clean_date, clean_text, country_code, iter_json_records, make_id, slug
 
-__all__ = ["SCHEMATA", "EDGES", "thing_kind", "read", "json_records", "check_ftm_shape"]
+__all__ = ["SCHEMATA", "EDGES", "thing_kind", "read", "check_ftm_shape"]
 
 # FtM schema -> entity kind; the most specific listed ancestor wins (see thing_kind).
 SCHEMATA: dict[str, str] = {
@@ -111,40 +110,6 @@ def thing_kind(schema: Any, topics: list[str]) -> str | None:
     return kind
 
 
-def _utf8_error_line(path: Path) -> tuple[int, int]:
-    """Line and byte value of the first invalid UTF-8 byte of a file (read in blocks: error path only)."""
-    import codecs
-
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    line = 1
-    with path.open("rb") as fh:
-        while block := fh.read(1 << 16):
-            try:
-                decoder.decode(block)
-            except UnicodeDecodeError as exc:
-                return line + block.count(b"\n", 0, max(exc.start, 0)), block[exc.start] if exc.start < len(block) else 0
-            line += block.count(b"\n")
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            pass
-    return line, 0
-
-
-def json_records(path: Path) -> Iterator[tuple[int, Any]]:
-    """`iter_json_records`, with bytes that are not UTF-8 reported as `InvalidData` on their line.
-
-    The shared reader turns a decoding error into a located message only once it is reading
-    lines; one in the first block (where it looks for a JSON array) would escape as a bare
-    `UnicodeDecodeError` and end as an internal error, so the importers read through this.
-    """
-    try:
-        yield from iter_json_records(path)
-    except UnicodeDecodeError:
-        line, byte = _utf8_error_line(path)
-        raise InvalidData(f"{path.name}:{line}: not valid UTF-8 (byte 0x{byte:02x}); save the file as UTF-8") from None
-
-
 def check_ftm_shape(data: Any, where: str) -> None:
     """Refuse a record whose fields have the wrong JSON types, naming the field.
 
@@ -188,7 +153,7 @@ def read(paths: list[Path], writer: DatasetWriter, meta: Meta) -> dict[str, Any]
     occupancies: list[tuple[str, Any, list[str]]] = []
     positions: dict[str, Any] = {}
     for path in paths:
-        for line, data in json_records(path):
+        for line, data in iter_json_records(path):
             writer.tick()
             where = f"{path.name}:{line}"
             check_ftm_shape(data, where)

@@ -21,8 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from tracker.exc import InvalidData
-from tracker.importers import DatasetWriter, Meta, clean_date, clean_text, country_code, make_id, open_csv
-from tracker.importers.ftm import json_records
+from tracker.importers import DatasetWriter, Meta, clean_date, clean_text, country_code, iter_json_records, make_id, open_csv
 
 __all__ = ["NATURES", "nature_of_control", "read", "PSC_KINDS"]
 
@@ -126,7 +125,7 @@ def read(paths: list[Path], writer: DatasetWriter, meta: Meta) -> dict[str, Any]
     content_dates: set[str] = set()
     totals: dict[str, list[str]] = {}
     for path in snapshot_files:
-        for line, rec in json_records(path):
+        for line, rec in iter_json_records(path):
             writer.tick()
             where = f"{path.name}:{line}"
             if not isinstance(rec, dict) or not isinstance(rec.get("data"), dict):
@@ -298,7 +297,7 @@ def _company_names(path: Path, writer: DatasetWriter) -> dict[str, tuple[str, st
     with open(path, "rb") as fh:
         first = fh.read(64).lstrip()
     if first.startswith((b"[", b"{")):
-        records = ((line, rec) for line, rec in json_records(path))
+        records = ((line, rec) for line, rec in iter_json_records(path))
     else:
         _, rows = open_csv(path)
         records = ((line, {k.strip(): v for k, v in row.items()}) for line, row in rows)
