@@ -17,7 +17,6 @@ import networkx as nx
 
 from tracker.exc import OutputError
 from tracker.export.common import citation_text, format_number, safe_cell
-from tracker.export.ftm import ftm_lines
 from tracker.export.graphs import gexf_bytes, graphml_bytes, node_link_json
 from tracker.export.neo4j import write_neo4j
 from tracker.export.tables import write_csv
@@ -50,6 +49,17 @@ FORMATS: dict[str, str] = {
     "neo4j": "nodes.csv, relationships.csv and import.cypher for Neo4j",
 }
 FOLDER_FORMATS = frozenset({"csv", "neo4j"})
+
+
+def ftm_lines(G: nx.MultiDiGraph) -> str:
+    """FollowTheMoney JSON lines (see `tracker.export.ftm`).
+
+    Imported on first use: followthemoney loads its whole model (half a second), which
+    `tracker build` and the other formats do not need.
+    """
+    from tracker.export.ftm import ftm_lines as lines
+
+    return lines(G)
 
 
 def export_bytes(G: nx.MultiDiGraph, fmt: str, all_sources: bool = False) -> bytes:
