@@ -9,8 +9,11 @@ reference on the same data in the same run and prints the ratio:
 
 - import: pyarrow's bare read of the same CSV files;
 - report: igraph loading the same edge list (pyarrow read, factorised ids) and computing the same
-  metrics (PageRank, betweenness sampled with the same k, harmonic, eigenvector, Louvain,
-  components), conversion included;
+  metrics as `tracker report` (degree, PageRank, betweenness exact or sampled with the same k
+  and sources, harmonic and closeness on the same sampled entities, eigenvector per component,
+  Louvain with modularity, components; `tracker.metrics.plan` says which), conversion included;
+- load: `tracker report`'s first part alone (read, validate, build the networkx graph), so the
+  report's ratio can be read as load + metrics;
 - path and chains: igraph loading the same edge list and running one BFS between the same ids;
 - build and view: no outside reference; the figures stand alone.
 
@@ -67,26 +70,46 @@ print(total)
 """
 
 REF_METRICS = """
-import sys, random, pyarrow.csv as pc, pyarrow.compute as pa_c, numpy as np, igraph as ig
-k = int(sys.argv[2])
-t = pc.read_csv(sys.argv[1] + "/relations.csv", convert_options=pc.ConvertOptions(include_columns=["source", "target"]))
-src = t.column("source").to_numpy(zero_copy_only=False)
-dst = t.column("target").to_numpy(zero_copy_only=False)
-ids, inv = np.unique(np.concatenate([src, dst]), return_inverse=True)
+import sys, json, random, numpy as np, pyarrow.csv as pc, igraph as ig
+plan = json.loads(sys.argv[2])
+seed = plan["seed"]
+data = sys.argv[1]
+# The same node set as tracker (every entity, sorted ids) and the same edge list.
+ents = pc.read_csv(data + "/entities.csv", convert_options=pc.ConvertOptions(include_columns=["id"]))
+ids = np.unique(ents.column("id").to_numpy(zero_copy_only=False).astype(str))
 n = len(ids)
-edges = np.stack([inv[: len(src)], inv[len(src):]], axis=1)
-g = ig.Graph(n=n, edges=edges, directed=True)
-g.simplify()
-u = g.as_undirected()
-g.pagerank()
-chosen = random.Random(42).sample(range(n), min(k, n))
-u.betweenness(sources=chosen)
-u.harmonic_centrality(cutoff=None) if n <= 20000 else u.harmonic_centrality(vertices=chosen)
-for comp in u.connected_components():
+t = pc.read_csv(data + "/relations.csv", convert_options=pc.ConvertOptions(include_columns=["kind", "source", "target"]))
+src = np.searchsorted(ids, t.column("source").to_numpy(zero_copy_only=False).astype(str))
+dst = np.searchsorted(ids, t.column("target").to_numpy(zero_copy_only=False).astype(str))
+und = np.isin(t.column("kind").to_numpy(zero_copy_only=False).astype(str), ["family", "associate"])
+np.bincount(src, minlength=n) + np.bincount(dst, minlength=n)  # degree
+d = ig.Graph(n=n, edges=np.column_stack([np.r_[src, dst[und]], np.r_[dst, src[und]]]), directed=True)
+d.es["weight"] = 1.0
+d.simplify(combine_edges="sum")
+u = ig.Graph(n=n, edges=np.column_stack([np.minimum(src, dst), np.maximum(src, dst)]))
+u.es["weight"] = 1.0
+u.simplify(combine_edges="sum")
+d.pagerank(weights="weight")
+k = plan["betweenness_k"]
+u.betweenness() if k is None else u.betweenness(sources=random.Random(seed).sample(range(n), k))
+kc = plan["closeness_k"]
+chosen = None if kc is None else random.Random(seed).sample(range(n), kc)
+u.harmonic_centrality(vertices=chosen)
+u.closeness(vertices=chosen)
+comps = u.connected_components()
+for comp in comps:
     if len(comp) > 1:
-        u.subgraph(comp).eigenvector_centrality()
-u.community_multilevel()
-u.connected_components()
+        sub = u.subgraph(comp)
+        sub.eigenvector_centrality(weights="weight")
+parts = u.community_multilevel(weights="weight")
+u.modularity(parts.membership, weights="weight")
+"""
+
+LOAD_ONLY = """
+import sys
+from pathlib import Path
+from tracker.cli.common import load_graph
+load_graph([Path(sys.argv[1])])
 """
 
 REF_PATH = """
@@ -101,6 +124,18 @@ g.get_shortest_path(int(a), int(b))
 """
 
 
+def pc_rows(path: Path) -> int:
+    import pyarrow.csv as pc
+
+    return pc.read_csv(path, convert_options=pc.ConvertOptions(include_columns=["id"])).num_rows
+
+
+def plan_text(p: dict[str, object]) -> str:
+    bk = "exact" if p["betweenness_k"] is None else f"k={p['betweenness_k']}"
+    ck = "exact" if p["closeness_k"] is None else f"{p['closeness_k']} sampled"
+    return f"betweenness {bk}, closeness/harmonic {ck}"
+
+
 def pick_ids(dataset: Path) -> tuple[str, str, str]:
     """An officer, an entity some hops away, and a company with owners, from the imported dataset."""
     import pyarrow.csv as pc
@@ -113,7 +148,7 @@ def pick_ids(dataset: Path) -> tuple[str, str, str]:
     return src[0], dst[len(dst) // 2], owned
 
 
-def run(size_text: str, steps: list[str], out_root: Path, k: int) -> list[dict[str, object]]:
+def run(size_text: str, steps: list[str], out_root: Path) -> list[dict[str, object]]:
     nodes = parse_size(size_text)
     out = out_root / size_text
     raw = out / "icij"
@@ -142,11 +177,17 @@ def run(size_text: str, steps: list[str], out_root: Path, k: int) -> list[dict[s
         ref = measure(python(REF_READ) + [str(raw)])
         record("import", mine, ref, "pyarrow read_csv of the same files")
     if "build" in steps:
-        record("build", measure(tracker("build", "--data", str(dataset), "--out", str(graphs), "--no-view")), None)
+        record("build", measure(tracker("build", "--data", str(dataset), "--out", str(graphs))), None)
     if "report" in steps:
+        from tracker.metrics import plan
+
+        entities = pc_rows(dataset / "entities.csv")
+        the_plan = plan(entities)
         mine = measure(tracker("report", "--data", str(dataset), "--format", "csv", "-o", str(out / "report.csv")))
-        ref = measure(python(REF_METRICS) + [str(dataset), str(k)])
-        record("report", mine, ref, "igraph: load edge list + same metrics")
+        ref = measure(python(REF_METRICS) + [str(dataset), json.dumps(the_plan)])
+        record("report", mine, ref, f"igraph: load edge list + same metrics ({plan_text(the_plan)})")
+        load = measure(python(LOAD_ONLY) + [str(dataset)])
+        record("load", load, None)
     a, b, owned = pick_ids(dataset)
     if "path" in steps:
         mine = measure(tracker("path", a, b, "--data", str(dataset), "--format", "json"))
@@ -157,7 +198,7 @@ def run(size_text: str, steps: list[str], out_root: Path, k: int) -> list[dict[s
         ref = measure(python(REF_PATH) + [str(dataset), owned, a])
         record("chains", mine, ref, "igraph: load edge list + one BFS")
     if "view" in steps:
-        mine = measure(tracker("view", "--data", str(dataset), "--focus", a, "--depth", "2", "-o", str(out / "view.html")))
+        mine = measure(tracker("view", "--data", str(dataset), "--focus", a, "--depth", "1", "-o", str(out / "view.html")))
         record("view", mine, None)
     (out / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
     return results
@@ -168,13 +209,12 @@ def main() -> None:
     parser.add_argument("--size", required=True, help="10k, 100k, 1M, 2M or a number of nodes")
     parser.add_argument("--steps", default=",".join(STEPS), help="comma-separated: " + ",".join(STEPS))
     parser.add_argument("--out", type=Path, default=HERE / "out", help="working folder (git-ignored)")
-    parser.add_argument("-k", type=int, default=100, help="betweenness sample size of the reference (match the tracker's)")
     args = parser.parse_args()
     steps = [s for s in args.steps.split(",") if s]
     unknown = set(steps) - set(STEPS)
     if unknown:
         parser.error(f"unknown steps: {', '.join(sorted(unknown))}")
-    results = run(args.size, steps, args.out, args.k)
+    results = run(args.size, steps, args.out)
     print(f"\n{'step':<8} {'tracker s':>10} {'peak MB':>9} {'ref s':>8} {'ref MB':>8} {'ratio':>7}  reference")
     for r in results:
         print(

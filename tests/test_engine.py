@@ -6,6 +6,7 @@ import networkx as nx
 import pytest
 
 from tracker import engine
+from tracker.metrics import eigenvector_by_component
 
 TOL = 1e-9
 
@@ -49,7 +50,16 @@ def test_eigenvector_handles_disconnected_graphs() -> None:
     G = dict(graphs())["disconnected"]
     ev = engine.eigenvector(G)
     assert ev[99] == 0.0 and ev[5] > ev[6]  # the star's centre beats its leaves
-    assert abs(sum(v * v for v in ev.values()) - 1) < 1e-9
+    # One definition with tracker.metrics: unit norm per component, scaled by sqrt(size / n).
+    assert abs(sum(v * v for v in ev.values()) - 12 / 13) < 1e-9
+    assert close(ev, eigenvector_by_component(G), tol=1e-9)
+
+
+def test_eigenvector_batched_small_components_and_sparse_large_ones() -> None:
+    G = nx.disjoint_union_all([nx.path_graph(3), nx.path_graph(3), nx.star_graph(4), nx.barabasi_albert_graph(1500, 2, seed=1)])
+    for u, v in G.edges():
+        G[u][v]["weight"] = 1 + (u + v) % 3
+    assert close(engine.eigenvector(G, weight="weight"), eigenvector_by_component(G), tol=1e-7)
 
 
 def test_louvain_is_deterministic_and_sensible() -> None:
@@ -66,7 +76,18 @@ def test_components_and_layout() -> None:
     assert comp[99] == 2 and comp[5] == 0 and comp[0] == 1
     pos = engine.layout(G, seed=3)
     assert pos == engine.layout(G, seed=3) and len(pos) == len(G)
-    assert all(abs(x) <= 1000 and abs(y) <= 1000 for x, y in pos.values())
+    assert all(isinstance(x, int) and isinstance(y, int) for x, y in pos.values())
+    # Node order does not matter: ids are sorted first.
+    R = nx.Graph()
+    R.add_nodes_from(reversed(list(G.nodes)))
+    R.add_edges_from(reversed(list(G.edges)))
+    assert engine.layout(R, seed=3) == pos
+    # The view uses this very layout.
+    from tracker.views import LAYOUT_SEED
+    from tracker.views import layout as view_layout
+
+    M = nx.MultiDiGraph(G)
+    assert view_layout(M) == engine.layout(M, seed=LAYOUT_SEED)
 
 
 def test_from_edges_builds_the_same_graph() -> None:
@@ -75,3 +96,21 @@ def test_from_edges_builds_the_same_graph() -> None:
     idx = {n: i for i, n in enumerate(ids)}
     E = engine.from_edges(ids, [idx[u] for u, _ in G.edges()], [idx[v] for _, v in G.edges()], directed=False)
     assert close(engine.betweenness(E), nx.betweenness_centrality(G))
+
+
+def test_subset_betweenness_counts_each_pair_once() -> None:
+    G = nx.gnp_random_graph(60, 0.07, seed=2)
+    S, T = [0, 3, 5, 7], [10, 20, 30, 40, 50]
+    ref = nx.betweenness_centrality_subset(G, S, T, normalized=False)
+    assert close(engine.subset_betweenness(G, S, T), {k: 2 * v for k, v in ref.items()})
+    D = nx.gnp_random_graph(60, 0.07, seed=2, directed=True)
+    assert close(engine.subset_betweenness(D, S, T), nx.betweenness_centrality_subset(D, S, T, normalized=False))
+
+
+def test_harmonic_and_closeness_on_chosen_vertices() -> None:
+    G = dict(graphs())["disconnected"]
+    E = engine.from_networkx(G)
+    full_h, full_c = nx.harmonic_centrality(G), nx.closeness_centrality(G)
+    chosen = [0, 5, 11]
+    assert close(engine.harmonic(E, vertices=chosen), {E.ids[i]: full_h[E.ids[i]] for i in chosen})
+    assert close(engine.closeness(E, vertices=chosen), {E.ids[i]: full_c[E.ids[i]] for i in chosen})

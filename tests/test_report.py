@@ -153,3 +153,55 @@ def test_cli_report_on_ownership_fixture(cli_runner) -> None:  # type: ignore[no
     result = cli_runner.invoke(cli, ["report", "--data", str(OWNERSHIP_PATH), "--table", "jurisdictions", "--format", "json"])
     row = json.loads(result.stdout)["rows"][0]
     assert row["id"] == "ky" and row["secrecy_score"] == 72.3 and row["registered"] == 2
+
+
+def test_csv_column_at_a_time_equals_cell_by_cell() -> None:
+    from tracker.report import _csv_cell, _records
+
+    df = pd.DataFrame(
+        {
+            "f": [0.1234567891, -0.0, float("nan"), 1e-7, 2.5e-6, 3.0],
+            "i": [1, -2, 3, 4, 5, 6],
+            "b": [True, False, True, False, True, False],
+            "o": ["=x", " @y", None, ["p", "q"], "\n-z", "Альфа"],
+            "m": [None, 1.5, 2, "+1", float("nan"), False],
+        },
+        index=pd.Index(["i", "+j", "k", "l", "m", "n"], name="id"),
+    )
+    columns, rows = _records(df)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow([safe_cell(c) for c in columns])
+    writer.writerows([[_csv_cell(v) for v in row] for row in rows])
+    assert render(df, "csv") == buf.getvalue()
+    assert "'=x" in buf.getvalue() and ",0.123457," in buf.getvalue()
+
+
+def test_degree_chart_is_aggregated_on_heavy_tails() -> None:
+    from tracker.report import degree_bins
+
+    labels, values, xlabel = degree_bins(pd.Series([1] * 50 + list(range(2, 5000))))
+    assert labels[:5] == ["0", "1", "2-3", "4-7", "8-15"] and labels[-1] == "4096-8191" and values[1] == 50
+    assert sum(values) == 50 + 4998 and "bins" in xlabel
+
+
+def test_report_chains_are_capped(tmp_path: Path) -> None:
+    from tracker import report
+
+    G = nx.MultiDiGraph(name="t", sources={})
+    G.add_node("asset", name="Asset", kind="company", sphere="company")
+    for i in range(40):
+        G.add_node(f"o{i:02d}", name=f"Owner {i}", kind="person", sphere="elite")
+        G.add_edge(f"o{i:02d}", "asset", key=f"r{i:02d}", kind="owns", label="owns", ownership=True, share=1.0, sources=[])
+    page = report._chains_html(G)
+    assert page.count("<tr><td>Owner") == report.CHAIN_OWNERS_MAX
+    assert f"{40 - report.CHAIN_OWNERS_MAX} more owners" in page
+
+
+def test_build_reports_on_the_fast_engine_match_networkx(mini_graph: nx.MultiDiGraph, tmp_path: Path) -> None:
+    # The build shares one Views between its tables; forcing igraph gives the same figures.
+    a = centrality(mini_graph, ["degree", "betweenness", "pagerank", "eigenvector", "harmonic", "closeness"], engine="networkx")
+    b = centrality(mini_graph, ["degree", "betweenness", "pagerank", "eigenvector", "harmonic", "closeness"], engine="igraph")
+    for col in ("betweenness", "pagerank", "eigenvector", "harmonic", "closeness"):
+        assert (a[col].sort_index() - b[col].sort_index()).abs().max() < 1e-7, col
+    assert list(a.index) == list(b.index)

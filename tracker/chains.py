@@ -372,12 +372,13 @@ def most_owned(G: nx.MultiDiGraph, top: int = 5) -> list[str]:
     >>> most_owned(G)
     ['x', 'y']
     """
-    counts: dict[str, tuple[int, int]] = {}
-    for node in G:
-        edges = [(u, d) for u, _, d in G.in_edges(node, data=True) if _is_ownership(d)]
-        if edges:
-            counts[node] = (len(edges), len({u for u, _ in edges}))
-    return sorted(counts, key=lambda n: (-counts[n][0], -counts[n][1], n))[:top]
+    relations: dict[str, int] = {}
+    owners: dict[str, set[str]] = {}
+    for u, v, d in G.edges(data=True):  # one pass over the relations, not one per node
+        if _is_ownership(d):
+            relations[v] = relations.get(v, 0) + 1
+            owners.setdefault(v, set()).add(u)
+    return sorted(relations, key=lambda n: (-relations[n], -len(owners[n]), n))[:top]
 
 
 def owners_frame(chains: Chains) -> pd.DataFrame:

@@ -12,7 +12,8 @@ For every entity of kind `jurisdiction`:
   sources used, on the collapsed undirected graph of channel relations
   (`tracker.metrics.CHANNEL_EXCLUDE`) with jurisdiction nodes removed, so that two companies
   registered in the same place are not "linked" through the registry itself. Sources are
-  bounded: above `max_sources` elite entities a fixed-seed sample is used, stated in `attrs`;
+  bounded: above `max_sources` elite entities (and above `PATH_BUDGET` / nodes, so 20 at 1M
+  nodes) a fixed-seed sample is used, stated in `attrs`;
 - ``secrecy_score``: the `score` of the jurisdiction's latest `ranked` relation (e.g. the Tax
   Justice Network's Financial Secrecy Index), with its rank, index and source ids, so the figure
   can be checked; ``exposure`` = secrecy_score / 100 x relations and ``path_exposure`` =
@@ -29,13 +30,14 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
-from tracker.graph import collapse
-from tracker.metrics import CHANNEL_EXCLUDE, channel_graph
+from tracker.metrics import CHANNEL_EXCLUDE
 
 __all__ = ["jurisdiction_exposure", "path_counts_through"]
 
 LINK_KINDS = frozenset({"registered_in", "located_in"})
 MAX_SOURCES = 200
+#: Above PATH_BUDGET / nodes sources (e.g. 20 at 1M nodes), the elite sources are sampled too.
+PATH_BUDGET = 20_000_000
 SEED = 42
 
 COLUMNS = [
@@ -63,7 +65,8 @@ def path_counts_through(
 
     One breadth-first search per source counts shortest paths (`sigma`) and, per group, the
     shortest paths that avoid the group's nodes as intermediates; the difference is the number
-    through the group. Exact, without listing paths.
+    through the group. Exact, without listing paths. The per-group pass only visits the nodes
+    on some shortest path to a reached target, and skips groups with none of them.
 
     Examples
     --------
@@ -98,9 +101,18 @@ def path_counts_through(
         if not reached:
             continue
         total += sum(sigma[t] for t in reached)
+        # Only nodes on a shortest path to a reached target matter: walk back from the targets.
+        useful = set(reached)
+        for w in reversed(order):
+            if w in useful:
+                useful.update(preds[w])
+        inner = useful - {s}
+        sub = [w for w in order[1:] if w in useful]
         for name, nodes in groups.items():
+            if not (len(nodes) < len(inner) and any(x in inner for x in nodes)) and not (len(nodes) >= len(inner) and any(x in nodes for x in inner)):
+                continue  # no intermediate of this group on any of these paths
             avoid = {s: 1}
-            for w in order[1:]:
+            for w in sub:
                 avoid[w] = sum(0 if (u in nodes and u != s) else avoid[u] for u in preds[w])
             through[name] += sum(sigma[t] - avoid[t] for t in reached)
     return total, through
@@ -126,6 +138,7 @@ def jurisdiction_exposure(
     target_spheres: Sequence[str] = ("london_finance",),
     max_sources: int = MAX_SOURCES,
     seed: int = SEED,
+    views: Any = None,
 ) -> pd.DataFrame:
     """Per-jurisdiction exposure table (see the module docstring for every column).
 
@@ -148,35 +161,56 @@ def jurisdiction_exposure(
     >>> int(row["entities"]), int(row["relations"]), int(row["paths_through"]), float(row["exposure"])
     (1, 3, 1, 2.1)
     """
+    import numpy as np
+
+    from tracker.metrics import Views
+
+    views = views if views is not None else Views(G)
+    table = views.table
+    ids = table.ids
+    pos = {n: i for i, n in enumerate(ids)}
     juris = sorted(n for n, d in G.nodes(data=True) if d.get("kind") == "jurisdiction")
+    by_code: dict[str, set[str]] = {}
+    for n, d in G.nodes(data=True):
+        code = str(d.get("country", "") or "").lower()
+        if code and d.get("kind") not in ("jurisdiction", "person"):
+            by_code.setdefault(code, set()).add(n)
+    jpos = np.array([pos[j] for j in juris], dtype=np.int64)
+    is_link = np.isin(table.kinds, np.array(sorted(LINK_KINDS), dtype=object))
     linked: dict[str, set[str]] = {}
     registered: dict[str, set[str]] = {}
-    for j in juris:
+    relations: dict[str, int] = {}
+    member = np.zeros(table.n, dtype=bool)
+    for j, jp in zip(juris, jpos.tolist()):
         code = str(G.nodes[j].get("country", "") or "").lower()
-        reg = {u for u, _, d in G.in_edges(j, data=True) if d.get("kind") in LINK_KINDS}
-        by_country = {
-            n
-            for n, d in G.nodes(data=True)
-            if code and n != j and d.get("kind") not in ("jurisdiction", "person") and str(d.get("country", "") or "").lower() == code
-        }
+        reg = {ids[i] for i in np.unique(table.src[is_link & (table.dst == jp)]).tolist()}
         registered[j] = reg
-        linked[j] = reg | by_country
+        linked[j] = reg | (by_code.get(code, set()) - {j} if code else set())
+        # Distinct relations with an end among the linked entities.
+        member[:] = False
+        if linked[j]:
+            member[[pos[x] for x in linked[j]]] = True
+        relations[j] = int((member[table.src] | member[table.dst]).sum())
 
-    H = channel_graph(G, CHANNEL_EXCLUDE)
-    H.remove_nodes_from(juris)
-    U = collapse(H, directed=False)
     spheres_src, spheres_tgt = set(source_spheres), set(target_spheres)
-    sources = sorted(n for n, d in U.nodes(data=True) if d.get("sphere") in spheres_src)
-    targets = sorted(n for n, d in U.nodes(data=True) if d.get("sphere") in spheres_tgt and n not in set(sources))
-    used = sources if len(sources) <= max_sources else sorted(random.Random(seed).sample(sources, max_sources))
-    total, through = path_counts_through(U, used, targets, {j: linked[j] for j in juris})
+    jset = set(juris)
+    sphere = {n: G.nodes[n].get("sphere") for n in ids if n not in jset}
+    sources = sorted(n for n, s in sphere.items() if s in spheres_src)
+    targets = sorted(n for n, s in sphere.items() if s in spheres_tgt and s not in spheres_src)
+    # One Python BFS per source over the whole graph: the budget shrinks as the graph grows.
+    cap = max(1, min(max_sources, PATH_BUDGET // max(table.n, 1)))
+    used = sources if len(sources) <= cap else sorted(random.Random(seed).sample(sources, cap))
+    total, through = 0, {j: 0 for j in juris}
+    if used and targets:
+        channels = views.channels(CHANNEL_EXCLUDE).table
+        keep = ~(np.isin(channels.src, jpos) | np.isin(channels.dst, jpos))
+        U = Views(table=channels.subset(keep)).undirected
+        U.remove_nodes_from(juris)
+        total, through = path_counts_through(U, used, targets, {j: linked[j] for j in juris})
 
     rows = []
     for j in juris:
         data = G.nodes[j]
-        rel_ids = {k for n in linked[j] for _, _, k in G.in_edges(n, keys=True)} | {
-            k for n in linked[j] for _, _, k in G.out_edges(n, keys=True)
-        }
         sec = _secrecy(G, j)
         score = sec["secrecy_score"]
         rows.append(
@@ -187,10 +221,10 @@ def jurisdiction_exposure(
                 "offshore": data.get("offshore"),
                 "registered": len(registered[j]),
                 "entities": len(linked[j]),
-                "relations": len(rel_ids),
+                "relations": relations[j],
                 "paths_through": through.get(j, 0),
                 **sec,
-                "exposure": None if score is None else round(score / 100.0 * len(rel_ids), 6),
+                "exposure": None if score is None else round(score / 100.0 * relations[j], 6),
                 "path_exposure": None if score is None else round(score / 100.0 * through.get(j, 0), 6),
             }
         )

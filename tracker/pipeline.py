@@ -4,6 +4,10 @@ Load and validate the dataset folders (refusing to build on errors), build the c
 then hand it to each writer: the graph exports and tables (`tracker.export`), the analysis
 tables and report (`tracker.report`) and the network view (`tracker.views`). Every writer
 writes atomically, so an interrupted build leaves the previous outputs whole.
+
+A large dataset builds in bounded time: above the view cap the full-graph page is skipped
+(the summary suggests `tracker view --focus`), and what the analysis samples instead of
+computing exactly (betweenness, closeness) is listed under "skipped" in the summary.
 """
 
 from __future__ import annotations
@@ -18,10 +22,11 @@ from pathlib import Path
 import networkx as nx
 
 from tracker.dataset import load
+from tracker.exc import ViewTooLarge
 from tracker.graph import build
 from tracker.output import check_not_input, protect
 
-__all__ = ["BuildResult", "run_build"]
+__all__ = ["BuildResult", "run_build", "scale_notes"]
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +60,30 @@ class BuildResult:
         return lines
 
 
+def scale_notes(n: int) -> list[str]:
+    """What the analysis does not compute exactly on a graph of `n` entities, for the summary.
+
+    Examples
+    --------
+    >>> scale_notes(214)
+    []
+    >>> scale_notes(80_000)[0]
+    'exact betweenness (O(nodes x edges)): sampled from k=500 source entities, seed 42, on igraph'
+    """
+    from tracker.metrics import plan
+
+    p = plan(n)
+    notes = []
+    if p["betweenness_k"] is not None:
+        notes.append(f"exact betweenness (O(nodes x edges)): sampled from k={p['betweenness_k']} source entities, seed {p['seed']}, on {p['engine']}")
+    if p["closeness_k"] is not None:
+        notes.append(
+            f"closeness and harmonic for every entity: computed for a fixed-seed sample of {p['closeness_k']} entities "
+            "only (empty for the others in centrality.csv)"
+        )
+    return notes
+
+
 def run_build(data: Sequence[Path], out: Path, view: bool = True) -> BuildResult:
     """Run the whole build; raises `InvalidData` on validation errors, before writing anything."""
     from tracker.export import write_build_exports
@@ -70,16 +99,21 @@ def run_build(data: Sequence[Path], out: Path, view: bool = True) -> BuildResult
     log.info("graph built: %d nodes, %d edges", G.number_of_nodes(), G.number_of_edges())
     result.files += write_build_exports(G, out)
     result.files += write_build_reports(G, out)
+    result.skipped += scale_notes(G.number_of_nodes())
     if view:
-        from tracker.exc import TrackerError
-        from tracker.views import write_view
+        from tracker.views import MAX_NODES, write_view
 
-        try:
-            result.files.append(write_view(G, out / "network.html", title=f"tracker: {G.graph.get('name', '')}"))
-        except TrackerError as exc:
-            if type(exc).__name__ != "ViewTooLarge":
-                raise
-            result.skipped.append(f"network.html: {exc}")
+        if G.number_of_nodes() > MAX_NODES:
+            # Refused before any work: the page would take minutes to open (issue 4).
+            result.skipped.append(
+                f"network.html: {G.number_of_nodes()} entities is over the view cap of {MAX_NODES}; "
+                "draw a neighbourhood instead: tracker view --focus ENTITY --depth 2 -o view.html"
+            )
+        else:
+            try:
+                result.files.append(write_view(G, out / "network.html", title=f"tracker: {G.graph.get('name', '')}"))
+            except ViewTooLarge as exc:
+                result.skipped.append(f"network.html: {exc}")
     else:
         result.skipped.append("network.html (--no-view)")
     result.seconds = time.perf_counter() - started

@@ -47,6 +47,8 @@ FORMATS = ("table", "csv", "json", "md")
 # (https://owasp.org/www-community/attacks/CSV_Injection). tracker.export.common has the same
 # rule for the exports; this copy keeps the report writer independent of it.
 _FORMULA = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+# First characters that may start a formula, with the leading blanks `safe_cell` looks through.
+_FORMULA_START = frozenset("".join(_FORMULA) + " \n")
 
 DISCLAIMER = (
     "Inclusion of a person, company or institution in this report is not an allegation of wrongdoing. "
@@ -104,6 +106,33 @@ def _text(value: Any, table: bool = False) -> str:
     return str(v)
 
 
+def _csv_cell(value: Any) -> str:
+    v = cell_value(value)
+    return safe_cell(v) if isinstance(v, str) else _text(v)
+
+
+def _csv_column(values: pd.Series | pd.Index) -> list[str]:
+    """One column as CSV text, column at a time (a 1M-row table in seconds, not minutes).
+
+    The same text as `_csv_cell` per cell: floats rounded to 6 places (``repr``), NaN empty.
+    """
+    kind = values.dtype.kind
+    if kind == "f":
+        out = []
+        for x in values.tolist():
+            if x != x:
+                out.append("")
+            else:
+                r = round(x, 6)
+                out.append(repr(0.0 if r == 0 else r))
+        return out
+    if kind in "iu":
+        return [str(x) for x in values.tolist()]
+    if kind == "b":
+        return ["true" if x else "false" for x in values.tolist()]
+    return [(safe_cell(x) if x and x[0] in _FORMULA_START else x) if type(x) is str else _csv_cell(x) for x in values.tolist()]
+
+
 def _records(df: pd.DataFrame) -> tuple[list[str], list[list[Any]]]:
     index_name = df.index.name or "id"
     columns = [str(index_name), *(str(c) for c in df.columns)]
@@ -135,15 +164,14 @@ def render(df: pd.DataFrame, fmt: str) -> str:
     a   =cmd    0.5
     b   Б
     """
-    columns, rows = _records(df)
-    notes = _notes(df)
     if fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow([safe_cell(c) for c in columns])
-        for row in rows:
-            writer.writerow([safe_cell(_text(v)) if isinstance(v, str) else _text(v) for v in row])
+        writer.writerow([safe_cell(str(c)) for c in [df.index.name or "id", *df.columns]])
+        writer.writerows(zip(_csv_column(df.index), *(_csv_column(df[c]) for c in df.columns)))
         return buf.getvalue()
+    columns, rows = _records(df)
+    notes = _notes(df)
     if fmt == "json":
         data = {"notes": notes, "rows": [dict(zip(columns, row)) for row in rows]}
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
@@ -190,17 +218,21 @@ def write_build_reports(G: nx.MultiDiGraph, out: Path) -> list[Path]:
     """Write centrality.csv, brokers.csv, jurisdictions.csv and report.html into `out`.
 
     Every file is written atomically and is byte-identical for the same graph. brokers.csv
-    keeps only entities with some brokerage (subset betweenness or a role count above 0).
+    keeps only entities with some brokerage (subset betweenness or a role count above 0). The
+    tables share one `tracker.metrics.Views` (edge table, engine graphs built once); how each
+    figure was computed, sampled or exact, is in the tables' notes and the report.
     """
     from tracker.jurisdictions import jurisdiction_exposure
-    from tracker.metrics import brokers, centrality
+    from tracker.metrics import Views, brokers, centrality, resolve_engine
 
     out = Path(out)
-    cen = centrality(G)
-    brk = brokers(G)
+    # One edge table and one set of engine graphs, shared by every table of the build.
+    views = Views(G, resolve_engine("auto", G.number_of_nodes()))
+    cen = centrality(G, views=views)
+    brk = brokers(G, views=views)
     active = brk[(brk["subset_betweenness"] > 0) | (brk["brokerage"] > 0)]
     active.attrs = brk.attrs
-    jur = jurisdiction_exposure(G)
+    jur = jurisdiction_exposure(G, views=views)
     files = [
         write_text(out / "centrality.csv", render(cen, "csv")),
         write_text(out / "brokers.csv", render(active, "csv")),
@@ -306,6 +338,11 @@ def _notes_html(df: pd.DataFrame, keys: Iterable[str] | None = None) -> str:
     return '<ul class="note">' + "".join(f"<li><b>{html.escape(k)}</b>: {html.escape(v)}</li>" for k, v in items) + "</ul>"
 
 
+#: Bounds on the report's chains section: a heavy-tailed graph has assets with thousands of owners.
+CHAIN_SEARCH_MAX = 2000
+CHAIN_OWNERS_MAX = 25
+
+
 def _chains_html(G: nx.MultiDiGraph, top_assets: int = 5, max_paths: int = 12) -> str:
     from tracker.chains import _share_text, most_owned, ownership_chains
     from tracker.paths import format_relation
@@ -315,19 +352,24 @@ def _chains_html(G: nx.MultiDiGraph, top_assets: int = 5, max_paths: int = 12) -
         return "<p>No ownership or control relations recorded.</p>"
     parts = []
     for asset in assets:
-        ch = ownership_chains(G, asset, "up")
+        ch = ownership_chains(G, asset, "up", max_paths=CHAIN_SEARCH_MAX)
+        owners = ch.owners[:CHAIN_OWNERS_MAX]
         data = G.nodes[asset]
         parts.append(f"<h3>{html.escape(str(data.get('name', asset)))} <span class=\"note\">({html.escape(asset)}, {html.escape(str(data.get('kind', '')))})</span></h3>")
         rows = "".join(
             f"<tr><td>{html.escape(str(o['name']))}</td><td>{html.escape(_share_text((o['share_min'], o['share_max'])))}</td>"
             f"<td>{html.escape(o['basis'])}</td><td>{html.escape(o['psc'] or '-')}</td><td>{html.escape(o['psc_possible'] or '-')}</td>"
             f"<td class=\"n\">{o['paths']}</td><td>{'yes' if o['ultimate'] else 'no'}</td></tr>"
-            for o in ch.owners
+            for o in owners
         )
         parts.append(
             "<table><thead><tr><th>owner / controller</th><th>effective share</th><th>basis</th><th>PSC band</th>"
             f"<th>could exceed</th><th>paths</th><th>ultimate</th></tr></thead><tbody>{rows}</tbody></table>"
         )
+        if len(ch.owners) > len(owners) or ch.truncated:
+            more = f"{len(ch.owners) - len(owners)} more owners" if len(ch.owners) > len(owners) else "More owners may exist"
+            cut = f" (search stopped at {CHAIN_SEARCH_MAX} paths)" if ch.truncated else ""
+            parts.append(f'<p class="note">{more}{cut}: run <code>tracker chains {html.escape(asset)}</code>.</p>')
         for i, p in enumerate(ch.paths[:max_paths], start=1):
             route = " ← ".join(str(G.nodes[n].get("name", n)) for n in p.nodes)
             parts.append(f"<p><b>{i}.</b> {html.escape(route)} — effective share {html.escape(_share_text(p.share))}</p>")
@@ -344,9 +386,36 @@ def _chains_html(G: nx.MultiDiGraph, top_assets: int = 5, max_paths: int = 12) -
     return "\n".join(parts)
 
 
+def degree_bins(degrees: pd.Series, max_bars: int = 40) -> tuple[list[str], list[float], str]:
+    """Degree distribution as bars: one per degree when few, else powers-of-two bins.
+
+    A heavy-tailed graph has thousands of distinct degrees; the chart shows aggregated data.
+
+    Examples
+    --------
+    >>> degree_bins(pd.Series([1, 1, 2, 5]))
+    (['1', '2', '5'], [2.0, 1.0, 1.0], 'relations per entity')
+    >>> degree_bins(pd.Series(range(0, 100)), max_bars=5)[0]
+    ['0', '1', '2-3', '4-7', '8-15', '16-31', '32-63', '64-127']
+    """
+    import numpy as np
+
+    counts = degrees.value_counts().sort_index()
+    if len(counts) <= max_bars:
+        return [str(int(k)) for k in counts.index], [float(v) for v in counts.values], "relations per entity"
+    d = degrees.to_numpy(dtype=np.int64)
+    bins = np.where(d <= 0, 0, np.floor(np.log2(np.maximum(d, 1))).astype(np.int64) + 1)
+    tally = np.bincount(bins)
+    labels = []
+    for b in range(len(tally)):
+        lo, hi = (0, 0) if b == 0 else (2 ** (b - 1), 2**b - 1)
+        labels.append(str(lo) if lo == hi else f"{lo}-{hi}")
+    return labels, [float(x) for x in tally], "relations per entity (bins doubling in width)"
+
+
 def report_html(G: nx.MultiDiGraph, cen: pd.DataFrame, brk: pd.DataFrame, jur: pd.DataFrame, top: int = 10) -> str:
     """The human-readable build report as one self-contained HTML page."""
-    from tracker.metrics import BROKERAGE_ROLES, METRICS
+    from tracker.metrics import BROKERAGE_ROLES, METRICS, _order
     from tracker.model import load_model
 
     model = load_model()
@@ -377,24 +446,13 @@ def report_html(G: nx.MultiDiGraph, cen: pd.DataFrame, brk: pd.DataFrame, jur: p
         col = METRICS[metric].columns[0]
         if col not in cen.columns:
             continue
-        ranked = cen.sort_values(by=[col], ascending=False, kind="mergesort")
-        ranked = ranked.iloc[sorted(range(len(ranked)), key=lambda i: (-float(ranked[col].iloc[i]), ranked.index[i]))]
+        ranked = cen.iloc[_order(cen, [(col, False)])]
         parts.append(f"<h3>{html.escape(metric)}</h3>")
         parts.append(_notes_html(cen, [metric]))
         parts.append(_table(ranked, ["name", "kind", "sphere", col], ["entity", "kind", "sphere", col], top))
     if "degree" in cen.columns and len(cen):
-        counts = cen["degree"].value_counts().sort_index()
-        parts.append(
-            svg_chart(
-                "bar",
-                [str(int(k)) for k in counts.index],
-                [float(v) for v in counts.values],
-                "Degree distribution",
-                "relations per entity",
-                "entities",
-                "deg",
-            )
-        )
+        labels, values, xlabel = degree_bins(cen["degree"])
+        parts.append(svg_chart("bar", labels, values, "Degree distribution", xlabel, "entities", "deg"))
 
     # Brokers.
     parts.append('<h2 id="brokers">Brokers between the elite, the City and offshore</h2>')
@@ -457,15 +515,18 @@ def report_html(G: nx.MultiDiGraph, cen: pd.DataFrame, brk: pd.DataFrame, jur: p
     parts.append('<h2 id="communities">Communities</h2>')
     if "community" in cen.columns:
         parts.append(_notes_html(cen, ["community"]))
-        groups: dict[int, list[str]] = {}
-        for ident, row in cen.iterrows():
-            groups.setdefault(int(row["community"]), []).append(str(ident))
+        # Top communities only, and their best-linked members: sorted once, vectorised.
+        by = [("community", True)] + ([("degree", False)] if "degree" in cen.columns else [])
+        ordered = cen.iloc[_order(cen, by)]
+        numbers = ordered["community"].to_numpy()
         items = []
-        for number in sorted(groups)[:top]:
-            members = sorted(groups[number], key=lambda n: (-float(cen.loc[n, "degree"]) if "degree" in cen.columns else 0.0, n))
-            names = ", ".join(html.escape(str(G.nodes[n].get("name", n))) for n in members[:12])
-            more = f" and {len(members) - 12} more" if len(members) > 12 else ""
-            items.append(f"<li><b>{number}</b> ({len(members)}): {names}{more}</li>")
+        for number in sorted(set(numbers.tolist()))[:top]:
+            start, hi = int(numbers.searchsorted(number, side="left")), int(numbers.searchsorted(number, side="right"))
+            members = [str(x) for x in ordered.index[start : min(hi, start + 12)]]
+            size = hi - start
+            names = ", ".join(html.escape(str(G.nodes[n].get("name", n))) for n in members)
+            more = f" and {size - 12} more" if size > 12 else ""
+            items.append(f"<li><b>{number}</b> ({size}): {names}{more}</li>")
         parts.append("<ul>" + "".join(items) + "</ul>")
 
     # Footer.

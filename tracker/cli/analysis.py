@@ -15,9 +15,22 @@ from tracker.cli.common import OutFile, data_option, json_mode, say
 
 # The names of tracker.metrics.METRICS, listed here so that building the --metric choices does
 # not import networkx and pandas; tests/test_metrics.py checks the two lists agree.
-METRIC_NAMES = ("degree", "betweenness", "pagerank", "eigenvector", "harmonic", "closeness", "community")
+METRIC_NAMES = ("degree", "betweenness", "pagerank", "eigenvector", "harmonic", "closeness", "community", "component")
+ENGINES = ("auto", "networkx", "igraph")
 TABLES = ("centrality", "brokers", "jurisdictions")
 _SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".md": "md", ".txt": "table"}
+
+
+def _resolve(G: object, query: str, index: list[object]) -> str:
+    """An entity id from an id (no index needed: building one costs seconds on a large graph) or a name."""
+    q = query.strip()
+    if q in G:  # type: ignore[operator]
+        return q
+    if not index:
+        from tracker.graph import name_index
+
+        index.append(name_index(G))  # type: ignore[arg-type]
+    return index[0].resolve(query)  # type: ignore[attr-defined, no-any-return]
 
 
 def _emit(text: str, output: Path | None) -> None:
@@ -45,15 +58,31 @@ def _emit(text: str, output: Path | None) -> None:
 @click.option("--sphere", "spheres", multiple=True, help="Show only entities of this sphere (repeatable); metrics use the whole graph.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "md"]), help="Output format (default: table on a terminal, JSON when piped).")
 @click.option("-o", "--output", type=OutFile, help="Write to FILE instead of stdout (format from its suffix unless --format).")
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default="auto",
+    show_default=True,
+    help="Who computes: networkx, or igraph's C core (same definitions); auto = igraph above 5,000 entities.",
+)
 def report_cmd(
-    data: tuple[Path, ...], table: str, metrics: tuple[str, ...], top: int, spheres: tuple[str, ...], fmt: str | None, output: Path | None
+    data: tuple[Path, ...],
+    table: str,
+    metrics: tuple[str, ...],
+    top: int,
+    spheres: tuple[str, ...],
+    fmt: str | None,
+    output: Path | None,
+    engine: str,
 ) -> None:
     """Rank entities by centrality, list brokers, or measure jurisdiction exposure.
 
     Centrality: degree (relations in, out, total), betweenness (exact up to 2,000 entities,
     sampled with a fixed seed above), PageRank (edges point from owner or actor to object),
-    eigenvector, harmonic and closeness, and a Louvain community. How each was computed is
-    printed with the table (under "notes" in JSON).
+    eigenvector, harmonic and closeness (above 5,000 entities: exact for a fixed-seed sample
+    of 500 entities, empty for the others), a Louvain community and the connected component.
+    Above 5,000 entities igraph's C core computes the same metrics (--engine). How each was
+    computed is printed with the table (under "notes" in JSON).
 
     \b
     Example:
@@ -80,11 +109,11 @@ def report_cmd(
     if table == "centrality":
         from tracker.metrics import centrality
 
-        df = centrality(G, list(metrics) or None)
+        df = centrality(G, list(metrics) or None, engine=engine)
     elif table == "brokers":
         from tracker.metrics import brokers
 
-        df = brokers(G)
+        df = brokers(G, engine=engine)
     else:
         from tracker.jurisdictions import jurisdiction_exposure
 
@@ -123,11 +152,10 @@ def chains_cmd(data: tuple[Path, ...], entity: str, up: bool, min_share: float |
     """
     from tracker.chains import chains_to_dict, format_chains, owners_frame, ownership_chains, paths_frame
     from tracker.cli.common import echo_json, load_graph
-    from tracker.graph import resolve
     from tracker.report import render
 
     G = load_graph(data)
-    node = resolve(G, entity)
+    node = _resolve(G, entity, [])
     result = ownership_chains(G, node, "up" if up else "down", min_share=min_share, max_depth=max_depth)
     fmt = fmt or ("json" if json_mode(None) else "text")
     if fmt == "json":
@@ -163,12 +191,11 @@ def path_cmd(data: tuple[Path, ...], a: str, b: str, max_hops: int, k: int, dire
         tracker path alpha-ruler iota-house -k 5 --format json
     """
     from tracker.cli.common import echo_json, load_graph
-    from tracker.graph import name_index
     from tracker.paths import explained_paths, format_relation, format_source
 
     G = load_graph(data)
-    index = name_index(G)
-    u, v = index.resolve(a), index.resolve(b)
+    index: list[object] = []
+    u, v = _resolve(G, a, index), _resolve(G, b, index)
     found = explained_paths(G, u, v, k=k, max_hops=max_hops, directed=directed)
     if not found:
         how = "directed " if directed else ""
@@ -205,11 +232,10 @@ def neighbours_cmd(data: tuple[Path, ...], entity: str, depth: int, fmt: str | N
         tracker neighbours beta-daughter --depth 2 --format json
     """
     from tracker.cli.common import echo_json, load_graph
-    from tracker.graph import resolve
     from tracker.paths import format_relation, format_source, neighbours
 
     G = load_graph(data)
-    node = resolve(G, entity)
+    node = _resolve(G, entity, [])
     found = neighbours(G, node, depth)
     if (fmt or ("json" if json_mode(None) else "text")) == "json":
         echo_json({"entity": node, "name": G.nodes[node].get("name", node), "depth": depth, "neighbours": found})
