@@ -75,3 +75,13 @@ def test_model_round_trips_to_dict() -> None:
     d = load_model().to_dict()
     assert d["relation_kinds"]["owns"]["ftm"] == "Ownership"
     assert d["entity_kinds"]["jurisdiction"]["sphere"] == "offshore"
+
+
+def test_disclaimer_is_part_of_the_model() -> None:
+    text = load_model().disclaimer
+    assert text.startswith("Inclusion of a person, company or institution is not an allegation of wrongdoing.")
+    assert "\n" not in text and "  " not in text
+    data = raw_schema()
+    data.pop("disclaimer")
+    with pytest.raises(InvalidModel, match="disclaimer must be a non-empty string"):
+        parse_model(data)

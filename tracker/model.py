@@ -90,6 +90,7 @@ class Model:
     entity_kinds: dict[str, EntityKind]
     relation_kinds: dict[str, RelationKind]
     relation_fields: dict[str, str] = field(default_factory=dict)
+    disclaimer: str = ""
 
     def evidence_rank(self, status: str) -> int:
         """Rank of an evidence status; 0 for an unknown one."""
@@ -113,6 +114,7 @@ class Model:
 
         return {
             "version": self.version,
+            "disclaimer": self.disclaimer,
             "spheres": {n: {"label": s.label, "description": s.description} for n, s in self.spheres.items()},
             "evidence_statuses": {
                 n: {"label": e.label, "rank": e.rank, "description": e.description}
@@ -217,7 +219,8 @@ def parse_model(data: Any) -> Model:
             ftm=v.get("ftm"),
             ownership=bool(v.get("ownership", False)),
         )
-    return Model(version, spheres, statuses, entity_kinds, relation_kinds, fields)
+    disclaimer = " ".join(_text(root.get("disclaimer"), "disclaimer").split())
+    return Model(version, spheres, statuses, entity_kinds, relation_kinds, fields, disclaimer)
 
 
 @lru_cache(maxsize=1)

@@ -59,12 +59,6 @@ VIS_DIR = "templates/lib/vis-9.1.2"
 VIS_VERSION = "9.1.2"
 LAYOUT_SEED = 20240601
 
-DISCLAIMER = (
-    "Inclusion in this view is not an allegation of wrongdoing. A line records that a cited source "
-    "says so, and its evidence status says what kind of source that is, not how true it is. "
-    "Allegations are claims made by interested parties and are shown as such; denials and outcomes "
-    "are shown beside the claims they answer. Click any line to read its sources."
-)
 
 # Colour per sphere (the mission's four spheres plus "other"); colour-blind-safe-ish and distinct
 # from the edge colours below.
@@ -753,7 +747,7 @@ def _render_page(
             built_date=_built_date(),
             counts=meta["counts"],
             size_by=meta["size_by"],
-            disclaimer=DISCLAIMER,
+            disclaimer=model.disclaimer + " Click any line to read its sources.",
             evidence=[(m.label, m.description) for m in sorted(model.evidence_statuses.values(), key=lambda m: -m.rank)],
             vis_version=VIS_VERSION,
         )
