@@ -5,9 +5,12 @@ then hand it to each writer: the graph exports and tables (`tracker.export`), th
 tables and report (`tracker.report`) and the network view (`tracker.views`). Every writer
 writes atomically, so an interrupted build leaves the previous outputs whole.
 
-A large dataset builds in bounded time: above the view cap the full-graph page is skipped
-(the summary suggests `tracker view --focus`), and what the analysis samples instead of
-computing exactly (betweenness, closeness) is listed under "skipped" in the summary.
+A large dataset builds in bounded time and memory: above the view cap the full-graph page is
+skipped (the summary suggests `tracker view --focus`); above
+`tracker.export.BUILD_GRAPH_FILES_MAX_RELATIONS` relations graph.graphml and graph.json are left
+out (the summary gives the `tracker export` command that writes them) while the CSV tables
+stream row by row; and what the analysis samples instead of computing exactly (betweenness,
+closeness) is listed under "skipped" in the summary.
 """
 
 from __future__ import annotations
@@ -86,7 +89,7 @@ def scale_notes(n: int) -> list[str]:
 
 def run_build(data: Sequence[Path], out: Path, view: bool = True) -> BuildResult:
     """Run the whole build; raises `InvalidData` on validation errors, before writing anything."""
-    from tracker.export import write_build_exports
+    from tracker.export import build_export_skips, write_build_exports
     from tracker.report import write_build_reports
 
     started = time.perf_counter()
@@ -98,6 +101,7 @@ def run_build(data: Sequence[Path], out: Path, view: bool = True) -> BuildResult
     result = BuildResult(G, out, warnings=len(dataset.warnings))
     log.info("graph built: %d nodes, %d edges", G.number_of_nodes(), G.number_of_edges())
     result.files += write_build_exports(G, out)
+    result.skipped += build_export_skips(G)
     result.files += write_build_reports(G, out)
     result.skipped += scale_notes(G.number_of_nodes())
     if view:

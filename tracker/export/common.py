@@ -32,6 +32,9 @@ __all__ = [
 # because some spreadsheet locales normalise them to their ASCII twins.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
+# A cell whose first character is none of these is inert as it is (the fast path of `safe_cell`).
+_SUSPECT_START = frozenset(FORMULA_TRIGGERS) | frozenset(" \n\r\t")
+
 # Characters XML 1.0 cannot carry at all; the validator rejects control characters, this is
 # the second line of defence for graphs built by other code.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -53,8 +56,8 @@ def safe_cell(value: str) -> str:
     >>> safe_cell("")
     ''
     """
-    if not value:
-        return value
+    if not value or value[0] not in _SUSPECT_START:
+        return value  # the common case, decided on the first character (millions of cells at scale)
     if value.startswith(FORMULA_TRIGGERS) or value.lstrip(" \n\r\t").startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value

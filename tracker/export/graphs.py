@@ -17,10 +17,10 @@ Node-link JSON keeps everything as it is (lists stay lists) including the source
 
 from __future__ import annotations
 
-import copy
 import io
 import json
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, BinaryIO, TextIO
 from xml.etree.ElementTree import ElementTree, SubElement
 
 import networkx as nx
@@ -37,7 +37,7 @@ from tracker.export.common import (
     xml_safe,
 )
 
-__all__ = ["flatten_value", "interchange_graph", "graphml_bytes", "gexf_bytes", "node_link_data", "node_link_json"]
+__all__ = ["flatten_value", "interchange_graph", "graphml_bytes", "gexf_bytes", "node_link_data", "node_link_json", "write_node_link_json", "write_graphml"]
 
 LIST_SEP = ";"
 _GRAPH_KEYS = ("name", "content_hash", "data_date")
@@ -123,10 +123,13 @@ def interchange_graph(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
 
 
 def graphml_bytes(G: nx.MultiDiGraph) -> bytes:
-    """`G` as GraphML (UTF-8 bytes): typed, flattened attributes; edge ids are relation ids."""
-    H = interchange_graph(G)
+    """`G` as GraphML (UTF-8 bytes): typed, flattened attributes; edge ids are relation ids.
+
+    The bytes are those of networkx's `write_graphml_xml` on `interchange_graph(G)` (a test
+    holds them equal), written by `write_graphml` without the copy and the XML tree.
+    """
     buffer = io.BytesIO()
-    nx.write_graphml_xml(H, buffer, encoding="utf-8", prettyprint=True)
+    write_graphml(G, buffer)
     return buffer.getvalue()
 
 
@@ -193,26 +196,177 @@ def gexf_bytes(G: nx.MultiDiGraph) -> bytes:
     return buffer.getvalue()
 
 
+def _node_link_graph_attrs(G: nx.MultiDiGraph, all_sources: bool) -> dict[str, Any]:
+    """`G.graph` with the sources table cut to the sources cited, unless `all_sources` (a new dict; `G` untouched)."""
+    attrs = dict(G.graph)
+    if not all_sources:
+        table = attrs.get("sources") or {}
+        cited = set(cited_source_ids(G))
+        attrs["sources"] = {sid: table[sid] for sid in sorted(table) if sid in cited}
+    return attrs
+
+
 def node_link_data(G: nx.MultiDiGraph, all_sources: bool = False) -> dict[str, Any]:
     """`G` as node-link data (lists kept), nodes and edges in id order, with the sources table.
 
     `G.graph["sources"]` is cut to the sources the nodes and edges cite, unless `all_sources`.
+    The result is new dicts and lists, but the attribute values are `G`'s own: treat it as read-only.
     """
-    H: nx.MultiDiGraph = nx.MultiDiGraph()
-    H.graph.update(copy.deepcopy(G.graph))
-    table = H.graph.get("sources") or {}
-    if not all_sources:
-        cited = set(cited_source_ids(G))
-        H.graph["sources"] = {sid: table[sid] for sid in sorted(table) if sid in cited}
-    H.add_nodes_from((n, copy.deepcopy(d)) for n, d in ordered_nodes(G))
-    for u, v, key, attrs in ordered_edges(G):
-        H.add_edge(u, v, key=key, **copy.deepcopy(attrs))
-    data: dict[str, Any] = nx.node_link_data(H, edges="edges")
-    data["edges"] = sorted(data["edges"], key=lambda e: (str(e["key"]), str(e["source"]), str(e["target"])))
-    return data
+    return {
+        "directed": True,
+        "edges": [{**d, "source": u, "target": v, "key": k} for u, v, k, d in ordered_edges(G)],
+        "graph": _node_link_graph_attrs(G, all_sources),
+        "multigraph": True,
+        "nodes": [{**d, "id": n} for n, d in ordered_nodes(G)],
+    }
+
+
+def _dumps(value: Any, level: int) -> str:
+    text = json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True, default=str)
+    return text.replace("\n", "\n" + " " * level)  # JSON strings never hold a raw line break
+
+
+def write_node_link_json(G: nx.MultiDiGraph, stream: TextIO, all_sources: bool = False) -> None:
+    """Write node-link JSON to `stream` one node and one edge at a time.
+
+    The text is exactly `json.dumps(node_link_data(G), indent=1, sort_keys=True)` plus a newline,
+    without holding the whole document (gigabytes at ICIJ scale) or a copy of the graph in memory.
+    """
+    stream.write('{\n "directed": true,\n "edges": ')
+    _write_list(stream, ({**d, "source": u, "target": v, "key": k} for u, v, k, d in ordered_edges(G)))
+    stream.write(',\n "graph": ' + _dumps(_node_link_graph_attrs(G, all_sources), 1))
+    stream.write(',\n "multigraph": true,\n "nodes": ')
+    _write_list(stream, ({**d, "id": n} for n, d in ordered_nodes(G)))
+    stream.write("\n}\n")
+
+
+def _write_list(stream: TextIO, items: Iterator[dict[str, Any]]) -> None:
+    separator = "[\n  "
+    for item in items:
+        stream.write(separator)
+        stream.write(_dumps(item, 2))
+        separator = ",\n  "
+    stream.write("[]" if separator == "[\n  " else "\n ]")
 
 
 def node_link_json(G: nx.MultiDiGraph, all_sources: bool = False) -> str:
     """Node-link JSON text (UTF-8, keys sorted, one trailing newline)."""
-    data = node_link_data(G, all_sources)
-    return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True, default=str) + "\n"
+    buffer = io.StringIO()
+    write_node_link_json(G, buffer, all_sources)
+    return buffer.getvalue()
+
+
+# --- GraphML, streamed ------------------------------------------------------------------------
+# `graphml_bytes` builds a flattened copy of the graph and an XML tree of it (about 20 elements
+# per relation): at ICIJ scale that is many gigabytes. `write_graphml` writes the same bytes
+# with two passes over the canonical graph and nothing kept but the attribute types and the
+# edge order, so `tracker export --format graphml` works on millions of relations.
+
+
+def _node_record(node: Any, data: dict[str, Any]) -> dict[str, Any]:
+    record = _flat(data)
+    record["label"] = record.get("name", str(node))
+    return record
+
+
+def _edge_record(G: nx.MultiDiGraph, data: dict[str, Any]) -> dict[str, Any]:
+    sources = edge_source_ids(data)
+    return _flat({**data, "citations": citation_text(G, sources), "source_urls": source_urls(G, sources)})
+
+
+def _adjacency_order(G: nx.MultiDiGraph) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
+    """Edges in the order networkx iterates `interchange_graph`'s copy: by source node (in id
+    order), then by target in order of first relation, then by relation id."""
+    by_source: dict[str, dict[str, list[tuple[str, dict[str, Any]]]]] = {}
+    for u, v, key, data in ordered_edges(G):
+        by_source.setdefault(str(u), {}).setdefault(str(v), []).append((str(key), data))
+    for node, _ in ordered_nodes(G):
+        for v, keyed in by_source.pop(str(node), {}).items():
+            for key, data in keyed:
+                yield str(node), v, key, data
+
+
+def _converters(records: Iterator[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, type]]:
+    """What `_unify_types` would do, as one converter per mixed attribute, and each attribute's
+    type after it, in order of first appearance (GraphML numbers its keys in that order)."""
+    kinds: dict[str, set[type]] = {}
+    for record in records:
+        for key, value in record.items():
+            kinds.setdefault(key, set()).add(type(value))
+    convert: dict[str, Any] = {}
+    final: dict[str, type] = {}
+    for key, types in kinds.items():
+        if len(types) < 2:
+            final[key] = next(iter(types))
+        elif types <= {int, float}:
+            convert[key] = final[key] = float
+        else:
+            convert[key] = lambda v: ("true" if v else "false") if isinstance(v, bool) else str(v)  # noqa: E731
+            final[key] = str
+    return convert, final
+
+
+def _converted(record: dict[str, Any], convert: dict[str, Any]) -> dict[str, Any]:
+    if convert:
+        for key in record.keys() & convert.keys():
+            record[key] = convert[key](record[key])
+    return record
+
+
+def write_graphml(G: nx.MultiDiGraph, stream: BinaryIO) -> None:
+    """Write `G` as GraphML to a binary stream: the bytes of `graphml_bytes`, streamed.
+
+    Pass one collects each attribute's type (and unifies mixed ones as `_unify_types` does);
+    pass two writes the elements as networkx's writer lays them out (keys first, newest
+    first; nodes; edges; the graph's own data last), escaped by ElementTree's own rules.
+    """
+    from xml.etree.ElementTree import _escape_attrib, _escape_cdata  # type: ignore[attr-defined]
+
+    from networkx.readwrite.graphml import GraphMLWriter
+
+    xml_type: Any = GraphMLWriter().get_xml_type  # python type -> GraphML type name, as networkx maps it
+    graph_data = {}
+    for key in _GRAPH_KEYS:
+        value = flatten_value(G.graph.get(key))
+        if value is not None:
+            graph_data[key] = value
+    node_convert, node_types = _converters(_node_record(n, d) for n, d in ordered_nodes(G))
+    edge_convert, edge_types = _converters(_edge_record(G, d) for *_, d in _adjacency_order(G))
+    # Keys: (name, type, scope) -> id, numbered in order of first use: graph, nodes, edges.
+    keys: dict[tuple[str, str, str], str] = {}
+    for scope, named in (("graph", {k: type(v) for k, v in graph_data.items()}), ("node", node_types), ("edge", edge_types)):
+        for name, kind in named.items():
+            keys[(name, xml_type(kind), scope)] = f"d{len(keys)}"
+
+    def write(text: str) -> None:
+        stream.write(text.encode("utf-8", "xmlcharrefreplace"))
+
+    write("<?xml version='1.0' encoding='utf-8'?>\n")
+    write(
+        '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+        'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n'
+    )
+    for (name, type_name, scope), ident in reversed(keys.items()):
+        write(f'  <key id="{ident}" for="{scope}" attr.name="{_escape_attrib(name)}" attr.type="{type_name}" />\n')
+
+    def element(tag: str, attrs: str, record: dict[str, Any], scope: str, indent: str) -> str:
+        if not record:
+            return f"{indent}<{tag}{attrs} />\n"
+        inner = "".join(
+            f'{indent}  <data key="{keys[(name, xml_type(type(value)), scope)]}">{_escape_cdata(str(value))}</data>\n'
+            for name, value in record.items()
+        )
+        return f"{indent}<{tag}{attrs}>\n{inner}{indent}</{tag}>\n"
+
+    if not graph_data and not G.number_of_nodes():
+        write('  <graph edgedefault="directed" />\n</graphml>\n')
+        return
+    write('  <graph edgedefault="directed">\n')
+    for node, data in ordered_nodes(G):
+        write(element("node", f' id="{_escape_attrib(str(node))}"', _converted(_node_record(node, data), node_convert), "node", "    "))
+    for u, v, key, data in _adjacency_order(G):
+        attrs = f' source="{_escape_attrib(u)}" target="{_escape_attrib(v)}" id="{_escape_attrib(key)}"'
+        write(element("edge", attrs, _converted(_edge_record(G, data), edge_convert), "edge", "    "))
+    for name, value in graph_data.items():
+        write(f'    <data key="{keys[(name, xml_type(type(value)), "graph")]}">{_escape_cdata(str(value))}</data>\n')
+    write("  </graph>\n</graphml>\n")

@@ -19,14 +19,14 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import networkx as nx
 
 from tracker.export.common import citation_text, edge_source_ids, format_number, ordered_edges, ordered_nodes, safe_cell, source_urls
-from tracker.output import safe_child, write_text
+from tracker.output import atomic_path, safe_child, write_text
 
 __all__ = ["NODE_HEADER", "RELATIONSHIP_HEADER", "node_label", "relationship_type", "write_neo4j"]
 
@@ -140,29 +140,37 @@ def _cell(value: Any, type_: str) -> str:
     return safe_cell(str(value))
 
 
-def _render(header: Sequence[tuple[str, str, str]], rows: list[dict[str, Any]]) -> str:
-    buffer = io.StringIO()
+def _write(stream: TextIO, header: Sequence[tuple[str, str, str]], rows: Iterable[dict[str, Any]]) -> None:
     # "\r\n" (RFC 4180, what Excel writes) also makes the writer quote any cell holding a bare "\r".
-    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer = csv.writer(stream, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow([h for h, _, _ in header])
-    for row in rows:
-        writer.writerow([_cell(row.get(attr), type_) for _, attr, type_ in header])
+    writer.writerows([_cell(row.get(attr), type_) for _, attr, type_ in header] for row in rows)
+
+
+def _render(header: Sequence[tuple[str, str, str]], rows: Iterable[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    _write(buffer, header, rows)
     return buffer.getvalue()
 
 
-def nodes_csv(G: nx.MultiDiGraph) -> str:
-    rows = []
+def _stream_to(path: Path, header: Sequence[tuple[str, str, str]], rows: Iterable[dict[str, Any]]) -> Path:
+    """Write a table row by row to the atomic temporary file of `path` (same bytes as `_render`)."""
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as stream:
+        _write(stream, header, rows)
+    return Path(path)
+
+
+def _node_rows(G: nx.MultiDiGraph) -> Iterator[dict[str, Any]]:
+    # One row at a time: at ICIJ scale a list of row dicts would hold a second copy of the graph.
     for node, data in ordered_nodes(G):
         row = dict(data)
         row["id"] = node
         row[":LABEL"] = f"Entity{ARRAY_SEP}{node_label(str(data.get('kind') or ''))}"
         row["citations"] = citation_text(G, [str(s) for s in data.get("sources") or []])
-        rows.append(row)
-    return _render(NODE_HEADER, rows)
+        yield row
 
 
-def relationships_csv(G: nx.MultiDiGraph) -> str:
-    rows = []
+def _relationship_rows(G: nx.MultiDiGraph) -> Iterator[dict[str, Any]]:
     for u, v, key, data in ordered_edges(G):
         sources = edge_source_ids(data)
         row = dict(data)
@@ -176,8 +184,15 @@ def relationships_csv(G: nx.MultiDiGraph) -> str:
                 "citations": citation_text(G, sources),
             }
         )
-        rows.append(row)
-    return _render(RELATIONSHIP_HEADER, rows)
+        yield row
+
+
+def nodes_csv(G: nx.MultiDiGraph) -> str:
+    return _render(NODE_HEADER, _node_rows(G))
+
+
+def relationships_csv(G: nx.MultiDiGraph) -> str:
+    return _render(RELATIONSHIP_HEADER, _relationship_rows(G))
 
 
 def _cypher_value(header: str, type_: str) -> str:
@@ -240,8 +255,8 @@ def write_neo4j(G: nx.MultiDiGraph, folder: Path) -> list[Path]:
     """Write nodes.csv, relationships.csv, import.cypher and README.txt into `folder` (atomically)."""
     folder = Path(folder)
     return [
-        write_text(safe_child(folder, "nodes.csv"), nodes_csv(G)),
-        write_text(safe_child(folder, "relationships.csv"), relationships_csv(G)),
+        _stream_to(safe_child(folder, "nodes.csv"), NODE_HEADER, _node_rows(G)),
+        _stream_to(safe_child(folder, "relationships.csv"), RELATIONSHIP_HEADER, _relationship_rows(G)),
         write_text(safe_child(folder, "import.cypher"), import_cypher(G)),
         write_text(safe_child(folder, "README.txt"), README),
     ]

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import networkx as nx
 
@@ -30,7 +30,7 @@ from tracker.export.common import (
     safe_cell,
     source_urls,
 )
-from tracker.output import safe_child, write_text
+from tracker.output import atomic_path, safe_child
 
 __all__ = [
     "NODE_COLUMNS",
@@ -38,6 +38,9 @@ __all__ = [
     "SOURCE_COLUMNS",
     "NUMERIC_COLUMNS",
     "cell",
+    "node_table",
+    "edge_table",
+    "source_table",
     "nodes_csv",
     "edges_csv",
     "sources_csv",
@@ -78,6 +81,8 @@ def cell(value: Any) -> str:
     """
     if value is None:
         return ""
+    if value.__class__ is str:  # the common case first
+        return safe_cell(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
@@ -88,70 +93,103 @@ def cell(value: Any) -> str:
     return safe_cell(str(value))
 
 
-def _extra_columns(rows: Sequence[dict[str, Any]], known: Sequence[str], skip: set[str]) -> list[str]:
+def _extra_columns(rows: Iterable[dict[str, Any]], known: Sequence[str], skip: set[str]) -> list[str]:
     """Attributes outside the canonical contract (e.g. added by a metric), sorted, after the known ones."""
     extra: set[str] = set()
+    known_set = set(known) | skip
     for row in rows:
-        extra.update(k for k in row if k not in known and k not in skip)
+        if not known_set.issuperset(row):
+            extra.update(k for k in row if k not in known_set)
     return sorted(extra)
 
 
-def _render(header: Sequence[str], rows: Sequence[Sequence[str]], bom: bool) -> str:
-    buffer = io.StringIO()
+# A table is its header and an iterator of rows (lists of cells), so that it can be written to a
+# file one row at a time: at ICIJ scale (millions of relations) the whole text would take gigabytes.
+Table = tuple[list[str], Iterator[list[str]]]
+
+
+def _write_table(stream: TextIO, table: Table, bom: bool) -> None:
+    header, rows = table
     if bom:
-        buffer.write(BOM)
+        stream.write(BOM)
     # "\r\n" (RFC 4180, what Excel writes) also makes the writer quote any cell holding a bare "\r".
-    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer = csv.writer(stream, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(header)
     writer.writerows(rows)
+
+
+def _render(table: Table, bom: bool) -> str:
+    buffer = io.StringIO()
+    _write_table(buffer, table, bom)
     return buffer.getvalue()
+
+
+def _stream_to(path: Path, table: Table, bom: bool) -> Path:
+    """Write a table row by row to the atomic temporary file of `path` (same bytes as `_render`)."""
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as stream:
+        _write_table(stream, table, bom)
+    return Path(path)
+
+
+def node_table(G: nx.MultiDiGraph) -> Table:
+    """Header and rows of nodes.csv: the entities of `G`, sorted by id, with a citations column."""
+    extra = _extra_columns((d for _, d in G.nodes(data=True)), NODE_COLUMNS, _NODE_DERIVED)
+    header = [*NODE_COLUMNS, *extra]
+
+    def rows() -> Iterator[list[str]]:
+        for node, data in ordered_nodes(G):
+            derived = {"id": node, "citations": citation_text(G, [str(s) for s in data.get("sources") or []])}
+            yield [cell(derived[c] if c in derived else data.get(c)) for c in header]
+
+    return header, rows()
+
+
+def edge_table(G: nx.MultiDiGraph) -> Table:
+    """Header and rows of edges.csv: the relations of `G`, sorted by id; every row carries its citations."""
+    extra = _extra_columns((d for *_, d in G.edges(data=True)), EDGE_COLUMNS, _EDGE_DERIVED)
+    header = [*EDGE_COLUMNS, *extra]
+    names = G.nodes
+
+    def rows() -> Iterator[list[str]]:
+        for u, v, key, data in ordered_edges(G):
+            sources = edge_source_ids(data)
+            derived = {
+                "id": key,
+                "source": u,
+                "target": v,
+                "source_name": names[u].get("name", u),
+                "target_name": names[v].get("name", v),
+                "source_urls": source_urls(G, sources),
+                "citations": citation_text(G, sources),
+            }
+            yield [cell(derived[c] if c in derived else data.get(c)) for c in header]
+
+    return header, rows()
+
+
+def source_table(G: nx.MultiDiGraph, all_sources: bool = False) -> Table:
+    """Header and rows of sources.csv: the sources cited by `G`'s nodes and edges, or all of them."""
+    table: dict[str, dict[str, Any]] = G.graph.get("sources") or {}
+    ids = sorted(table) if all_sources else [s for s in cited_source_ids(G) if s in table]
+    extra = _extra_columns((table[s] for s in ids), SOURCE_COLUMNS, {"id"})
+    header = [*SOURCE_COLUMNS, *extra]
+    rows = ([cell(sid if c == "id" else table[sid].get(c)) for c in header] for sid in ids)
+    return header, rows
 
 
 def nodes_csv(G: nx.MultiDiGraph, bom: bool = False) -> str:
     """The entities of `G`, one row each, sorted by id, with a readable citations column."""
-    nodes = ordered_nodes(G)
-    extra = _extra_columns([d for _, d in nodes], NODE_COLUMNS, _NODE_DERIVED)
-    header = [*NODE_COLUMNS, *extra]
-    rows = []
-    for node, data in nodes:
-        values = dict(data)
-        values["id"] = node
-        values["citations"] = citation_text(G, [str(s) for s in data.get("sources") or []])
-        rows.append([cell(values.get(c)) for c in header])
-    return _render(header, rows, bom)
+    return _render(node_table(G), bom)
 
 
 def edges_csv(G: nx.MultiDiGraph, bom: bool = False) -> str:
     """The relations of `G`, one row each, sorted by id; every row carries its citations."""
-    edges = ordered_edges(G)
-    extra = _extra_columns([d for *_, d in edges], EDGE_COLUMNS, _EDGE_DERIVED)
-    header = [*EDGE_COLUMNS, *extra]
-    rows = []
-    for u, v, key, data in edges:
-        values = dict(data)
-        sources = edge_source_ids(data)
-        values.update(
-            id=key,
-            source=u,
-            target=v,
-            source_name=G.nodes[u].get("name", u),
-            target_name=G.nodes[v].get("name", v),
-            source_urls=source_urls(G, sources),
-            citations=citation_text(G, sources),
-        )
-        rows.append([cell(values.get(c)) for c in header])
-    return _render(header, rows, bom)
+    return _render(edge_table(G), bom)
 
 
 def sources_csv(G: nx.MultiDiGraph, bom: bool = False, all_sources: bool = False) -> str:
     """The sources table: those cited by the exported nodes and edges, or all of `G.graph["sources"]`."""
-    table: dict[str, dict[str, Any]] = G.graph.get("sources") or {}
-    ids = sorted(table) if all_sources else [s for s in cited_source_ids(G) if s in table]
-    records = [table[s] for s in ids]
-    extra = _extra_columns(records, SOURCE_COLUMNS, {"id"})
-    header = [*SOURCE_COLUMNS, *extra]
-    rows = [[cell({**record, "id": sid}.get(c)) for c in header] for sid, record in zip(ids, records)]
-    return _render(header, rows, bom)
+    return _render(source_table(G, all_sources), bom)
 
 
 def write_csv(G: nx.MultiDiGraph, folder: Path, bom: bool = False, all_sources: bool = False) -> list[Path]:
@@ -161,7 +199,7 @@ def write_csv(G: nx.MultiDiGraph, folder: Path, bom: bool = False, all_sources: 
     """
     folder = Path(folder)
     return [
-        write_text(safe_child(folder, "nodes.csv"), nodes_csv(G, bom)),
-        write_text(safe_child(folder, "edges.csv"), edges_csv(G, bom)),
-        write_text(safe_child(folder, "sources.csv"), sources_csv(G, bom, all_sources)),
+        _stream_to(safe_child(folder, "nodes.csv"), node_table(G), bom),
+        _stream_to(safe_child(folder, "edges.csv"), edge_table(G), bom),
+        _stream_to(safe_child(folder, "sources.csv"), source_table(G, all_sources), bom),
     ]
