@@ -57,3 +57,75 @@ def test_ego_and_filters(mini_graph: nx.MultiDiGraph) -> None:
 def test_resolve_and_summary(mini_graph: nx.MultiDiGraph) -> None:
     assert resolve(mini_graph, "Гамма Кулибаев") == "gamma-soninlaw"
     assert edge_summary(mini_graph, "alpha-ruler", "beta-daughter", "r01") == "Alpha Ruler -[family of (parent)]-- Beta Rulerova"
+
+
+def _reference_build(ds, compact: bool) -> nx.MultiDiGraph:  # type: ignore[no-untyped-def]
+    """The graph as `build` made it with networkx's public API, one add_edge per relation."""
+    from tracker.graph import _EDGE_ALWAYS, _EDGE_FIELDS, _plain
+    from tracker.model import load_model
+
+    model = load_model()
+    H = nx.MultiDiGraph()
+    for eid in sorted(ds.entities):
+        H.add_node(eid)
+    refs: dict[str, list[str]] = {}
+    for rid in sorted(ds.relations):
+        for ref in ds.relations[rid].refers_to:
+            refs.setdefault(ref, []).append(rid)
+    for rid in sorted(ds.relations):
+        rel = ds.relations[rid]
+        kind = model.relation_kinds[rel.kind]
+        attrs = _plain(rel, _EDGE_FIELDS, _EDGE_ALWAYS if compact else None)
+        attrs.update(label=kind.label, directed=kind.directed, ownership=kind.ownership)
+        if refs.get(rid) or not compact:
+            attrs["referred_by"] = refs.get(rid, [])
+        H.add_edge(rel.source, rel.target, key=rid, **attrs)
+    return H
+
+
+def _edges(G: nx.MultiDiGraph) -> list[tuple[str, str, str, list[tuple[str, object]]]]:
+    return [(u, v, k, list(d.items())) for u, v, k, d in G.edges(keys=True, data=True)]
+
+
+def test_build_fills_the_adjacency_as_add_edge_does() -> None:
+    # build writes edges straight into the adjacency (speed); the result must be the graph that
+    # add_edge makes: same edges, same attribute order, predecessors shared with successors.
+    from dataclasses import replace
+
+    from tracker.dataset import load
+    from tracker.graph import build
+    from conftest import MINI_PATH
+
+    ds = load([MINI_PATH])
+    for compact in (False, True):
+        G, H = build(ds, compact=compact), _reference_build(ds, compact)
+        assert _edges(G) == _edges(H)
+        assert [list(G.pred[n].items()) == list(H.pred[n].items()) for n in H] == [True] * len(H)
+        assert all(G._succ[u][v] is G._pred[v][u] for u, v in G.edges())  # one key dict per pair, as add_edge makes
+    compact = build(ds, compact=True)
+    r05 = compact.edges["gamma-soninlaw", "delta-holdings", "r05"]
+    assert list(r05)[:4] == ["kind", "sources", "evidence", "dataset"] and "amount" not in r05
+    # A relation whose end is not an entity (validation rules it out) still adds the node.
+    rel = replace(ds.relations["r05"], id="r99", target="nowhere")
+    ds.relations["r99"] = rel
+    G = build(ds, compact=True)
+    assert G.has_edge("gamma-soninlaw", "nowhere", "r99") and G.nodes["nowhere"] == {}
+
+
+def test_build_and_load_leave_the_garbage_collector_as_they_found_it() -> None:
+    import gc
+
+    from tracker.dataset import gc_paused, load
+    from tracker.graph import build
+    from conftest import MINI_PATH
+
+    assert gc.isenabled()
+    build(load([MINI_PATH]))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # a caller that paused it keeps it paused
+    finally:
+        gc.enable()

@@ -133,3 +133,15 @@ def test_icij_unknown_layout_rejected(tmp_path: Path) -> None:
     other.write_text("a,b\n1,2\n", encoding="utf-8")
     with pytest.raises(InvalidData, match=r"^other.csv:1: not an ICIJ Offshore Leaks file"):
         run_import("icij", [other], tmp_path / "o")
+
+
+@pytest.mark.parametrize("rel_type", ["officer_of", "intermediary_of", "Odd Type", "-lead", "x:y", "123", "", "É", "a" * 300])
+@pytest.mark.parametrize("ends", [("12", "34"), ("1" * 100, "2" * 100), ("١٢", "34")])
+def test_link_and_node_ids_are_what_make_id_gives(rel_type: str, ends: tuple[str, str]) -> None:
+    # The importer builds ids without make_id's checks where they cannot change the result.
+    from tracker.importers import make_id
+    from tracker.importers.icij import _link_id, _node_id, slug_rel
+
+    start, end = ends
+    assert _link_id(start, rel_type, end) == make_id("icij", start, slug_rel(rel_type), end)
+    assert _node_id(start) == make_id("icij", start)

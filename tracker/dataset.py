@@ -12,12 +12,14 @@ records (`Entity`, `Relation`, `Source`) are made only from rows that validated.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import gc
 import hashlib
 import io
 import operator
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +46,7 @@ __all__ = [
     "write_descriptor",
     "descriptor_dict",
     "content_hash",
+    "gc_paused",
 ]
 
 FORMAT = "tracker-dataset/1"
@@ -368,6 +371,34 @@ def _read_csv(table: Table, errors: list[RowError]) -> None:
         errors.append(RowError(fname, start, "", "malformed-csv", f"cannot parse CSV: {exc}"))
 
 
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while millions of records are made.
+
+    Reading, typing and building a large dataset allocate millions of small objects that live
+    on, none of them in a reference cycle; each allocation burst triggers collections that
+    rescan every older object, which measured about half the build time at 100k relations.
+    Reference counting still frees everything as usual; the collector is resumed afterwards
+    (if it was running).
+
+    Examples
+    --------
+    >>> import gc
+    >>> with gc_paused():
+    ...     gc.isenabled()
+    False
+    >>> gc.isenabled()
+    True
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def read_raw(root: Path) -> RawDataset:
     """Read a dataset folder as text. Never raises for bad content: problems become `errors`."""
     errors: list[RowError] = []
@@ -415,6 +446,9 @@ _intern = sys.intern
 
 
 def _refs(text: str) -> tuple[str, ...]:
+    if LIST_SEP not in text:  # the common case, one id: no split, no generator
+        part = text.strip()
+        return (_intern(part),) if part else ()
     return tuple(map(_intern, split_list(text)))
 
 
@@ -482,8 +516,10 @@ def _to_relations(rows: Sequence[Row], dataset: str, sources: dict[str, Source],
                 evidence = max((sources[s].evidence for s in cited), key=lambda e: ranks.get(e, 0))
         yield Relation(
             ident, intern(kind), intern(source), intern(target), cited, intern(evidence), intern(role),
-            _num(share), _num(share_min), _num(share_max), intern(direct), _num(amount), intern(currency.upper()),
-            _num(rank), _num(score), intern(start), intern(end), outcome, _refs(refers_to), record_id,
+            float(share) if share else None, float(share_min) if share_min else None,
+            float(share_max) if share_max else None, intern(direct), float(amount) if amount else None,
+            intern(currency.upper()), float(rank) if rank else None, float(score) if score else None,
+            intern(start), intern(end), outcome, _refs(refers_to) if refers_to else (), record_id,
             intern(note) if len(note) < 200 else note, dataset,
         )
 
@@ -508,6 +544,11 @@ def load(roots: Sequence[Path] | None = None) -> Dataset:
     With no folders, the shipped curated dataset is used. Raises `InvalidData` carrying every
     error found when any folder fails validation; warnings travel on the result.
     """
+    with gc_paused():
+        return _load(roots)
+
+
+def _load(roots: Sequence[Path] | None) -> Dataset:
     from tracker.model import load_model
     from tracker.validate import validate_raw
 

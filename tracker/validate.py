@@ -7,6 +7,7 @@ frictionless do). Errors stop a build; warnings are printed and let it go on.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tracker.dataset import FILES, FORMAT, RESOURCES, FieldSpec, RawDataset, Row, read_raw, split_list
+from tracker.dataset import FILES, FORMAT, RESOURCES, FieldSpec, RawDataset, Row, gc_paused, read_raw, split_list
 from tracker.dates import parse_partial
 from tracker.exc import RowError
 from tracker.model import Model, load_model
@@ -30,6 +31,7 @@ BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u206
 # Any character that `_Checker.cell` reports (control characters but tab and newline, direction
 # overrides): one search over a whole column finds whether a cell needs the careful path.
 _SUSPECT = re.compile("[\x00-\x08\x0b-\x1f" + "".join(sorted(BIDI_CONTROLS)) + "]")
+_CELLS = operator.attrgetter("cells")
 # Types whose check depends on the value alone and whose columns repeat a few values.
 _CACHED_TYPES = ("enum:", "country", "currency", "date", "number", "boolean")
 
@@ -99,12 +101,14 @@ class _Checker:
             for row in rows:
                 self.cell(row, spec)
             return
-        values = [row.cells[idx] for row in rows]
+        values = list(map(operator.itemgetter(idx), map(_CELLS, rows)))
         if _SUSPECT.search("\n".join(values)) or max(map(len, values)) > LONG_CELL:
             for row in rows:
                 self.cell(row, spec)
             return
         t = spec.type
+        if self._column_clean(values, spec):
+            return
         cache: dict[str, tuple[str, str] | None] | None = {} if t.startswith(_CACHED_TYPES) else None
         for row, value in zip(rows, values):
             if not value:
@@ -131,6 +135,28 @@ class _Checker:
                 if not URL.match(value):
                     self.err(row.file, row.line, spec.name, "bad-url", f"{value!r} is not an http(s) URL")
             # text and list columns have no check beyond the characters'.
+
+    def _column_clean(self, values: list[str], spec: FieldSpec) -> bool:
+        """True when no cell of a column (already free of suspect characters) has an error.
+
+        Proves with whole-column operations (a set of distinct values, a regex mapped over the
+        column in C) what the row loop of `column` would find nothing in; a column where this
+        fails goes through that loop, which reports each error with its line.
+        """
+        nonempty = values if all(values) else [v for v in values if v]
+        if spec.required and len(nonempty) != len(values):
+            return False
+        t = spec.type
+        if t.startswith(_CACHED_TYPES):
+            return all(self._type_error(t, v) is None for v in set(nonempty))
+        if t == "id" or t.startswith("ref:"):
+            return all(map(ID_PATTERN.match, nonempty))
+        if t.startswith("refs:"):
+            parts = ";".join(nonempty).split(";") if nonempty else []
+            return all(map(ID_PATTERN.match, filter(None, map(str.strip, parts))))
+        if t == "url":
+            return all(map(URL.match, nonempty))
+        return True  # text and list columns have no check beyond the characters'
 
     def _type_error(self, t: str, value: str) -> tuple[str, str] | None:
         """(code, message) for a non-empty, clean `value` of type `t` that is wrong, else None."""
@@ -365,6 +391,7 @@ def validate_raw(raws: Sequence[RawDataset], model: Model | None = None) -> Repo
     relation_rows = ids["relations"]
     source_rows = ids["sources"]
     owned: dict[str, list[tuple[float, Row, _Checker]]] = defaultdict(list)
+    entity_kind: dict[str, str] | None = None  # id -> kind of its first row, made once
     for i, raw in enumerate(raws):
         ck = checkers[i]
         usable = usable_by[i]
@@ -385,9 +412,14 @@ def validate_raw(raws: Sequence[RawDataset], model: Model | None = None) -> Repo
         not_allowed = {
             k.name: [(f, col[f]) for f in model.relation_fields if f in col and f not in k.fields] for k in model.relation_kinds.values()
         }
+        # Any of these cells set (`_any_of`: one C call per row) sends the row to the careful checks.
+        any_not_allowed = {name: _any_of([at for _, at in fields_]) for name, fields_ in not_allowed.items()}
         numeric = [c for c in ("start", "end", "share", "share_min", "share_max") if c in col]
+        any_numeric = _any_of([col[c] for c in numeric])
         at_source, at_target, at_kind, at_id = col["source"], col["target"], col["kind"], col.get("id")
         at_sources, at_refers = col.get("sources"), col.get("refers_to")
+        if entity_kind is None:
+            entity_kind = {rid: other.get("kind") for rid, other in entity_rows.items()}
         for row in table.rows:
             cells = row.cells
             kind = model.relation_kinds.get(cells[at_kind])
@@ -395,9 +427,9 @@ def validate_raw(raws: Sequence[RawDataset], model: Model | None = None) -> Repo
             for end, at in (("source", at_source), ("target", at_target)):
                 ref = cells[at]
                 if ref and ID_PATTERN.match(ref):
-                    other = entity_rows.get(ref)
-                    if other is not None:
-                        ends[end] = other.get("kind")
+                    other_kind = entity_kind.get(ref)
+                    if other_kind is not None:
+                        ends[end] = other_kind
                     else:
                         ck.err(row.file, row.line, end, "dangling-reference", f"no entity with id {ref!r}")
             if cells[at_source] and cells[at_source] == cells[at_target]:
@@ -408,7 +440,7 @@ def validate_raw(raws: Sequence[RawDataset], model: Model | None = None) -> Repo
                     f"{kind.name} cannot run from a {ends['source']} to a {ends['target']} "
                     f"(allowed: {', '.join(sorted(kind.source))} -> {', '.join(sorted(kind.target))})",
                 )
-            if kind is not None:
+            if kind is not None and any_not_allowed[kind.name](cells):
                 for fname, at in not_allowed[kind.name]:
                     if cells[at]:
                         ck.err(row.file, row.line, fname, "field-not-allowed", f"{kind.name} relations do not take {fname}")
@@ -423,7 +455,7 @@ def validate_raw(raws: Sequence[RawDataset], model: Model | None = None) -> Repo
                         ck.err(row.file, row.line, "refers_to", "self-reference", "a relation cannot refer to itself")
                     elif ref not in relation_rows and ID_PATTERN.match(ref):
                         ck.err(row.file, row.line, "refers_to", "dangling-reference", f"no relation with id {ref!r}")
-            if any(cells[col[c]] for c in numeric):
+            if any_numeric(cells):
                 _check_dates_and_shares(row, ck, owned, model)
 
     for target, shares in owned.items():
@@ -441,6 +473,22 @@ def validate_raw(raws: Sequence[RawDataset], model: Model | None = None) -> Repo
     report.counts = {name: sum(len(r.tables[name].rows) for r in raws) for name in RESOURCES}
     report.sort()
     return report
+
+
+def _any_of(positions: list[int]) -> Any:
+    """A function telling whether any of the cells at `positions` of a row is non-empty.
+
+    Examples
+    --------
+    >>> bool(_any_of([0, 2])(("", "x", ""))), bool(_any_of([1])(("", "x"))), bool(_any_of([])(("a",)))
+    (False, True, False)
+    """
+    if not positions:
+        return lambda cells: False
+    if len(positions) == 1:
+        return operator.itemgetter(positions[0])
+    get = operator.itemgetter(*positions)
+    return lambda cells: any(get(cells))
 
 
 def _content(row: Row, id_at: int | None) -> tuple[str, ...]:
@@ -482,4 +530,5 @@ def _check_dates_and_shares(row: Row, ck: _Checker, owned: dict[str, list[tuple[
 
 def validate_paths(paths: Sequence[Path]) -> Report:
     """Read and validate dataset folders; a folder that cannot be read is an error in the report."""
-    return validate_raw([read_raw(Path(p)) for p in paths])
+    with gc_paused():
+        return validate_raw([read_raw(Path(p)) for p in paths])

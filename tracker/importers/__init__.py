@@ -24,6 +24,7 @@ import csv
 import functools
 import hashlib
 import json
+import operator
 import re
 import unicodedata
 from collections import Counter
@@ -458,7 +459,7 @@ class _Rel:
     @property
     def values(self) -> dict[str, str]:
         flat = self.flat
-        return {flat[i]: flat[i + 1] for i in range(0, len(flat), 2)}
+        return dict(zip(flat[::2], flat[1::2]))
 
     @values.setter
     def values(self, values: dict[str, str]) -> None:
@@ -599,7 +600,9 @@ class DatasetWriter:
         for k, v in values.items():
             if v is None or v == "" or v == ():
                 continue
-            if isinstance(v, (list, tuple)):
+            if type(v) is list and len(v) == 1:  # the usual `sources=[one]`: what the join below gives
+                vals[k] = str(v[0]) if v[0] else ""
+            elif isinstance(v, (list, tuple)):
                 vals[k] = ";".join(dict.fromkeys(str(x) for x in v if x))
             elif isinstance(v, float):
                 vals[k] = str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
@@ -624,31 +627,40 @@ class DatasetWriter:
         from tracker.dates import parse_partial
 
         relation_kinds = self.model.relation_kinds
-        for rid in sorted(self.relations):
-            rel = self.relations[rid]
-            missing = [e for e in (rel.source, rel.target) if e not in self.entities and e not in self.base_jurisdictions]
-            if missing:
-                self.summary.skip("relation to an entity not in the import (dangling reference)", missing[0])
+        relation_fields = self.model.relation_fields
+        entities, base, sources, relations = self.entities, self.base_jurisdictions, self.sources, self.relations
+        for rid in sorted(relations):
+            rel = relations[rid]
+            source, target = rel.source, rel.target
+            if source not in entities and source not in base:
+                self.summary.skip("relation to an entity not in the import (dangling reference)", source)
                 continue
-            if rel.source == rel.target:
+            if target not in entities and target not in base:
+                self.summary.skip("relation to an entity not in the import (dangling reference)", target)
+                continue
+            if source == target:
                 self.summary.skip("relation from an entity to itself", rid)
                 continue
-            sk = self._kind(rel.source)
-            tk = self._kind(rel.target)
+            sk = self._kind(source)
+            tk = self._kind(target)
             chosen = next((k for k in rel.kinds if k in relation_kinds and relation_kinds[k].allows(sk, tk)), None)
             if chosen is None:
                 self.summary.skip(f"{'/'.join(rel.kinds)} cannot run from a {sk} to a {tk}", rid)
                 continue
             kind = relation_kinds[chosen]
             vals = rel.values
-            cited = [s for s in vals.get("sources", "").split(";") if s in self.sources]
+            cited_text = vals.get("sources", "")
+            if ";" not in cited_text:  # one source, the usual case
+                cited = [cited_text] if cited_text in sources else []
+            else:
+                cited = [s for s in cited_text.split(";") if s in sources]
             if not cited:
                 self.summary.skip("relation without a known source", rid)
                 continue
             vals["sources"] = ";".join(dict.fromkeys(cited))
-            for fname in list(vals):
-                if fname in self.model.relation_fields and fname not in kind.fields:
-                    del vals[fname]
+            kind_fields = kind.fields
+            for fname in [f for f in vals if f in relation_fields and f not in kind_fields]:
+                del vals[fname]
             for fname in ("share", "share_min", "share_max"):
                 if fname in vals:
                     try:
@@ -712,13 +724,20 @@ class DatasetWriter:
         from tracker.output import atomic_path
 
         cols = [s.name for s in RESOURCES[name]]
-        text_cols = [c in _TEXT_FIELDS for c in cols]
+        text_at = [(i, c) for i, c in enumerate(cols) if c in _TEXT_FIELDS]
+        blanks = [""] * len(cols)
         n = 0
         with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
             w = csv.writer(fh, lineterminator="\n")
             w.writerow(cols)
             for row in _dedupe(name, rows, self.summary):
-                w.writerow([_cell(c, row.get(c, "")) if t else row.get(c, "") for c, t in zip(cols, text_cols)])
+                cells = list(map(row.get, cols, blanks))  # one C-level pass; text cells are then guarded
+                for i, c in text_at:
+                    v = cells[i]
+                    # Only a cell that could start a formula is rewritten (aliases: any part).
+                    if v and (v.startswith(_FORMULA_START) or c == "aliases"):
+                        cells[i] = _cell(c, v)
+                w.writerow(cells)
                 n += 1
         self.summary.written[name] = n
 
@@ -731,12 +750,17 @@ def _cell(column: str, value: str) -> str:
     return value
 
 
+_VALUE = operator.itemgetter(1)
+
+
 def _dedupe(name: str, rows: Iterable[dict[str, str]], summary: Summary) -> Iterator[dict[str, str]]:
     # The validator rejects two rows that differ only in their id; keep the first of such.
     # A 16-byte digest of each row's content stands for the row, so the set stays small.
     seen: set[bytes] = set()
     for row in rows:
-        key = tuple(sorted((k, v) for k, v in row.items() if k != "id" and v))
+        content = row.copy()
+        content.pop("id", None)
+        key = tuple(sorted(filter(_VALUE, content.items())))  # the non-empty (field, value) pairs but the id
         digest = hashlib.blake2b(repr(key).encode("utf-8", "surrogatepass"), digest_size=16).digest()
         if digest in seen:
             summary.skip(f"{name}: same content as another row", row["id"])
@@ -759,7 +783,7 @@ def run_import(
     """
     import importlib
 
-    from tracker.dataset import descriptor_dict
+    from tracker.dataset import gc_paused
 
     if fmt not in FORMATS:
         raise InvalidData(f"unknown import format {fmt!r}; expected one of: {', '.join(sorted(FORMATS))}")
@@ -768,6 +792,22 @@ def run_import(
         raise InvalidData(f"--retrieved: {meta.retrieved!r} is not a date in the form YYYY, YYYY-MM or YYYY-MM-DD")
     module = importlib.import_module(FORMATS[fmt])
     summary = Summary(format=fmt, files=sorted(Path(p).name for p in paths))
+    with gc_paused():  # millions of acyclic records: see tracker.dataset.gc_paused
+        return _run(module, fmt, paths, out, meta, base, progress, summary)
+
+
+def _run(
+    module: Any,
+    fmt: str,
+    paths: Sequence[Path],
+    out: Path,
+    meta: Meta,
+    base: Sequence[Path],
+    progress: Callable[[int], None] | None,
+    summary: Summary,
+) -> Summary:
+    from tracker.dataset import descriptor_dict
+
     writer = DatasetWriter(summary, base=base, progress=progress)
     info: dict[str, Any] = module.read([Path(p) for p in paths], writer, meta)
     summary.mapped = len(writer.entities) + len(writer.relations)
