@@ -100,3 +100,24 @@ def test_python_m_tracker_works() -> None:
 
     r = subprocess.run([sys.executable, "-m", "tracker", "--version"], capture_output=True, text=True, check=False)
     assert r.returncode == 0 and r.stdout.startswith("tracker, version")
+
+
+def test_large_graphs_exit_fast_with_all_output_written(tmp_path: Path) -> None:
+    """Above FAST_EXIT_ITEMS the process ends with os._exit after success: output must be whole."""
+    import subprocess
+    import sys
+
+    code = (
+        "import tracker.cli.common as c; c.FAST_EXIT_ITEMS = 10; "
+        "from tracker.cli import cli; cli(['export', '--data', r'%s', '--format', 'json'])" % MINI_PATH
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["graph"]["name"] == "mini"
+    code = (
+        "import tracker.cli.common as c; c.FAST_EXIT_ITEMS = 10; "
+        "from tracker.cli import cli; cli(['build', '--data', r'%s', '--out', r'%s'])" % (MINI_PATH, tmp_path / "g")
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert r.returncode == 0, r.stderr
+    assert "wrote" in r.stderr and (tmp_path / "g" / "network.html").stat().st_size > 0

@@ -9,6 +9,7 @@ one-line message, and `--debug` shows the traceback.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from typing import Any
 
@@ -31,7 +32,7 @@ class TrackerGroup(click.Group):
         from tracker.exc import TrackerError
 
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
         except TrackerError as exc:
             if ctx.find_root().params.get("debug"):
                 raise
@@ -47,6 +48,14 @@ class TrackerGroup(click.Group):
             msg = str(exc).splitlines()[0] if str(exc) else ""
             click.echo(f"Error: internal error: {type(exc).__name__}: {msg} (run with --debug for details)", err=True)
             ctx.exit(EXIT_INTERNAL)
+        from tracker.cli.common import fast_exit_pending
+
+        if fast_exit_pending() and not ctx.resilient_parsing:
+            # Every output is written and renamed; skip freeing millions of objects one by one.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(EXIT_OK)
+        return result
 
 
 @click.group(cls=TrackerGroup, context_settings={"help_option_names": ["-h", "--help"]})

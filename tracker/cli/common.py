@@ -38,7 +38,33 @@ def load_graph(data: Sequence[Path]) -> Any:
     protect(dataset.roots)
     for w in dataset.warnings:
         click.echo(f"warning: {w}", err=True)
-    return build(dataset)
+    G = build(dataset)
+    note_graph_size(G.number_of_nodes() + G.number_of_edges())
+    return G
+
+
+# Above this many nodes and edges, a command that succeeded ends the process at once instead of
+# letting Python free millions of objects one by one (measured: 30-60 s at a million nodes).
+FAST_EXIT_ITEMS = 500_000
+_fast_exit = False
+
+
+def note_graph_size(items: int) -> None:
+    """Remember that this process holds a large graph: it will skip the slow clean-up at exit.
+
+    The collector is also told to leave the graph's objects alone from now on (`gc.freeze`), so
+    the metrics phase does not re-scan millions of objects at every full collection.
+    """
+    global _fast_exit
+    if items > FAST_EXIT_ITEMS:
+        import gc
+
+        gc.freeze()
+        _fast_exit = True
+
+
+def fast_exit_pending() -> bool:
+    return _fast_exit
 
 
 def json_mode(fmt: str | None) -> bool:

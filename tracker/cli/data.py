@@ -89,6 +89,9 @@ def build_cmd(data: tuple[Path, ...], out: Path, no_view: bool) -> None:
     """
     from tracker.pipeline import run_build
 
+    from tracker.cli.common import note_graph_size
+
     result = run_build(list(data), out, view=not no_view)
+    note_graph_size(result.graph.number_of_nodes() + result.graph.number_of_edges())
     for line in result.summary():
         say(line)
