@@ -87,9 +87,8 @@ def build_cmd(data: tuple[Path, ...], out: Path, no_view: bool) -> None:
         tracker build
         tracker build --data datasets --data ~/my-research --out graphs/combined
     """
-    from tracker.pipeline import run_build
-
     from tracker.cli.common import note_graph_size
+    from tracker.pipeline import run_build
 
     result = run_build(list(data), out, view=not no_view)
     note_graph_size(result.graph.number_of_nodes() + result.graph.number_of_edges())

@@ -44,7 +44,6 @@ def _refuse_foreign_dataset(out: Path) -> None:
 
     from tracker.dataset import DESCRIPTOR, FILES
     from tracker.exc import OutputError
-
     from tracker.output import check_not_input
 
     for name in (*FILES.values(), DESCRIPTOR):
