@@ -92,9 +92,10 @@ def test_build_fills_the_adjacency_as_add_edge_does() -> None:
     # add_edge makes: same edges, same attribute order, predecessors shared with successors.
     from dataclasses import replace
 
+    from conftest import MINI_PATH
+
     from tracker.dataset import load
     from tracker.graph import build
-    from conftest import MINI_PATH
 
     ds = load([MINI_PATH])
     for compact in (False, True):
@@ -115,9 +116,10 @@ def test_build_fills_the_adjacency_as_add_edge_does() -> None:
 def test_build_and_load_leave_the_garbage_collector_as_they_found_it() -> None:
     import gc
 
+    from conftest import MINI_PATH
+
     from tracker.dataset import gc_paused, load
     from tracker.graph import build
-    from conftest import MINI_PATH
 
     assert gc.isenabled()
     build(load([MINI_PATH]))

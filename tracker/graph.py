@@ -116,7 +116,6 @@ def _build(dataset: Dataset, compact: bool | None) -> nx.MultiDiGraph:
     if compact is None:
         compact = len(dataset.relations) > COMPACT_ABOVE
     node_always = _NODE_ALWAYS if compact else None
-    edge_always = _EDGE_ALWAYS if compact else None
     G: nx.MultiDiGraph = nx.MultiDiGraph()
     G.graph["name"] = "+".join(dataset.names)
     G.graph["content_hash"] = dataset.content_hash
