@@ -222,50 +222,14 @@ class _Checker:
                 self.err(row.file, row.line, spec.name, "required", "is empty; it is required")
             return
         t = spec.type
-        m = self.model
-        if t == "id" and not ID_PATTERN.match(value):
-            self.err(row.file, row.line, spec.name, "bad-id", f"{value!r} is not an id (lower-case letters, digits, . _ : -; at most 200)")
-        elif t.startswith("enum:"):
-            vocab = t.split(":", 1)[1]
-            allowed: Any = {
-                "entity_kind": m.entity_kinds,
-                "relation_kind": m.relation_kinds,
-                "sphere": m.spheres,
-                "evidence": m.evidence_statuses,
-                "direct": {"direct", "indirect"},
-            }[vocab]
-            if value not in allowed:
-                self.err(row.file, row.line, spec.name, f"unknown-{vocab.replace('_', '-')}", f"{value!r} is not one of: {', '.join(sorted(allowed))}")
-        elif t == "country":
-            if value.lower() not in self.countries():
-                self.err(row.file, row.line, spec.name, "unknown-country", f"{value!r} is not an ISO 3166-1 alpha-2 code")
-        elif t == "currency":
-            if not CURRENCY.match(value.upper()):
-                self.err(row.file, row.line, spec.name, "bad-currency", f"{value!r} is not an ISO 4217 code such as GBP")
-        elif t == "date":
-            try:
-                parse_partial(value)
-            except ValueError as exc:
-                self.err(row.file, row.line, spec.name, "bad-date", str(exc))
-        elif t == "number":
-            try:
-                number = float(value)
-            except ValueError:
-                self.err(row.file, row.line, spec.name, "bad-number", f"{value!r} is not a number")
-                return
-            if number != number or number in (float("inf"), float("-inf")):
-                self.err(row.file, row.line, spec.name, "bad-number", f"{value!r} is not a finite number")
-        elif t == "boolean":
-            if value.lower() not in {"true", "false"}:
-                self.err(row.file, row.line, spec.name, "bad-boolean", f"{value!r} is not true or false")
-        elif t == "url":
-            if not URL.match(value):
-                self.err(row.file, row.line, spec.name, "bad-url", f"{value!r} is not an http(s) URL")
-        elif t.startswith("refs:") or t.startswith("ref:"):
-            for ref in split_list(value) if t.startswith("refs:") else [value]:
+        if t.startswith("refs:"):
+            for ref in split_list(value):
                 if not ID_PATTERN.match(ref):
                     self.err(row.file, row.line, spec.name, "bad-id", f"{ref!r} is not an id")
-
+            return
+        found = self._type_error(t, value)
+        if found is not None:
+            self.err(row.file, row.line, spec.name, *found)
 
 def _check_header(raw: RawDataset, ck: _Checker) -> dict[str, bool]:
     """Check each file's columns; returns which tables are usable for row checks."""
