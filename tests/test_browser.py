@@ -57,31 +57,46 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
+READY = "() => window.trackerView && window.trackerView.rendered === true"
+
+
+def open_page(browser: Any, path: Path, ready: str | None, width: int = 1300) -> tuple[Any, Any, list[str], list[str]]:
+    """Open a local page in a fresh context; every other request is counted and aborted.
+
+    Returns the context, the page, the outside requests tried and the console errors logged.
+    """
+    url = path.resolve().as_uri()
+    context = browser.new_context(viewport={"width": width, "height": 900}, service_workers="block")
+    page = context.new_page()
+    outside: list[str] = []
+    errors: list[str] = []
+
+    def route(r: Any) -> None:
+        if r.request.url == url:
+            r.continue_()
+        else:
+            outside.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url)
+    if ready:
+        page.wait_for_function(ready, timeout=60_000)
+    else:
+        page.wait_for_load_state("load")
+    return context, page, outside, errors
+
+
 @pytest.fixture()
 def open_view(browser: Any, tmp_path: Path) -> Iterator[Any]:
     contexts: list[Any] = []
 
     def opener(G: nx.MultiDiGraph, name: str = "view.html", **kwargs: Any) -> Page:
         path = write_view(G, tmp_path / name, **kwargs)
-        url = path.resolve().as_uri()
-        context = browser.new_context(viewport={"width": 1400, "height": 900}, service_workers="block")
+        context, page, outside, errors = open_page(browser, path, READY, width=1400)
         contexts.append(context)
-        page = context.new_page()
-        outside: list[str] = []
-        errors: list[str] = []
-
-        def route(r: Any) -> None:
-            if r.request.url == url:
-                r.continue_()
-            else:
-                outside.append(r.request.url)
-                r.abort()
-
-        context.route("**/*", route)
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(url)
-        page.wait_for_function("() => window.trackerView && window.trackerView.rendered === true", timeout=60_000)
         return Page(page, outside, errors)
 
     yield opener

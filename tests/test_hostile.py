@@ -14,7 +14,6 @@ import html.parser
 import io
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -219,53 +218,16 @@ def test_javascript_and_data_urls_render_as_text_in_both_pages(tmp_path: Path) -
 
 # --- in a real browser -------------------------------------------------------------------------
 
-from test_browser import ARGS, ARTIFACTS, CHROMIUM  # noqa: E402  (reuse the browser set-up)
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is absent")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
-
-
-def open_page(browser: Any, path: Path, ready: str | None) -> tuple[Any, Any, list[str], list[str]]:
-    url = path.resolve().as_uri()
-    context = browser.new_context(viewport={"width": 1300, "height": 900}, service_workers="block")
-    page = context.new_page()
-    outside: list[str] = []
-    errors: list[str] = []
-
-    def route(r: Any) -> None:
-        if r.request.url == url:
-            r.continue_()
-        else:
-            outside.append(r.request.url)
-            r.abort()
-
-    context.route("**/*", route)
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(url)
-    if ready:
-        page.wait_for_function(ready, timeout=60_000)
-    else:
-        page.wait_for_load_state("load")
-    return context, page, outside, errors
-
+from test_browser import ARTIFACTS, READY, browser, open_page  # noqa: E402,F401  (the browser set-up and its fixture)
 
 PWNED = "Object.keys(window).filter(k => k.startsWith('__pwned'))"
 NON_HTTP_LINKS = "[...document.querySelectorAll('a[href]')].map(a => a.href).filter(h => !/^https?:/.test(h) && !h.includes('#'))"
 
 
 @pytest.mark.browser
-def test_built_pages_run_no_script_and_make_no_request(chromium: Any, built: Path) -> None:
-    for name, ready in (("network.html", "() => window.trackerView && window.trackerView.rendered === true"), ("report.html", None)):
-        context, page, outside, errors = open_page(chromium, built / name, ready)
+def test_built_pages_run_no_script_and_make_no_request(browser: Any, built: Path) -> None:  # noqa: F811 (the fixture imported above)
+    for name, ready in (("network.html", READY), ("report.html", None)):
+        context, page, outside, errors = open_page(browser, built / name, ready)
         try:
             if name == "network.html":
                 for ident in ("x-script", "x-formula", "x..passwd"):
@@ -290,15 +252,15 @@ def test_built_pages_run_no_script_and_make_no_request(chromium: Any, built: Pat
 
 
 @pytest.mark.browser
-def test_bad_urls_stay_text_in_the_browser(chromium: Any, tmp_path: Path) -> None:
+def test_bad_urls_stay_text_in_the_browser(browser: Any, tmp_path: Path) -> None:  # noqa: F811
     from tracker.report import write_build_reports
     from tracker.views import write_view
 
     G = _graph_with_bad_urls()
     write_view(G, tmp_path / "network.html")
     write_build_reports(G, tmp_path)
-    for name, ready in (("network.html", "() => window.trackerView && window.trackerView.rendered === true"), ("report.html", None)):
-        context, page, outside, errors = open_page(chromium, tmp_path / name, ready)
+    for name, ready in (("network.html", READY), ("report.html", None)):
+        context, page, outside, errors = open_page(browser, tmp_path / name, ready)
         try:
             if name == "network.html":
                 for key in ("h1", "h2", "h6"):
