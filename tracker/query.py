@@ -1,0 +1,235 @@
+"""Walks, paths, chains and name lookups over a compiled store, on any backend.
+
+Every question is answered in two steps. First the backend cuts out the part of the graph the
+answer can lie in, one statement (or Spark job) per hop, with the frontier and visited sets
+here in Python. Then that part becomes a networkx graph (`Extract.graph`) and the same library
+function that answers on the whole in-memory graph (`tracker.paths`, `tracker.chains`,
+`tracker.graph`) answers on it. The cut is exact, not a heuristic, which is what lets the
+conformance tests demand identical answers from networkx, DuckDB and Spark:
+
+- a neighbourhood of depth d is every entity within d hops, walking only through entities that
+  are neither a jurisdiction nor a hub (more than `HUB_RELATIONS` relations in the whole
+  graph; the centres are always walked from), with every relation among them;
+- the paths of length at most L between a and b use only entities v with
+  dist(a, v) + dist(v, b) <= L, so two walks of depth ceil(L/2) hold all of them (`paths`
+  grows L from the shortest distance until k paths are found or `max_hops` is reached);
+- ownership chains follow only ownership and control relations, in one direction, so the
+  closure of those relations is all the chain arithmetic can read.
+
+Each extract also carries the relations that answer an extracted relation (denials,
+outcomes: `refers_to`) and their entities, so that no claim is shown without its answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from tracker.backends import Backend
+from tracker.exc import AmbiguousEntity, UnknownEntity
+
+__all__ = [
+    "HUB_RELATIONS",
+    "NOT_TRAVERSED",
+    "Extract",
+    "walk",
+    "neighbourhood",
+    "path_region",
+    "chain_region",
+    "search",
+    "resolve",
+]
+
+# The same rule as the in-memory walk (tracker.graph): places and hubs are end points only.
+NOT_TRAVERSED = frozenset({"jurisdiction"})
+HUB_RELATIONS = 1000
+# Candidates scored by the name index at most: names that share the most words come first.
+NAME_CANDIDATES = 5000
+
+
+@dataclass
+class Extract:
+    """What a query cut out: its entities and relations, with the answering context.
+
+    `core` holds the entity ids the query selected; the graph holds them, every relation
+    among them, and (added for explanations) the relations that answer one of those and their
+    entities. `hubs` lists the extracted entities a walk may not pass through, judged on the
+    whole graph: a walk over the extract must not take an entity's small local degree for the
+    whole one.
+    """
+
+    backend: Backend
+    core_nodes: Any
+    core_relations: Any
+    context_relations: Any = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    distances: dict[str, int] = field(default_factory=dict)
+    _graph: Any = None
+
+    @property
+    def graph(self) -> Any:
+        """The extract as a canonical `nx.MultiDiGraph` (built once)."""
+        if self._graph is None:
+            from tracker.graph import build
+
+            rels = np.union1d(self.core_relations, self.context_relations)
+            nodes = np.union1d(self.core_nodes, self.backend.endpoints(self.context_relations))
+            dataset = self.backend.store.dataset(nodes, rels)
+            G = build(dataset, compact=False)
+            walkable = self.backend.store.walkable(HUB_RELATIONS, NOT_TRAVERSED)
+            G.graph["hubs"] = sorted(_ids(self, nodes[~walkable[nodes]]))
+            self._graph = G
+        return self._graph
+
+    @property
+    def core(self) -> list[str]:
+        """The entity ids the query selected, sorted."""
+        return sorted(_ids(self, self.core_nodes))
+
+    def core_graph(self) -> Any:
+        """The selected entities and the relations among them, without the answering context."""
+        return self.graph.subgraph(self.core).copy()
+
+
+def _ids(ex: Extract, nodes: Iterable[int]) -> list[str]:
+    ids = ex.backend.store.column("entities", "id")
+    return [str(ids[int(i)]) for i in nodes]
+
+
+def walk(
+    backend: Backend,
+    seeds: Sequence[int],
+    depth: int,
+    direction: str = "both",
+    ownership_only: bool = False,
+    hub_relations: int | None = HUB_RELATIONS,
+    not_traversed: Iterable[str] = NOT_TRAVERSED,
+) -> dict[int, int]:
+    """Distance of every entity within `depth` hops of `seeds`, walking only through walkable ones.
+
+    One backend `hop` per level. The seeds are always walked from. With `hub_relations` None,
+    every entity is walkable (ownership chains: an owner is followed however many it owns).
+    """
+    if hub_relations is None:
+        walkable = None
+    else:
+        walkable = backend.store.walkable(hub_relations, not_traversed)
+    dist: dict[int, int] = {int(s): 0 for s in seeds}
+    frontier = np.array(sorted(dist), dtype=np.int64)
+    for level in range(1, max(depth, 0) + 1):
+        if level > 1 and walkable is not None:
+            frontier = frontier[walkable[frontier]]
+        if not len(frontier):
+            break
+        reached = backend.hop(frontier, direction, ownership_only)
+        new = [int(n) for n in reached if int(n) not in dist]
+        for n in new:
+            dist[n] = level
+        frontier = np.array(sorted(new), dtype=np.int64)
+    return dist
+
+
+def _extract(backend: Backend, nodes: Iterable[int], distances: dict[int, int] | None = None) -> Extract:
+    core = np.array(sorted({int(n) for n in nodes}), dtype=np.int64)
+    rels = backend.induced(core)
+    context = np.setdiff1d(backend.answers(rels), rels)
+    ex = Extract(backend, core, rels, context)
+    if distances is not None:
+        names = _ids(ex, sorted(distances))
+        ex.distances = {name: distances[i] for name, i in zip(names, sorted(distances), strict=True)}
+    return ex
+
+
+def neighbourhood(backend: Backend, centers: Sequence[str], depth: int, hub_relations: int = HUB_RELATIONS) -> Extract:
+    """The entities within `depth` hops of `centers` (ids) and every relation among them."""
+    seeds = _positions(backend, centers)
+    dist = walk(backend, seeds, depth, hub_relations=hub_relations)
+    return _extract(backend, dist, dist)
+
+
+def path_region(backend: Backend, a: str, b: str, length: int, through_hubs: bool = False) -> tuple[Extract, int | None]:
+    """The entities on any path of at most `length` hops from `a` to `b`, and their shortest distance.
+
+    Walks ceil(length / 2) hops from each end and keeps the entities whose two distances
+    (an unknown one counted as one more than the walk's depth) add up to at most `length`.
+    Returns the extract and the shortest distance found in it (None: none within `length`).
+    """
+    pa_, pb_ = _positions(backend, [a, b])
+    cap = None if through_hubs else HUB_RELATIONS
+    place: Iterable[str] = () if through_hubs else NOT_TRAVERSED
+    half = (length + 1) // 2
+    da = walk(backend, [pa_], half, hub_relations=cap, not_traversed=place)
+    db = walk(backend, [pb_], half, hub_relations=cap, not_traversed=place)
+    if through_hubs:
+        walkable = None
+    else:
+        walkable = backend.store.walkable(HUB_RELATIONS, NOT_TRAVERSED)
+    keep = set()
+    best: int | None = None
+    for v in set(da) | set(db):
+        if walkable is not None and v not in (pa_, pb_) and not walkable[v]:
+            continue  # an end point of the walk, never a step on a path
+        x = da.get(v, half + 1)
+        y = db.get(v, half + 1)
+        if x + y <= length:
+            keep.add(v)
+            if v in da and v in db:
+                best = x + y if best is None else min(best, x + y)
+    keep |= {pa_, pb_}
+    return _extract(backend, keep), best
+
+
+def chain_region(backend: Backend, entity: str, up: bool, max_depth: int) -> Extract:
+    """Every entity an ownership chain above (`up`) or below `entity` can reach, with their relations."""
+    seeds = _positions(backend, [entity])
+    dist = walk(backend, seeds, max_depth, direction="in" if up else "out", ownership_only=True, hub_relations=None)
+    return _extract(backend, dist, dist)
+
+
+def _positions(backend: Backend, ids: Sequence[str]) -> list[int]:
+    found = backend.lookup_ids(list(ids))
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise UnknownEntity(f"no entity with id {missing[0]!r}")
+    return [found[i] for i in ids]
+
+
+# --- names ------------------------------------------------------------------------------------------
+
+
+def _index(backend: Backend, query: str) -> Any:
+    """A name index over the entities whose names share a word (or a close word) with `query`."""
+    from tracker.names import NameIndex, fold, skeleton
+
+    tokens = sorted(set(skeleton(query).split()) | set(fold(query).split()))
+    cands = backend.name_candidates(tokens, NAME_CANDIDATES)
+    exact = backend.lookup_keys([fold(query), skeleton(query)])
+    nodes = np.union1d(cands, exact)
+    return NameIndex(backend.entity_names(nodes))
+
+
+def search(backend: Backend, query: str, limit: int = 10) -> list[Any]:
+    """Entities whose names resemble `query`: the name index's answer, on the candidates only."""
+    return list(_index(backend, query).search(query, limit=limit))
+
+
+def resolve(backend: Backend, query: str, notice: Callable[[str], None] | None = None) -> str:
+    """The one entity id `query` names (an id, a name or alias in any script), as the name index decides."""
+    q = query.strip()
+    if backend.lookup_ids([q]):
+        return q
+    index = _index(backend, query)
+    if not len(index):
+        raise UnknownEntity(f"no entity named {query!r}")
+    try:
+        resolver = index.resolve
+        if notice is not None:
+            try:
+                return str(resolver(query, notice=notice))
+            except TypeError:
+                pass
+        return str(resolver(query))
+    except (UnknownEntity, AmbiguousEntity):
+        raise
