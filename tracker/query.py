@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from tracker.backends import Backend
-from tracker.exc import AmbiguousEntity, UnknownEntity
+from tracker.exc import UnknownEntity
 
 __all__ = [
     "HUB_RELATIONS",
@@ -201,13 +201,9 @@ def _positions(backend: Backend, ids: Sequence[str]) -> list[int]:
 
 def _index(backend: Backend, query: str) -> Any:
     """A name index over the entities whose names share a word (or a close word) with `query`."""
-    from tracker.names import NameIndex, fold, skeleton
+    from tracker.names import NameIndex
 
-    tokens = sorted(set(skeleton(query).split()) | set(fold(query).split()))
-    cands = backend.name_candidates(tokens, NAME_CANDIDATES)
-    exact = backend.lookup_keys([fold(query), skeleton(query)])
-    nodes = np.union1d(cands, exact)
-    return NameIndex(backend.entity_names(nodes))
+    return NameIndex(backend.entity_names(_candidates(backend, query)))
 
 
 def search(backend: Backend, query: str, limit: int = 10) -> list[Any]:
@@ -223,13 +219,145 @@ def resolve(backend: Backend, query: str, notice: Callable[[str], None] | None =
     index = _index(backend, query)
     if not len(index):
         raise UnknownEntity(f"no entity named {query!r}")
-    try:
-        resolver = index.resolve
-        if notice is not None:
-            try:
-                return str(resolver(query, notice=notice))
-            except TypeError:
-                pass
-        return str(resolver(query))
-    except (UnknownEntity, AmbiguousEntity):
-        raise
+    return str(index.resolve(query, notice))
+
+
+# --- one interface over the whole in-memory graph and over a store -----------------------------------
+
+ENGINES = ("auto", "networkx", "duckdb", "spark")
+# `auto` keeps small data in memory (the curated dataset loads in a fraction of a second, and
+# its outputs stay byte-identical) and answers from the store above this many bytes of
+# relations.csv (about 10,000 relations), where loading everything starts to cost seconds.
+STORE_ABOVE_BYTES = 2_000_000
+
+
+class Graphs:
+    """The graphs a command reads: the whole canonical graph, or what a store query cuts out of it.
+
+    Each method returns a graph on which the in-memory library function (`tracker.paths`,
+    `tracker.chains`, `tracker.graph.select`, the view) gives the same answer as it gives on
+    the whole graph: the whole graph itself (`InMemory`), or an exact extract (`OnStore`).
+    """
+
+    engine: str
+
+    def resolve(self, query: str, notice: Callable[[str], None] | None = None) -> str:
+        raise NotImplementedError
+
+    def search_graph(self, query: str) -> Any:
+        """A graph holding every entity a search for `query` can return."""
+        raise NotImplementedError
+
+    def around(self, centers: Sequence[str], depth: int) -> tuple[Any, Any]:
+        """(context, neighbourhood): a graph holding the neighbourhood and the relations that answer its relations, and the neighbourhood."""
+        raise NotImplementedError
+
+    def between(self, a: str, b: str, max_hops: int, k: int = 1, through_hubs: bool = False) -> Any:
+        """A graph holding every path of at most `max_hops` hops from `a` to `b` (the first `k` at least)."""
+        raise NotImplementedError
+
+    def ownership(self, entity: str, up: bool, max_depth: int) -> Any:
+        """A graph holding every ownership chain above (`up`) or below `entity`."""
+        raise NotImplementedError
+
+    def whole(self) -> Any:
+        """The whole canonical graph (in memory: refuse on a store above the size that fits)."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        return None
+
+
+class InMemory(Graphs):
+    """The whole canonical graph, loaded from the CSV folders: small data, and the reference."""
+
+    engine = "networkx"
+
+    def __init__(self, G: Any) -> None:
+        self.G = G
+
+    def resolve(self, query: str, notice: Callable[[str], None] | None = None) -> str:
+        from tracker.graph import resolve
+
+        return resolve(self.G, query, notice=notice)
+
+    def search_graph(self, query: str) -> Any:
+        return self.G
+
+    def around(self, centers: Sequence[str], depth: int) -> tuple[Any, Any]:
+        from tracker.graph import neighbourhood
+
+        return self.G, neighbourhood(self.G, list(centers), depth)
+
+    def between(self, a: str, b: str, max_hops: int, k: int = 1, through_hubs: bool = False) -> Any:
+        return self.G
+
+    def ownership(self, entity: str, up: bool, max_depth: int) -> Any:
+        return self.G
+
+    def whole(self) -> Any:
+        return self.G
+
+
+class OnStore(Graphs):
+    """A compiled store queried through a backend: each answer reads only its extract."""
+
+    def __init__(self, store: Any, backend: Backend) -> None:
+        self.store = store
+        self.backend = backend
+        self.engine = str(getattr(backend, "name", "duckdb"))
+
+    def resolve(self, query: str, notice: Callable[[str], None] | None = None) -> str:
+        return resolve(self.backend, query, notice)
+
+    def search_graph(self, query: str) -> Any:
+        from tracker.graph import build
+
+        index_nodes = _candidates(self.backend, query)
+        return build(self.store.dataset(index_nodes, []), compact=False)
+
+    def around(self, centers: Sequence[str], depth: int) -> tuple[Any, Any]:
+        ex = neighbourhood(self.backend, centers, depth)
+        return ex.graph, ex.core_graph()
+
+    def between(self, a: str, b: str, max_hops: int, k: int = 1, through_hubs: bool = False) -> Any:
+        # Paths of up to 4 hops need walks of 2 from each end; only when fewer than k paths are
+        # that short does the region grow to max_hops (every path of at most L hops lies in
+        # the region of L, so the k shortest come out the same).
+        from tracker.paths import explained_paths
+
+        first = min(max_hops, 4)
+        ex, best = path_region(self.backend, a, b, first, through_hubs)
+        if first < max_hops and (best is None or len(explained_paths(ex.graph, a, b, k=k, max_hops=first, through_hubs=through_hubs)) < k):
+            ex, _ = path_region(self.backend, a, b, max_hops, through_hubs)
+        return ex.graph
+
+    def ownership(self, entity: str, up: bool, max_depth: int) -> Any:
+        return chain_region(self.backend, entity, up, max_depth).graph
+
+    def whole(self) -> Any:
+        from tracker.graph import build
+
+        return build(self.store.whole())
+
+    def close(self) -> None:
+        self.backend.close()
+
+
+def _candidates(backend: Backend, query: str) -> Any:
+    from tracker.names import fold, skeleton
+
+    tokens = sorted(set(skeleton(query).split()) | set(fold(query).split()))
+    return np.union1d(backend.name_candidates(tokens, NAME_CANDIDATES), backend.lookup_keys([fold(query), skeleton(query)]))
+
+
+def relations_bytes(folders: Sequence[Any]) -> int:
+    """The size of the folders' relations files: a stat, to choose an engine without reading."""
+    from pathlib import Path
+
+    total = 0
+    for folder in folders:
+        path = Path(folder) / "relations.csv"
+        if path.is_file():
+            total += path.stat().st_size
+    return total

@@ -95,6 +95,19 @@ def store_dir(roots: Sequence[Path] | None) -> Path:
     return store_root() / f"{safe}-{key}"
 
 
+def code_signature() -> str:
+    """What the store's layout depends on besides the data: the record fields and the schema file.
+
+    A store compiled before a field was added, or before a relation kind changed its flags,
+    is stale even if no input changed.
+    """
+    h = hashlib.sha256(FORMAT.encode())
+    for cls in (Entity, Relation, Source):
+        h.update(",".join(f"{f.name}:{f.type}" for f in fields(cls)).encode())
+    h.update((Path(__file__).resolve().parent / "schema.yaml").read_bytes())
+    return h.hexdigest()[:16]
+
+
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as fh:
@@ -306,6 +319,7 @@ def compile_store(dataset: Dataset, dest: Path, roots: Sequence[Path] | None = N
         manifest = {
             "format": FORMAT,
             "tracker": __version__,
+            "code": code_signature(),
             "inputs": fingerprint(roots if roots is not None else dataset.roots),
             "name": "+".join(dataset.names),
             "names": list(dataset.names),
@@ -346,7 +360,7 @@ def open_store(roots: Sequence[Path] | None = None, say: Say = _quiet, dataset: 
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             manifest = {}
-        if manifest.get("format") != FORMAT or manifest.get("tracker") != __version__:
+        if manifest.get("format") != FORMAT or manifest.get("tracker") != __version__ or manifest.get("code") != code_signature():
             reason = "the store was written by another version"
         elif all((dest / f"{t}.parquet").is_file() for t in TABLES):
             changes, touched = _changes(manifest.get("inputs", []), roots)
@@ -497,3 +511,65 @@ class Store:
         import numpy as np
 
         return self.dataset(np.arange(self.entity_count), np.arange(self.relation_count))
+
+
+class NodeTable:
+    """The entities of a store as the few graph calls the metrics make of a graph's nodes.
+
+    `tracker.metrics` reads a graph only for its size and each node's name, kind and sphere
+    once the relations are in an `EdgeTable`; at millions of entities a networkx graph for
+    that costs gigabytes, while these three columns cost tens of megabytes.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self._ids = store.ids()
+        self._pos = {e: i for i, e in enumerate(self._ids)}
+        self._cols = {c: store.column("entities", c) for c in ("name", "kind", "sphere")}
+        self.graph = {"name": store.manifest.get("name", ""), "content_hash": store.manifest.get("content_hash", "")}
+        self.nodes = _NodeView(self)
+
+    def number_of_nodes(self) -> int:
+        return len(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __contains__(self, node: object) -> bool:
+        return node in self._pos
+
+    def __iter__(self) -> Any:
+        return iter(self._ids)
+
+
+class _NodeView:
+    def __init__(self, table: NodeTable) -> None:
+        self._t = table
+
+    def __getitem__(self, node: str) -> dict[str, Any]:
+        i = self._t._pos[node]
+        return {c: str(col[i]) for c, col in self._t._cols.items()}
+
+    def __iter__(self) -> Any:
+        return iter(self._t._ids)
+
+    def __len__(self) -> int:
+        return len(self._t._ids)
+
+
+def edge_table(store: Store) -> Any:
+    """The store's relations as the metrics' `EdgeTable`: Parquet columns to numpy, no graph."""
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    from tracker.metrics import EdgeTable
+
+    t = pq.read_table(store.path("relations"), columns=["src", "dst", "directed", "kind"])
+    kinds = t.column("kind").combine_chunks().dictionary_encode()
+    labels = np.asarray(kinds.dictionary.to_pylist(), dtype=object)
+    return EdgeTable(
+        store.ids(),
+        t.column("src").to_numpy().astype(np.int64),
+        t.column("dst").to_numpy().astype(np.int64),
+        ~t.column("directed").to_numpy(zero_copy_only=False).astype(bool),
+        labels[kinds.indices.to_numpy(zero_copy_only=False)],
+    )

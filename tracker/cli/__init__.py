@@ -82,4 +82,5 @@ from tracker.cli import analysis as _analysis  # noqa: E402,F401
 from tracker.cli import data as _data  # noqa: E402,F401
 from tracker.cli import exports as _exports  # noqa: E402,F401
 from tracker.cli import imports as _imports  # noqa: E402,F401
+from tracker.cli import store as _store  # noqa: E402,F401
 from tracker.cli import views as _views  # noqa: E402,F401
