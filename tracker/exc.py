@@ -17,6 +17,7 @@ __all__ = [
     "AmbiguousEntity",
     "OutputError",
     "ViewTooLarge",
+    "EngineUnavailable",
 ]
 
 
@@ -78,3 +79,11 @@ class OutputError(TrackerError):
 
 class ViewTooLarge(TrackerError):
     """A graph has too many entities for one usable HTML view; narrow it with --focus."""
+
+
+class EngineUnavailable(TrackerError):
+    """An optional query engine (Spark) is not installed or cannot start.
+
+    The message carries the line that installs it; it is a usage problem, not bad data, so the
+    CLI exits 2 with it.
+    """
