@@ -49,7 +49,7 @@ def test_icij_import_bytes_equal_golden(name: str, files: list[Path], tmp_path: 
 SYNTHETIC_2K = {
     "entities.csv": "aa0ffccd25bb76a24429fac44ee162c929795cca6aa0e70850729e90ae132875",
     "relations.csv": "0537dbd50318cf00558dac2518ca13456a5c2ee651abea0f059d9bf868271f0f",
-    "sources.csv": "39eb8b9fe3267287942ead5fff73002850a0cca6c6498d5173e00e86bbf7f555",
+    "sources.csv": "06f6c8e592e024755c55b6a525b11120fc8fa9666dd338b7dff2be270f0241f8",
 }
 
 

@@ -118,6 +118,13 @@ RESOURCES: dict[str, tuple[FieldSpec, ...]] = {
         _f("title", "text", True, "Title of the page or document."),
         _f("publisher", "text", True, "Who published it."),
         _f("date", "date", False, "Publication date, partial allowed."),
+        _f(
+            "date_precision",
+            "enum:date_precision",
+            False,
+            "How the date is known: exact (a day shown), month, year (as shown), approximate (the page gives it "
+            "only roughly) or not_shown (the page shows no date; the date is an estimate). Empty: as written.",
+        ),
         _f("evidence", "enum:evidence", True, "Evidence status of the source."),
         _f("archived_url", "url", False, "An archived copy."),
         _f("mirror", "boolean", False, "true when the url is a mirror or republication, not the publisher's page."),
@@ -191,6 +198,7 @@ class Source:
     date: str
     evidence: str
     archived_url: str = ""
+    date_precision: str = ""
     mirror: bool = False
     canonical_url: str = ""
     language: str = ""
@@ -464,7 +472,7 @@ def _getter(row: Row, names: tuple[str, ...]) -> Any:
 _ENTITY_COLS = ("id", "kind", "name", "sphere", "aliases", "country", "topics", "offshore", "placeholder",
                 "birth_date", "identifiers", "sources", "record_id", "notes")
 _SOURCE_COLS = ("id", "url", "title", "publisher", "date", "evidence", "archived_url", "mirror", "canonical_url",
-                "language", "licence", "retrieved", "notes")
+                "language", "licence", "retrieved", "notes", "date_precision")
 _RELATION_COLS = ("id", "kind", "source", "target", "sources", "evidence", "role", "share", "share_min", "share_max",
                   "direct", "amount", "currency", "rank", "score", "start", "end", "outcome", "refers_to", "record_id", "note")
 
@@ -491,11 +499,11 @@ def _to_sources(rows: Sequence[Row], dataset: str) -> Iterable[Source]:
     intern = _intern
     for row in rows:
         (ident, url, title, publisher, date, evidence, archived_url, mirror, canonical_url,
-         language, licence, retrieved, notes) = get(row.cells + _PAD)
+         language, licence, retrieved, notes, date_precision) = get(row.cells + _PAD)
         yield Source(
             intern(ident), url, title, intern(publisher), intern(date), intern(evidence), archived_url,
-            bool(_bool(mirror)), canonical_url, intern(language), intern(licence), intern(retrieved),
-            intern(notes) if len(notes) < 1000 else notes, dataset,
+            intern(date_precision), bool(_bool(mirror)), canonical_url, intern(language), intern(licence),
+            intern(retrieved), intern(notes) if len(notes) < 1000 else notes, dataset,
         )
 
 

@@ -25,6 +25,11 @@ __all__ = ["Report", "validate_raw", "validate_paths", "ID_PATTERN"]
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._:-]{0,199}$")
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+#: How a source's date is known (sources.csv `date_precision`). exact, month and year say the page
+#: shows the date to that precision (and the date must have that form); approximate and not_shown
+#: mark a date the page gives only roughly or not at all, so no view or export may present it as exact.
+DATE_PRECISIONS = frozenset({"exact", "month", "year", "approximate", "not_shown"})
+_PRECISION_PARTS = {"exact": 3, "month": 2, "year": 1}
 LONG_CELL = 10_000  # characters: a warning; a real name or note is never this long
 MAX_CELL = 1_000_000  # characters: an error; almost surely a broken quote or hostile input
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
@@ -172,6 +177,7 @@ class _Checker:
                 "sphere": m.spheres,
                 "evidence": m.evidence_statuses,
                 "direct": {"direct", "indirect"},
+                "date_precision": DATE_PRECISIONS,
             }[vocab]
             if value not in allowed:
                 return f"unknown-{vocab.replace('_', '-')}", f"{value!r} is not one of: {', '.join(sorted(allowed))}"
@@ -267,7 +273,10 @@ def _check_descriptor(raw: RawDataset, ck: _Checker) -> None:
             continue
         declared = [f.get("name") for f in (res.get("schema") or {}).get("fields") or [] if isinstance(f, dict)]
         expected = [s.name for s in RESOURCES[name]]
-        if declared and declared != expected:
+        # A descriptor written before an optional field was added stays valid: it may leave optional
+        # fields out, but not rename, reorder or drop a required one.
+        required = [s.name for s in RESOURCES[name] if s.required]
+        if declared and ([f for f in expected if f in declared] != declared or not set(required) <= set(declared)):
             ck.err("datapackage.yaml", 0, f"resources.{name}", "descriptor-fields", "declared fields differ from the format's; regenerate them with tracker.dataset.descriptor_dict")
 
 
@@ -350,6 +359,11 @@ def validate_raw(raws: Sequence[RawDataset], model: Model | None = None) -> Repo
                     ck.err(row.file, row.line, "", "duplicate-row", f"same content as line {same.line} (only the id differs)")
                 else:
                     seen_rows[h] = [*candidates, row]
+
+    for i, raw in enumerate(raws):
+        if usable_by[i]["sources"]:
+            for row in raw.tables["sources"].rows:
+                _check_date_precision(row, checkers[i])
 
     entity_rows = ids["entities"]
     relation_rows = ids["relations"]
@@ -466,6 +480,33 @@ def _number(text: str) -> float | None:
     except ValueError:
         return None
     return value if value == value else None
+
+
+def _check_date_precision(row: Row, ck: _Checker) -> None:
+    """A source's date agrees with its stated precision, and a precision has a date to qualify.
+
+    Examples
+    --------
+    >>> from tracker.exc import RowError
+    >>> r = Report()
+    >>> ck = _Checker(load_model(), r, "")
+    >>> cols = {"date": 0, "date_precision": 1}
+    >>> for cells in [("2020", "month"), ("2020-05", "month"), ("", "year"), ("", "not_shown")]:
+    ...     _check_date_precision(Row("sources.csv", 2, cells, cols), ck)
+    >>> [(e.code, e.message) for e in r.errors]
+    [('precision-mismatch', "date '2020' is not a month date (YYYY-MM)"), ('precision-without-date', 'year needs a date')]
+    """
+    precision, date = row.get("date_precision"), row.get("date")
+    if precision not in DATE_PRECISIONS:
+        return  # empty, or already reported as unknown
+    parts = _PRECISION_PARTS.get(precision)
+    if parts is None:
+        return  # approximate / not_shown qualify any date, or stand for a missing one
+    if not date:
+        ck.err(row.file, row.line, "date_precision", "precision-without-date", f"{precision} needs a date")
+    elif date.count("-") + 1 != parts:
+        form = {3: "an exact date (YYYY-MM-DD)", 2: "a month date (YYYY-MM)", 1: "a year date (YYYY)"}[parts]
+        ck.err(row.file, row.line, "date_precision", "precision-mismatch", f"date {date!r} is not {form}")
 
 
 def _check_dates_and_shares(row: Row, ck: _Checker, owned: dict[str, list[tuple[float, Row, _Checker]]], model: Model) -> None:
