@@ -333,19 +333,16 @@ IMPORT_CASES: dict[str, tuple[str, str, bytes, str]] = {
     "ftm-array-not-object": ("ftm", "e.json", b"[1, 2]\n", "e.json:1: schema: not an FtM entity"),
     "ftm-string-line": ("ftm", "e.json", b'"hello"\n', "e.json:1: schema: not an FtM entity"),
     "ftm-schema-a-list": ("ftm", "e.json", (_ftm_line(schema=["Person"]) + "\n").encode(), "e.json:1: schema: expected a schema name"),
-    "ftm-schema-an-object": (
-        "ftm",
-        "e.json",
-        (_ftm_line() + "\n" + _ftm_line(id="a2", schema={}) + "\n").encode(),
-        "e.json:2: schema: expected",
-    ),
+    "ftm-schema-an-object": ("ftm", "e.json", (_ftm_line(id="a2", schema={}) + "\n").encode(), "e.json:1: schema: expected"),
     "ftm-id-a-number": ("ftm", "e.json", (_ftm_line(id=5) + "\n").encode(), "e.json:1: id: expected"),
     "ftm-properties-a-string": ("ftm", "e.json", (_ftm_line(properties="x") + "\n").encode(), "e.json:1: properties: expected an object"),
-    "ftm-property-a-number": (
+    # A bad record is left out and counted (tests/test_import_ftm.py); only a file with no
+    # usable record at all is an error, naming the first problem.
+    "ftm-no-usable-record": (
         "ftm",
         "e.json",
-        (_ftm_line(properties={"name": 5}) + "\n").encode(),
-        "e.json:1: properties.name: expected a list",
+        (_ftm_line(schema=["Person"]) + "\n" + _ftm_line(id="a2", schema={}) + "\n").encode(),
+        "no usable record in e.json (2 read, every one left out); the first problem: e.json:1: schema: expected",
     ),
     "ftm-unknown-schema": ("ftm", "e.json", (_ftm_line(schema="Spaceship") + "\n").encode(), "e.json:1: schema:"),
     "ftm-non-utf8-first-byte": ("ftm", "e.json", b"\xff\xfe{}\n", "e.json:1: not valid UTF-8"),
