@@ -11,7 +11,7 @@ from tests.conftest import FIXTURES_PATH
 from tracker.dataset import load
 from tracker.exc import InvalidData
 from tracker.graph import build
-from tracker.importers import run_import
+from tracker.importers import Summary, run_import
 from tracker.importers.ftm import EDGES, SCHEMATA, thing_kind
 from tracker.model import load_model
 from tracker.validate import validate_paths
@@ -92,11 +92,70 @@ def test_ftm_dangling_references_reported(tmp_path: Path) -> None:
     assert summary.skipped["Membership: the schema has no membership relation"] == 1
 
 
-def test_ftm_bad_schema_and_json(tmp_path: Path) -> None:
+def test_ftm_bad_json_line_is_counted_and_the_rest_imports(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
-    bad.write_text('{"id": "a", "schema": "NoSuchSchema", "properties": {}}\n', encoding="utf-8")
-    with pytest.raises(InvalidData, match=r"^bad.json:1: schema: "):
-        run_import("ftm", [bad], tmp_path / "o")
     bad.write_text('{"id": "a", "schema": "Person", "properties": {"name": ["A"]}, "datasets": ["x"]}\n{oops\n', encoding="utf-8")
-    with pytest.raises(InvalidData, match=r"^bad.json:2: not valid JSON"):
+    summary = run_import("ftm", [bad], tmp_path / "o")
+    assert (summary.read, dict(summary.outcomes), summary.skipped["not valid JSON"]) == (2, {"mapped": 1, "skipped": 1}, 1)
+    assert summary.examples["not valid JSON"] == ["bad.json:2"]
+
+
+def test_ftm_file_with_no_usable_record_is_an_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"id": "a", "schema": "NoSuchSchema", "properties": {}}\n{"id": "b", "schema": "Address"}\n', encoding="utf-8")
+    with pytest.raises(
+        InvalidData, match=r"^no usable record in bad.json \(2 read, every one left out\); the first problem: bad.json:1: schema: "
+    ):
         run_import("ftm", [bad], tmp_path / "o")
+    assert not (tmp_path / "o").exists()
+
+
+MESSY = FTM / "messy.ftm.json"
+
+
+@pytest.fixture(scope="module")
+def messy(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Summary]:
+    out = tmp_path_factory.mktemp("messy") / "o"
+    return out, run_import("ftm", [MESSY], out)
+
+
+def test_messy_ftm_records_add_up(messy: tuple[Path, Summary]) -> None:
+    # 13 lines, worked out by hand: p1, p2, fam1, c1, own1 and occ1 map; the second p1 merges;
+    # pos1 names occ1's post; {oops, a list schema, an Address, a record with no source and a
+    # numeric id are skipped.
+    _, summary = messy
+    assert summary.read == 13
+    assert dict(summary.outcomes) == {"mapped": 6, "merged": 1, "used": 1, "skipped": 5}
+    assert summary.adds_up()
+    assert summary.skipped == {
+        "not valid JSON": 1,
+        "schema is not a schema name": 1,
+        "Address entities are not modelled": 1,
+        "names no dataset or sourceUrl (pass --url)": 1,
+        "id is not a non-empty text": 1,
+    }
+
+
+def test_messy_ftm_values_left_out_are_counted(messy: tuple[Path, Summary]) -> None:
+    _, summary = messy
+    assert dict(summary.left_out) == {"shoeSize": 3, "hairColour": 1}
+    assert dict(summary.rejected) == {"birthDate": 1, "nationality": 1, "incorporationDate": 1}
+    assert summary.rejected_examples["birthDate"] == ["messy.ftm.json:2 'n/a'"]
+    lines = summary.lines()
+    assert lines[0] == "ftm: read 13 records from 1 file(s): 6 mapped, 1 merged, 1 used, 5 skipped"
+    assert "left out 4 values of 2 properties the schema does not define: shoeSize 3, hairColour 1" in lines
+
+
+def test_messy_ftm_keeps_scalars_and_everything_usable(messy: tuple[Path, Summary]) -> None:
+    out, _ = messy
+    assert validate_paths([out]).ok
+    ds = load([out])
+    p1, p2 = ds.entities["ftm:p1"], ds.entities["ftm:p2"]
+    assert (p1.name, p1.aliases, p1.birth_date) == ("Aigul Testova", ("A. Testova",), "1970-02-03")
+    assert (p2.birth_date, p2.country) == ("1965", "kz")  # 'n/a' left out, the scalar 1965 kept
+    assert ds.relations["ftm:own1"].share == 50.0  # a number where FtM has text
+    assert sorted((r.kind, r.source, r.target) for r in ds.relations.values()) == [
+        ("employed_by", "ftm:p1", "ftm:c1"),
+        ("family", "ftm:p1", "ftm:p2"),
+        ("owns", "ftm:p2", "ftm:c1"),
+    ]

@@ -113,7 +113,8 @@ def _run(
 
     writer = DatasetWriter(summary, base=base, progress=progress)
     info: dict[str, Any] = module.read([Path(p) for p in paths], writer, meta)
-    summary.mapped = len(writer.entities) + len(writer.relations)
+    writer.finish()
+    summary.mapped = summary.outcomes["mapped"]
     name = slug(meta.name or out.name) or f"{fmt}-import"
     title = meta.title or info.get("title") or f"{fmt.upper()} import"
     desc = (

@@ -5,6 +5,12 @@ library that defines the format. Thing schemata map to entity kinds (`SCHEMATA`)
 schemata to relation kinds (`EDGES`); Sanction entities become `sanctioned_by` relations to a
 public body named after the sanction's authority. Entities are `ftm:<id>`.
 
+Records are read as the library reads them, and one bad record never stops the import: a scalar
+property value counts as one value, a property the schema does not define is left out and
+counted by name, a value its property's type rejects is left out and counted with its line, and
+a record with no usable id, schema or source (or a line that is not JSON) is skipped with its
+reason (`tolerant_record`). Only a file with no usable record at all is an error.
+
 References to entities that are not in the files (OpenSanctions exports leave Address entities
 out) are reported, not fatal: the summary counts them with the first few ids. Sources: the
 OpenSanctions dataset pages of the entity's `datasets`, else its `sourceUrl`, else `--url`.
@@ -17,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from tracker.exc import InvalidData
-from tracker.importers import DatasetWriter, Meta, clean_date, clean_text, country_code, iter_json_records, make_id, slug
+from tracker.importers import DatasetWriter, Meta, Summary, clean_date, clean_text, country_code, iter_json_records, make_id, slug
 
-__all__ = ["SCHEMATA", "EDGES", "thing_kind", "read", "check_ftm_shape"]
+__all__ = ["SCHEMATA", "EDGES", "thing_kind", "read", "tolerant_record"]
 
 # FtM schema -> entity kind; the most specific listed ancestor wins (see thing_kind).
 SCHEMATA: dict[str, str] = {
@@ -110,38 +116,101 @@ def thing_kind(schema: Any, topics: list[str]) -> str | None:
     return kind
 
 
-def check_ftm_shape(data: Any, where: str) -> None:
-    """Refuse a record whose fields have the wrong JSON types, naming the field.
+# Why a record is skipped, by the field at fault: (reason in the summary, message of the first).
+_RECORD_FAULTS: dict[str, tuple[str, str]] = {
+    "object": ("not an FtM entity (no object with id and schema)", "schema: not an FtM entity (expected an object with id and schema)"),
+    "schema-type": ("schema is not a schema name", "schema: expected a schema name (text), got {got}"),
+    "schema": ("schema unknown to followthemoney", "schema: {got} is not a followthemoney schema"),
+    "id": ("id is not a non-empty text", "id: expected a non-empty text id, got {got}"),
+    "properties": ("properties is not an object", "properties: expected an object, got {got}"),
+}
 
-    followthemoney assumes the types of its own format (a string schema, lists of strings as
-    property values) and fails deep inside with AttributeError or TypeError otherwise.
+
+def tolerant_record(data: Any, where: str, summary: Summary) -> tuple[dict[str, Any] | None, str]:
+    """The record as followthemoney reads it, with every value it cannot use left out and counted.
+
+    A scalar property value counts as one value (as the library reads it); a property the schema
+    does not define is left out and counted by name (`Summary.leave_out`); a value its property's
+    type rejects (a date that is no date, a country that is none, an entity reference that is no
+    id) is left out and counted with its line (`Summary.reject`). A record whose id, schema or
+    properties are unusable is not an entity: it comes back as None with the message saying why.
 
     Examples
     --------
-    >>> check_ftm_shape({"id": "a", "schema": "Person", "properties": {"name": ["A"]}}, "f:1")
-    >>> check_ftm_shape({"id": "a", "schema": ["Person"]}, "f:1")
-    Traceback (most recent call last):
-    ...
-    tracker.exc.InvalidData: f:1: schema: expected a schema name (text), got list
+    >>> from tracker.importers import Summary
+    >>> s = Summary()
+    >>> rec, why = tolerant_record(
+    ...     {"id": "a", "schema": "Person", "properties": {"name": "A", "birthDate": ["n/a", "1961"], "shoeSize": ["x"]}}, "f:1", s
+    ... )
+    >>> rec["properties"], why, dict(s.left_out), dict(s.rejected)
+    ({'name': ['A'], 'birthDate': ['1961']}, '', {'shoeSize': 1}, {'birthDate': 1})
+    >>> tolerant_record({"id": "a", "schema": ["Person"]}, "f:1", s)
+    (None, 'f:1: schema: expected a schema name (text), got list')
     """
+    from followthemoney import model
+
+    def fault(key: str, got: Any = "") -> tuple[None, str]:
+        reason, message = _RECORD_FAULTS[key]
+        summary.skip(reason, where)
+        return None, f"{where}: {message.format(got=got)}"
+
     if not isinstance(data, dict) or "schema" not in data or "id" not in data:
-        raise InvalidData(f"{where}: schema: not an FtM entity (expected an object with id and schema)")
+        return fault("object")
     if not isinstance(data["schema"], str):
-        raise InvalidData(f"{where}: schema: expected a schema name (text), got {type(data['schema']).__name__}")
+        return fault("schema-type", type(data["schema"]).__name__)
+    schema = model.get(data["schema"])
+    if schema is None:
+        return fault("schema", repr(data["schema"][:40]))
     if not isinstance(data["id"], str) or not data["id"].strip():
-        raise InvalidData(f"{where}: id: expected a non-empty text id, got {data['id']!r:.40}")
-    props = data.get("properties", {})
+        return fault("id", f"{data['id']!r:.40}")
+    props = data.get("properties") or {}
     if not isinstance(props, dict):
-        raise InvalidData(f"{where}: properties: expected an object, got {type(props).__name__}")
-    for name, values in props.items():
-        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            raise InvalidData(f"{where}: properties.{name:.40}: expected a list of text values")
+        return fault("properties", type(props).__name__)
+    kept: dict[str, list[str]] = {}
+    for name, raw in props.items():
+        values = _as_values(raw)
+        prop = schema.get(name) if isinstance(name, str) else None
+        if prop is None:
+            summary.leave_out(str(name)[:60], max(len(values), 1))
+            continue
+        for value in values:
+            if not isinstance(value, str):
+                summary.reject(prop.name, where, json_text(value))
+            elif value.strip():
+                if prop.type.clean(value, proxy=None) is None:
+                    summary.reject(prop.name, where, value)
+                else:
+                    kept.setdefault(prop.name, []).append(value)
+    out: dict[str, Any] = {"id": data["id"], "schema": schema.name, "properties": kept}
     for key in ("datasets", "referents"):
-        value = data.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise InvalidData(f"{where}: {key}: expected a list of text values")
-    if not isinstance(data.get("caption", ""), str | None):
-        raise InvalidData(f"{where}: caption: expected text")
+        values = _as_values(data.get(key) or [])
+        out[key] = [v for v in values if isinstance(v, str) and v.strip()]
+        for v in values:
+            if not isinstance(v, str):
+                summary.reject(key, where, json_text(v))
+    if isinstance(data.get("caption"), str):
+        out["caption"] = data["caption"]
+    return out, ""
+
+
+def _as_values(raw: Any) -> list[Any]:
+    # The library reads a scalar as one value; numbers in the wild are text that lost its quotes.
+    if isinstance(raw, list):
+        return [str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v for v in raw]
+    if isinstance(raw, str):
+        return [raw]
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        return [str(raw)]
+    return [] if raw is None else [raw]
+
+
+def json_text(value: Any) -> str:
+    import json
+
+    try:
+        return json.dumps(value, ensure_ascii=False)[:60]
+    except (TypeError, ValueError):
+        return type(value).__name__
 
 
 def read(paths: list[Path], writer: DatasetWriter, meta: Meta) -> dict[str, Any]:
@@ -152,17 +221,30 @@ def read(paths: list[Path], writer: DatasetWriter, meta: Meta) -> dict[str, Any]
     refs: list[tuple[str, str]] = []  # (referencing id, referenced id)
     occupancies: list[tuple[str, Any, list[str]]] = []
     positions: dict[str, Any] = {}
+    first_problem = ""
+    summary = writer.summary
     for path in paths:
-        for line, data in iter_json_records(path):
+        for line, raw in iter_json_records(path, tolerant=True):
             writer.tick()
             where = f"{path.name}:{line}"
-            check_ftm_shape(data, where)
+            if isinstance(raw, InvalidData):
+                summary.skip("not valid JSON", where)
+                first_problem = first_problem or str(raw)
+                continue
+            data, problem = tolerant_record(raw, where, summary)
+            if data is None:
+                first_problem = first_problem or problem
+                continue
             try:
                 proxy = model.get_proxy(data, cleaned=False)
             except (FollowTheMoneyException, TypeError, ValueError, AttributeError) as exc:
-                raise InvalidData(f"{where}: schema: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+                summary.skip("rejected by followthemoney", where)
+                first_problem = first_problem or f"{where}: schema: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+                continue
             if proxy.id is None:
-                raise InvalidData(f"{where}: id: missing")
+                summary.skip("id is not a non-empty text", where)
+                first_problem = first_problem or f"{where}: id: missing"
+                continue
             seen.add(proxy.id)
             for prop, value in proxy.itervalues():
                 if prop.type.name == "entity":
@@ -170,48 +252,67 @@ def read(paths: list[Path], writer: DatasetWriter, meta: Meta) -> dict[str, Any]
             schema = proxy.schema
             if schema.name == "Position":
                 positions[proxy.id] = proxy
+                writer.used()
                 continue
             topics = _get(proxy, "topics")
             special = schema.name in {"Sanction", "Occupancy"} or schema.edge
             if not special and thing_kind(schema, topics) is None:
-                writer.summary.skip(f"{schema.name} entities are not modelled", where)
+                summary.skip(f"{schema.name} entities are not modelled", where)
                 continue
-            srcs = _sources(proxy, data, writer, meta, where)
+            srcs = _sources(proxy, data, writer, meta)
+            if not srcs:
+                summary.skip("names no dataset or sourceUrl (pass --url)", where)
+                first_problem = first_problem or (
+                    f"{where}: datasets: the entity names no dataset or sourceUrl; pass --url (and --title, --publisher)"
+                )
+                continue
             if schema.name == "Sanction":
                 _sanction(proxy, srcs, writer, where)
             elif schema.name == "Occupancy":
+                writer.defer()
                 occupancies.append((where, proxy, srcs))
             elif schema.edge:
                 _edge(proxy, srcs, writer, where)
             else:
                 _thing(proxy, data, thing_kind(schema, topics) or "company", topics, srcs, writer)
+    writer.settle()
     for where, proxy, srcs in occupancies:
-        post = positions.get(_first(proxy, "post") or "")
-        org = _first(post, "organization") if post is not None else None
-        holder = _first(proxy, "holder")
-        if post is None or org is None or holder is None:
-            writer.summary.skip("Occupancy whose position names no organisation", where)
-            continue
-        writer.relation(
-            make_id("ftm", proxy.id or ""),
-            "employed_by",
-            make_id("ftm", holder),
-            make_id("ftm", org),
-            proxy.id or "",
-            role=post.caption,
-            start=clean_date(_first(proxy, "startDate")),
-            end=clean_date(_first(proxy, "endDate")),
-            sources=srcs,
+        with writer.record():
+            _occupancy(where, proxy, srcs, positions, writer)
+    if not writer.entities and not writer.relations:
+        names = ", ".join(p.name for p in paths)
+        raise InvalidData(
+            f"no usable record in {names} ({summary.read} read, every one left out); the first problem: {first_problem or 'none mapped'}"
         )
     dangling = sorted({ref for _, ref in refs if ref not in seen})
     if dangling:
         n_refs = sum(1 for _, ref in refs if ref not in seen)
-        writer.summary.skip(f"reference to an entity not in the files ({len(dangling)} distinct ids)", "", count=n_refs)
-        writer.summary.examples[f"reference to an entity not in the files ({len(dangling)} distinct ids)"] = dangling[:5]
+        summary.skip(f"reference to an entity not in the files ({len(dangling)} distinct ids)", "", count=n_refs)
+        summary.examples[f"reference to an entity not in the files ({len(dangling)} distinct ids)"] = dangling[:5]
     return {"title": "FollowTheMoney entities", "description": "FollowTheMoney entities, read with the followthemoney model."}
 
 
-def _sources(proxy: Any, data: dict[str, Any], writer: DatasetWriter, meta: Meta, where: str) -> list[str]:
+def _occupancy(where: str, proxy: Any, srcs: list[str], positions: dict[str, Any], writer: DatasetWriter) -> None:
+    post = positions.get(_first(proxy, "post") or "")
+    org = _first(post, "organization") if post is not None else None
+    holder = _first(proxy, "holder")
+    if post is None or org is None or holder is None:
+        writer.summary.skip("Occupancy whose position names no organisation", where)
+        return
+    writer.relation(
+        make_id("ftm", proxy.id or ""),
+        "employed_by",
+        make_id("ftm", holder),
+        make_id("ftm", org),
+        proxy.id or "",
+        role=post.caption,
+        start=clean_date(_first(proxy, "startDate")),
+        end=clean_date(_first(proxy, "endDate")),
+        sources=srcs,
+    )
+
+
+def _sources(proxy: Any, data: dict[str, Any], writer: DatasetWriter, meta: Meta) -> list[str]:
     out = []
     for name in data.get("datasets") or []:
         name = clean_text(name, 200)
@@ -247,7 +348,7 @@ def _sources(proxy: Any, data: dict[str, Any], writer: DatasetWriter, meta: Meta
     if out:
         return out
     if not meta.url:
-        raise InvalidData(f"{where}: datasets: the entity names no dataset or sourceUrl; pass --url (and --title, --publisher)")
+        return []
     return [
         writer.source(
             "ftm:source",

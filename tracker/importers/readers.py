@@ -10,30 +10,29 @@ import csv
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 from tracker.exc import InvalidData
-
-if TYPE_CHECKING:
-    from tracker.importers.writer import Summary
 
 __all__ = ["iter_json_records", "open_csv", "not_utf8", "utf8_error_line"]
 
 
-def iter_json_records(path: Path, summary: Summary | None = None) -> Iterator[tuple[int, Any]]:
+def iter_json_records(path: Path, tolerant: bool = False) -> Iterator[tuple[int, Any]]:
     """Yield (line, object) from a JSON-lines file or a JSON array file.
 
     JSON lines stream one line at a time. A JSON array (a file whose first character is '[')
     has to be read whole, then is walked one element at a time so that each keeps its line
-    number. Bad JSON raises `InvalidData` naming the file and line.
+    number. Bad JSON raises `InvalidData` naming the file and line; with `tolerant`, a bad line
+    of a JSON-lines file is yielded as that `InvalidData` instead, so that the caller can count
+    it and go on (the next line is a record of its own; inside an array there is no next).
     """
     try:
-        yield from _json_records(path)
+        yield from _json_records(path, tolerant)
     except UnicodeDecodeError:
         raise not_utf8(path) from None
 
 
-def _json_records(path: Path) -> Iterator[tuple[int, Any]]:
+def _json_records(path: Path, tolerant: bool = False) -> Iterator[tuple[int, Any]]:
     name = path.name
     with _open_text(path) as fh:
         first = ""
@@ -54,7 +53,10 @@ def _json_records(path: Path) -> Iterator[tuple[int, Any]]:
             try:
                 yield lineno, json.loads(line)
             except json.JSONDecodeError as exc:
-                raise InvalidData(f"{name}:{lineno}: not valid JSON: {exc.msg} (column {exc.colno})") from None
+                error = InvalidData(f"{name}:{lineno}: not valid JSON: {exc.msg} (column {exc.colno})")
+                if not tolerant:
+                    raise error from None
+                yield lineno, error
 
 
 def _lines(fh: IO[str], name: str) -> Iterator[str]:

@@ -10,6 +10,7 @@ folder is written atomically in a sorted, byte-stable order. A folder written he
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import operator
@@ -27,9 +28,23 @@ __all__ = ["Summary", "DatasetWriter"]
 _TEXT_FIELDS = {"name", "aliases", "notes", "note", "title", "publisher", "role", "outcome"}
 
 
+# What became of each record read; every record ends in exactly one, so that they add up to
+# the records read. "mapped": it became at least one new entity or relation. "merged": it added
+# to an earlier record with the same id. "used": it completed other records (a name for a
+# company known by number, the post of an occupancy) and is not a row of its own. "skipped":
+# nothing of it was kept, for a reason counted below. "unaccounted" is a bug, and is shown.
+OUTCOMES = ("mapped", "merged", "used", "skipped", "unaccounted")
+
+
 @dataclass
 class Summary:
-    """What an import did: records read, mapped and skipped (with the reason per class)."""
+    """What an import did: records read and what became of each, and the values left out.
+
+    `outcomes` counts every record read under one of `OUTCOMES`, so `read` is their sum;
+    `skipped` counts the reasons (per record, or per reference or field where the reason says
+    so); `left_out` counts values of properties the format's schema does not define, and
+    `rejected` values that the property's type rejects, each with the first few lines.
+    """
 
     format: str = ""
     files: list[str] = field(default_factory=list)
@@ -39,26 +54,65 @@ class Summary:
     examples: dict[str, list[str]] = field(default_factory=dict)
     info: list[str] = field(default_factory=list)
     written: dict[str, int] = field(default_factory=dict)
+    outcomes: Counter[str] = field(default_factory=Counter)
+    left_out: Counter[str] = field(default_factory=Counter)
+    rejected: Counter[str] = field(default_factory=Counter)
+    rejected_examples: dict[str, list[str]] = field(default_factory=dict)
+    skip_calls: int = 0
 
     def skip(self, reason: str, example: str = "", count: int = 1) -> None:
         """Count a skipped record (or reference) under `reason`, keeping the first few ids."""
         self.skipped[reason] += count
+        self.skip_calls += 1
         if example:
             seen = self.examples.setdefault(reason, [])
             if len(seen) < 5 and example not in seen:
                 seen.append(example)
 
+    def leave_out(self, prop: str, count: int = 1) -> None:
+        """Count values of a property the schema does not define (left out, the record kept)."""
+        self.left_out[prop] += count
+
+    def reject(self, prop: str, where: str, value: str) -> None:
+        """Count a value its property's type rejects, keeping the first few places."""
+        self.rejected[prop] += 1
+        seen = self.rejected_examples.setdefault(prop, [])
+        if len(seen) < 3:
+            seen.append(f"{where} {value[:40]!r}")
+
+    def adds_up(self) -> bool:
+        """Whether every record read has exactly one outcome and none is unaccounted."""
+        return sum(self.outcomes.values()) == self.read and not self.outcomes["unaccounted"]
+
     def lines(self) -> list[str]:
         """The summary as lines for stderr, stable in order."""
-        out = [f"{self.format}: read {self.read} records from {len(self.files)} file(s); mapped {self.mapped}"]
+        out = [f"{self.format}: read {self.read} records from {len(self.files)} file(s)"]
+        if self.outcomes:
+            parts = [f"{self.outcomes[k]} {k}" for k in OUTCOMES if self.outcomes[k] or k in ("mapped", "skipped")]
+            out[0] += ": " + ", ".join(parts)
         if self.written:
             out.append("wrote " + ", ".join(f"{n} {k}" for k, n in self.written.items()))
         for reason in sorted(self.skipped):
             ex = self.examples.get(reason)
             tail = f" (e.g. {', '.join(ex)})" if ex else ""
             out.append(f"skipped {self.skipped[reason]}: {reason}{tail}")
+        if self.left_out:
+            out.append(
+                f"left out {sum(self.left_out.values())} values of {len(self.left_out)} properties the schema does not define: "
+                + _top(self.left_out)
+            )
+        if self.rejected:
+            worst = sorted(self.rejected, key=lambda k: (-self.rejected[k], k))
+            shown = ", ".join(f"{k} {self.rejected[k]} (e.g. {'; '.join(self.rejected_examples.get(k, []))})" for k in worst[:10])
+            more = ", ..." if len(worst) > 10 else ""
+            out.append(f"left out {sum(self.rejected.values())} values their property's type rejects: {shown}{more}")
         out.extend(self.info)
         return out
+
+
+def _top(counts: Counter[str], n: int = 10) -> str:
+    worst = sorted(counts, key=lambda k: (-counts[k], k))
+    return ", ".join(f"{k} {counts[k]}" for k in worst[:n]) + (", ..." if len(worst) > n else "")
 
 
 class _Rel:
@@ -108,6 +162,10 @@ class DatasetWriter:
         self.relations: dict[str, _Rel] = {}
         self._provisional: set[str] = set()
         self._progress = progress
+        # Record accounting (see `tick`): rows added, merges, uses, and the open record's marks.
+        self._new = self._merged = self._used = 0
+        self._open = self._deferred = 0
+        self._mark = (0, 0, 0, 0)
         self.base_jurisdictions: dict[str, bool | None] = {}
         for root in base:
             self._read_base(Path(root))
@@ -122,10 +180,64 @@ class DatasetWriter:
                 self.base_jurisdictions[row.get("id")] = True if off == "true" else False if off == "false" else None
 
     def tick(self, n: int = 1) -> None:
-        """Count records read (and let the caller show progress)."""
+        """Count a record read (and let the caller show progress); it is open until the next.
+
+        What the open record adds (new rows, merges, a use, a skip) decides its outcome when the
+        next record starts or `finish` is called.
+        """
+        self._close()
         self.summary.read += n
+        self._open = n
+        self._mark = (self._new, self._merged, self._used, self.summary.skip_calls)
         if self._progress is not None:
             self._progress(self.summary.read)
+
+    def defer(self) -> None:
+        """Leave the open record's outcome to a later `record()` block (BODS, FtM occupancies)."""
+        self._deferred += self._open
+        self._open = 0
+
+    @contextlib.contextmanager
+    def record(self) -> Iterator[None]:
+        """Settle the outcome of one deferred record by what the block adds."""
+        self._close()
+        self._deferred -= 1
+        self._open = 1
+        self._mark = (self._new, self._merged, self._used, self.summary.skip_calls)
+        yield
+        self._close()
+
+    def used(self) -> None:
+        """Mark the open record as used to complete other records (not a row of its own)."""
+        self._used += 1
+
+    def finish(self) -> None:
+        """Settle the last open record; deferred records never settled count as unaccounted."""
+        self._close()
+        if self._deferred:
+            self.summary.outcomes["unaccounted"] += self._deferred
+            self._deferred = 0
+
+    def settle(self) -> None:
+        """Settle the open record now (before work that belongs to no record, such as write checks)."""
+        self._close()
+
+    def _close(self) -> None:
+        if not self._open:
+            return
+        new, merged, used, skips = self._mark
+        if self._new > new:
+            outcome = "mapped"
+        elif self._merged > merged:
+            outcome = "merged"
+        elif self._used > used:
+            outcome = "used"
+        elif self.summary.skip_calls > skips:
+            outcome = "skipped"
+        else:
+            outcome = "unaccounted"
+        self.summary.outcomes[outcome] += self._open
+        self._open = 0
 
     # -- records -------------------------------------------------------------------------
 
@@ -159,9 +271,11 @@ class DatasetWriter:
         old = self.entities.get(ident)
         if old is None:
             self.entities[ident] = row
+            self._new += 1
             if provisional:
                 self._provisional.add(ident)
             return ident
+        self._merged += 1
         if old["kind"] != kind and old["kind"] != "jurisdiction":
             if ident in self._provisional and not provisional:
                 old["kind"] = kind
@@ -237,10 +351,12 @@ class DatasetWriter:
                 merged = ";".join(dict.fromkeys([*old_vals.get("sources", "").split(";"), *vals.get("sources", "").split(";")]))
                 old_vals["sources"] = merged.strip(";")
                 old.values = old_vals
+                self._merged += 1
                 return
             self.summary.skip("duplicate relation id", ident)
             return
         self.relations[ident] = _Rel(ident, cands, source, target, vals, clean_text(record, 500))
+        self._new += 1
 
     # -- writing -------------------------------------------------------------------------
 
