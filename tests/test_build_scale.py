@@ -19,9 +19,10 @@ from conftest import MINI_PATH
 
 import tracker.export as export
 from tracker.cli import cli
-from tracker.cli.common import apply_filters, focus_neighbourhood
+from tracker.cli.common import apply_filters
 from tracker.export.graphs import graphml_bytes, interchange_graph, node_link_data, node_link_json
 from tracker.export.tables import edge_table, edges_csv, node_table, nodes_csv
+from tracker.graph import neighbourhood
 from tracker.pipeline import run_build
 
 
@@ -81,7 +82,7 @@ def test_streamed_json_is_the_same_document(mini_graph: nx.MultiDiGraph, tmp_pat
 
 def test_focus_does_not_walk_through_jurisdictions(mini_graph: nx.MultiDiGraph) -> None:
     # delta-holdings is registered in vg; vg is ranked by lambda-ngo, which also ranks pa.
-    around = focus_neighbourhood(mini_graph, "delta-holdings", 2)
+    around = neighbourhood(mini_graph, ["delta-holdings"], 2)
     assert "vg" in around and around.has_edge("delta-holdings", "vg")
     assert "lambda-ngo" not in around  # reached only through the jurisdiction
     assert sorted(around) == [
@@ -95,20 +96,18 @@ def test_focus_does_not_walk_through_jurisdictions(mini_graph: nx.MultiDiGraph) 
         "zeta-bank",
     ]
     # A jurisdiction in focus is walked from: what is registered there, and who ranks it.
-    assert sorted(focus_neighbourhood(mini_graph, "vg", 1)) == ["delta-holdings", "lambda-ngo", "vg"]
-    assert "pa" in focus_neighbourhood(mini_graph, "vg", 2)  # an end point, not walked through
-    assert "lambda-ngo" not in focus_neighbourhood(mini_graph, "theta-foundation", 3)
+    assert sorted(neighbourhood(mini_graph, ["vg"], 1)) == ["delta-holdings", "lambda-ngo", "vg"]
+    assert "pa" in neighbourhood(mini_graph, ["vg"], 2)  # an end point, not walked through
+    assert "lambda-ngo" not in neighbourhood(mini_graph, ["theta-foundation"], 3)
 
 
-def test_focus_does_not_walk_through_hubs(mini_graph: nx.MultiDiGraph, monkeypatch: pytest.MonkeyPatch) -> None:
-    import tracker.cli.common as common
-
-    assert "alpha-ruler" in focus_neighbourhood(mini_graph, "delta-holdings", 2)  # through gamma-soninlaw
-    monkeypatch.setattr(common, "HUB_RELATIONS", 5)  # gamma-soninlaw has 6 relations: now a hub
-    around = focus_neighbourhood(mini_graph, "delta-holdings", 2)
+def test_focus_does_not_walk_through_hubs(mini_graph: nx.MultiDiGraph) -> None:
+    assert "alpha-ruler" in neighbourhood(mini_graph, ["delta-holdings"], 2)  # through gamma-soninlaw
+    # gamma-soninlaw has 6 relations: a hub when the limit is 5
+    around = neighbourhood(mini_graph, ["delta-holdings"], 2, hub_relations=5)
     assert "gamma-soninlaw" in around and "alpha-ruler" not in around and "mu-vehicles" not in around
     assert "zeta-bank" in around and "epsilon-mining" in around
-    assert "mu-vehicles" in focus_neighbourhood(mini_graph, "gamma-soninlaw", 1)  # a hub in focus is walked from
+    assert "mu-vehicles" in neighbourhood(mini_graph, ["gamma-soninlaw"], 1, hub_relations=5)  # a hub in focus is walked from
 
 
 def test_kind_filter_applies_after_the_neighbourhood(mini_graph: nx.MultiDiGraph) -> None:

@@ -15,7 +15,7 @@ import networkx as nx
 import pandas as pd
 
 from tracker.exc import TrackerError
-from tracker.graph import collapse, name_index
+from tracker.graph import collapse, name_index, reach, walkable
 
 __all__ = [
     "relation_detail",
@@ -90,10 +90,12 @@ def relations_between(G: nx.MultiDiGraph, u: str, v: str, directed: bool = False
     (family, associate) stored the other way.
     """
     found: list[dict[str, Any]] = []
-    for key in sorted(G.get_edge_data(u, v, default={})):
+    forward: dict[Any, dict[str, Any]] = G.get_edge_data(u, v, default={})
+    for key in sorted(forward):
         found.append(relation_detail(G, u, v, key))
     if u != v:
-        for key, d in sorted(G.get_edge_data(v, u, default={}).items()):
+        backward: dict[Any, dict[str, Any]] = G.get_edge_data(v, u, default={})
+        for key, d in sorted(backward.items()):
             if not directed or d.get("directed", True) is False:
                 found.append(relation_detail(G, v, u, key))
     return sorted(found, key=lambda r: r["id"])
@@ -110,7 +112,13 @@ def _hop(G: nx.MultiDiGraph, u: str, v: str, directed: bool) -> dict[str, Any]:
 
 
 def explained_paths(
-    G: nx.MultiDiGraph, a: str, b: str, k: int = 3, max_hops: int | None = None, directed: bool = False
+    G: nx.MultiDiGraph,
+    a: str,
+    b: str,
+    k: int = 3,
+    max_hops: int | None = None,
+    directed: bool = False,
+    through_hubs: bool = False,
 ) -> list[dict[str, Any]]:
     """The `k` shortest simple paths from `a` to `b`, each hop explained.
 
@@ -118,6 +126,10 @@ def explained_paths(
     by default; with `directed`, every hop follows a relation's direction (undirected relations
     go both ways). Ties in length come out in networkx's order on the id-sorted graph, which is
     deterministic. Returns ``[]`` when there is no path within `max_hops`.
+
+    Like every walk (`tracker.graph.reach`), a path does not pass through a jurisdiction or a
+    hub (`tracker.graph.walkable`) unless `through_hubs`: "officer - United Kingdom - company"
+    links nobody. Either end may be one.
 
     Examples
     --------
@@ -135,6 +147,10 @@ def explained_paths(
     if a == b:
         raise TrackerError("the two entities are the same; give two different entities")
     H = collapse(G, directed=directed)
+    if not through_hubs:
+        blocked = {n for n in H if n not in (a, b) and not walkable(G, n)}
+        if blocked:
+            H = H.subgraph([n for n in H if n not in blocked])
     found: list[dict[str, Any]] = []
     try:
         for nodes in islice(nx.shortest_simple_paths(H, a, b), max(k, 0)):
@@ -150,8 +166,9 @@ def explained_paths(
 def neighbours(G: nx.MultiDiGraph, center: str, depth: int = 1) -> list[dict[str, Any]]:
     """The entities within `depth` hops of `center` (any direction), each with how it is reached.
 
-    Each entry has the entity, its distance, and `via`: every relation linking it to an entity
-    one hop nearer the centre. Sorted by distance, then id.
+    The walk is `tracker.graph.reach`'s: jurisdictions and hubs are listed but not walked
+    through. Each entry has the entity, its distance, and `via`: every relation linking it to
+    an entity one hop nearer the centre. Sorted by distance, then id.
 
     Examples
     --------
@@ -160,13 +177,11 @@ def neighbours(G: nx.MultiDiGraph, center: str, depth: int = 1) -> list[dict[str
     >>> [(n["id"], n["distance"], [r["id"] for r in n["via"]]) for n in neighbours(G, "a", 2)]
     [('b', 1, ['r1']), ('c', 2, ['r2'])]
     """
-    if center not in G:
-        raise TrackerError(f"no entity with id {center!r}")
-    U = collapse(G, directed=False)
-    dist = nx.single_source_shortest_path_length(U, center, cutoff=max(depth, 0))
-    out = []
+    dist = reach(G, [center], depth)
+    out: list[dict[str, Any]] = []
     for node in sorted((n for n in dist if n != center), key=lambda n: (dist[n], n)):
-        nearer = sorted(m for m in U.neighbors(node) if dist.get(m) == dist[node] - 1)
+        around = set(G.successors(node)) | set(G.predecessors(node))
+        nearer = sorted(m for m in around if dist.get(m) == dist[node] - 1 and (m == center or walkable(G, m)))
         via: list[dict[str, Any]] = []
         for m in nearer:
             via.extend(relations_between(G, m, node))

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from tracker.cli import cli
-from tracker.cli.common import OutFile, data_option, json_mode, say
+from tracker.cli.common import OutFile, data_option, json_mode, resolve_entity, say
 
 # The names of tracker.metrics.METRICS, listed here so that building the --metric choices does
 # not import networkx and pandas; tests/test_metrics.py checks the two lists agree.
@@ -19,18 +19,6 @@ METRIC_NAMES = ("degree", "betweenness", "pagerank", "eigenvector", "harmonic", 
 ENGINES = ("auto", "networkx", "igraph")
 TABLES = ("centrality", "brokers", "jurisdictions")
 _SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".md": "md", ".txt": "table"}
-
-
-def _resolve(G: object, query: str, index: list[object]) -> str:
-    """An entity id from an id (no index needed: building one costs seconds on a large graph) or a name."""
-    q = query.strip()
-    if q in G:  # type: ignore[operator]
-        return q
-    if not index:
-        from tracker.graph import name_index
-
-        index.append(name_index(G))  # type: ignore[arg-type]
-    return index[0].resolve(query)  # type: ignore[attr-defined, no-any-return]
 
 
 def _emit(text: str, output: Path | None) -> None:
@@ -53,10 +41,22 @@ def _emit(text: str, output: Path | None) -> None:
     show_default=True,
     help="Which table: centrality per entity, brokers between the spheres, or jurisdiction exposure.",
 )
-@click.option("-m", "--metric", "metrics", multiple=True, type=click.Choice(METRIC_NAMES), help="Centrality metric (repeatable; default all). The first sets the order.")
+@click.option(
+    "-m",
+    "--metric",
+    "metrics",
+    multiple=True,
+    type=click.Choice(METRIC_NAMES),
+    help="Centrality metric (repeatable; default all). The first sets the order.",
+)
 @click.option("--top", type=click.IntRange(0), default=20, show_default=True, help="Rows to show; 0 for all.")
 @click.option("--sphere", "spheres", multiple=True, help="Show only entities of this sphere (repeatable); metrics use the whole graph.")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "md"]), help="Output format (default: table on a terminal, JSON when piped).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json", "md"]),
+    help="Output format (default: table on a terminal, JSON when piped).",
+)
 @click.option("-o", "--output", type=OutFile, help="Write to FILE instead of stdout (format from its suffix unless --format).")
 @click.option(
     "--engine",
@@ -134,9 +134,16 @@ def report_cmd(
 @data_option
 @click.argument("entity")
 @click.option("--up/--down", "up", default=True, help="Owners and controllers above ENTITY (default), or its holdings below.")
-@click.option("--min-share", type=click.FloatRange(0, 100), help="Hide paths and owners whose effective share is known to be below P percent.")
+@click.option(
+    "--min-share", type=click.FloatRange(0, 100), help="Hide paths and owners whose effective share is known to be below P percent."
+)
 @click.option("--max-depth", type=click.IntRange(1, 50), default=12, show_default=True, help="Longest chain followed.")
-@click.option("--format", "fmt", type=click.Choice(["text", "table", "csv", "json", "md"]), help="Output format (default: text on a terminal, JSON when piped).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "table", "csv", "json", "md"]),
+    help="Output format (default: text on a terminal, JSON when piped).",
+)
 def chains_cmd(data: tuple[Path, ...], entity: str, up: bool, min_share: float | None, max_depth: int, fmt: str | None) -> None:
     """List every ownership and control chain above (or below) an entity, with effective shares.
 
@@ -155,7 +162,7 @@ def chains_cmd(data: tuple[Path, ...], entity: str, up: bool, min_share: float |
     from tracker.report import render
 
     G = load_graph(data)
-    node = _resolve(G, entity, [])
+    node = resolve_entity(G, entity)
     result = ownership_chains(G, node, "up" if up else "down", min_share=min_share, max_depth=max_depth)
     fmt = fmt or ("json" if json_mode(None) else "text")
     if fmt == "json":
@@ -195,7 +202,7 @@ def path_cmd(data: tuple[Path, ...], a: str, b: str, max_hops: int, k: int, dire
 
     G = load_graph(data)
     index: list[object] = []
-    u, v = _resolve(G, a, index), _resolve(G, b, index)
+    u, v = resolve_entity(G, a, index), resolve_entity(G, b, index)
     found = explained_paths(G, u, v, k=k, max_hops=max_hops, directed=directed)
     if not found:
         how = "directed " if directed else ""
@@ -235,7 +242,7 @@ def neighbours_cmd(data: tuple[Path, ...], entity: str, depth: int, fmt: str | N
     from tracker.paths import format_relation, format_source, neighbours
 
     G = load_graph(data)
-    node = _resolve(G, entity, [])
+    node = resolve_entity(G, entity)
     found = neighbours(G, node, depth)
     if (fmt or ("json" if json_mode(None) else "text")) == "json":
         echo_json({"entity": node, "name": G.nodes[node].get("name", node), "depth": depth, "neighbours": found})
@@ -253,7 +260,12 @@ def neighbours_cmd(data: tuple[Path, ...], entity: str, depth: int, fmt: str | N
 @data_option
 @click.argument("query")
 @click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True, help="Most matches shown.")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "md"]), help="Output format (default: table on a terminal, JSON when piped).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json", "md"]),
+    help="Output format (default: table on a terminal, JSON when piped).",
+)
 def search_cmd(data: tuple[Path, ...], query: str, limit: int, fmt: str | None) -> None:
     """Find entities by name or alias, in Latin or Cyrillic, with a 0-100 match score.
 

@@ -107,7 +107,9 @@ def filter_options(f: F) -> F:
             help="Keep entities of this kind (repeatable). With --focus, applied after the neighbourhood is taken.",
         ),
         click.option("--as-of", "as_of", metavar="DATE", help="Keep relations in force on DATE (YYYY, YYYY-MM or YYYY-MM-DD)."),
-        click.option("--min-degree", type=click.IntRange(0), default=0, help="Drop entities with fewer relations (after the other filters)."),
+        click.option(
+            "--min-degree", type=click.IntRange(0), default=0, help="Drop entities with fewer relations (after the other filters)."
+        ),
     ]
     for option in reversed(options):
         f = option(f)
@@ -127,13 +129,12 @@ def apply_filters(
 
     With no filter at all `G` itself is returned, not a copy (at ICIJ scale a copy of the whole
     graph costs gigabytes): callers treat the result as read-only. `--kind` and `--sphere` apply
-    after the `--focus` neighbourhood is taken, so that "the companies around X" includes the
-    companies X reaches through a trust or a person; see `focus_neighbourhood` for the walk.
+    after the `--focus` neighbourhood is taken (`tracker.graph.select` and `reach`).
 
     Unknown spheres or kinds and malformed dates are usage errors (exit 2) naming the option.
     """
     from tracker.dates import parse_partial
-    from tracker.graph import filter_graph, resolve
+    from tracker.graph import select
     from tracker.model import load_model
 
     model = load_model()
@@ -148,58 +149,22 @@ def apply_filters(
             parse_partial(as_of)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--as-of") from None
-    H = G
-    if focus:
-        H = focus_neighbourhood(G, resolve(G, focus), depth)
-    if not (spheres or kinds or as_of or min_degree):
-        return H
-    return filter_graph(H, spheres=spheres, kinds=kinds, as_of=as_of or "", min_degree=min_degree)
+    focus_ids = [resolve_entity(G, focus)] if focus else []
+    return select(G, focus_ids, depth, spheres=spheres, kinds=kinds, as_of=as_of or "", min_degree=min_degree)
 
 
-# Entity kinds a neighbourhood includes but does not walk through: hubs that link entities
-# only by sharing a place (in ICIJ-shaped data a jurisdiction has 100,000 registered_in and
-# located_in links, so two hops through it reach half the graph).
-NOT_TRAVERSED = frozenset({"jurisdiction"})
-# Nor through any entity with more relations than this: in ICIJ-shaped data a registered agent
-# or a nominee officer links thousands of unrelated companies (at 100k generator nodes, 13% of
-# the depth-2 neighbourhoods went over the view cap through them; none with this limit). The
-# curated dataset's busiest entity has 29 relations, so there it changes nothing.
-HUB_RELATIONS = 1000
+def resolve_entity(G: Any, query: str, index: list[Any] | None = None) -> str:
+    """The id an ENTITY argument names; a close-match notice goes to stderr (`tracker.graph.resolve`).
 
-
-def focus_neighbourhood(G: Any, center: str, depth: int) -> Any:
-    """The sub-graph within `depth` hops of `center`, ignoring direction, not walking through hubs.
-
-    A jurisdiction, or an entity with more than `HUB_RELATIONS` relations, next to a reached
-    entity is included (as an end point, with its relation), but its other entities are not
-    reached through it. The centre itself is always walked from, so
-    `--focus "British Virgin Islands" --depth 1` still lists what is registered there.
-    Returns a copy; `G` is not changed.
-
-    Examples
-    --------
-    >>> import networkx as nx
-    >>> G = nx.MultiDiGraph()
-    >>> G.add_nodes_from([("a", {"kind": "company"}), ("b", {"kind": "company"}), ("vg", {"kind": "jurisdiction"})])
-    >>> _ = G.add_edge("a", "vg"), G.add_edge("b", "vg")
-    >>> sorted(focus_neighbourhood(G, "a", 2)), sorted(focus_neighbourhood(G, "vg", 1))
-    (['a', 'vg'], ['a', 'b', 'vg'])
+    Pass the same `index` list to resolve several arguments with one name index.
     """
-    from tracker.exc import TrackerError
+    from tracker.graph import name_index, resolve
 
-    if center not in G:
-        raise TrackerError(f"no entity with id {center!r}")
-    nodes = G.nodes
-    seen = {center}
-    frontier = [center]
-    for _ in range(max(depth, 0)):
-        reached: set[str] = set()
-        for n in frontier:
-            if n != center and (nodes[n].get("kind") in NOT_TRAVERSED or G.degree(n) > HUB_RELATIONS):
-                continue
-            reached.update(G.successors(n))
-            reached.update(G.predecessors(n))
-        reached -= seen
-        seen |= reached
-        frontier = sorted(reached)
-    return G.subgraph(seen).copy()
+    q = query.strip()
+    if q in G:
+        return q
+    if index is None:
+        index = []
+    if not index:
+        index.append(name_index(G))
+    return resolve(G, query, notice=say, index=index[0])

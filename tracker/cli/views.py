@@ -58,32 +58,20 @@ def view(
         tracker view --focus "Timur Kulibayev" --depth 2 -o kulibayev.html
         tracker view --path "Timur Kulibayev" "Zeta Bank" -o path.html --open
     """
-    import networkx as nx
-
-    from tracker.cli.common import load_graph
-    from tracker.graph import resolve
+    from tracker.cli.common import load_graph, resolve_entity
+    from tracker.graph import with_paths
     from tracker.output import write_text
     from tracker.views import render_view, with_answers
 
     G = load_graph(data)
-    H = apply_filters(G, focus, depth, spheres, kinds, as_of, min_degree)
+    index: list[object] = []
+    focus_id = resolve_entity(G, focus, index) if focus else None
+    H = apply_filters(G, focus_id, depth, spheres, kinds, as_of, min_degree)
     highlight: list[list[str]] = []
     if path_ends:
-        a, b = (resolve(G, end) for end in path_ends)
-        try:
-            paths = sorted(nx.all_shortest_paths(G.to_undirected(as_view=True), a, b))[:MAX_PATHS]
-        except nx.NetworkXNoPath:
-            raise click.ClickException(f"no path between {G.nodes[a]['name']} ({a}) and {G.nodes[b]['name']} ({b})") from None
-        keep_nodes = set(H) | {n for p in paths for n in p}
-        pairs = {frozenset(pair) for p in paths for pair in zip(p, p[1:], strict=False)}
-        keep_edges = set(H.edges(keys=True)) | {(u, v, k) for u, v, k in G.edges(keys=True) if frozenset((u, v)) in pairs}
-        H = nx.MultiDiGraph(**G.graph)
-        H.add_nodes_from((n, G.nodes[n]) for n in sorted(keep_nodes))
-        for u, v, k in sorted(keep_edges):
-            H.add_edge(u, v, key=k, **G.edges[u, v, k])
-        highlight = paths
+        a, b = (resolve_entity(G, end, index) for end in path_ends)
+        H, highlight = with_paths(G, H, a, b, MAX_PATHS)
     H = with_answers(G, H)
-    focus_id = resolve(G, focus) if focus else None
     html = render_view(H, title=title, size_by=size_by, highlight=highlight, focus=focus_id)
     if str(output) == "-":
         click.echo(html, nl=False)
