@@ -116,3 +116,18 @@ def test_cli_neighbours_and_search(cli_runner) -> None:  # type: ignore[no-untyp
     assert result.exit_code == 0 and result.stderr == "no entity matches 'qwpvx'\n"
     result = cli_runner.invoke(cli, ["neighbours", "--data", str(MINI_PATH), "Nobody"])
     assert result.exit_code == 1 and result.stderr.startswith("Error: no entity named 'Nobody'")
+
+
+def test_neighbours_walk_as_focus_does(mini_graph: nx.MultiDiGraph) -> None:
+    # delta-holdings is registered in vg, which lambda-ngo ranks: vg is listed, not walked through.
+    # (the old walk went on through vg to lambda-ngo at distance 2)
+    two = neighbours(mini_graph, "delta-holdings", 2)
+    assert [(n["id"], n["distance"]) for n in two] == [
+        ("epsilon-mining", 1),
+        ("gamma-soninlaw", 1),
+        ("vg", 1),
+        ("zeta-bank", 1),
+        ("alpha-ruler", 2),
+        ("beta-daughter", 2),
+        ("mu-vehicles", 2),
+    ]
