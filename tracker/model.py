@@ -72,6 +72,8 @@ class RelationKind:
     fields: frozenset[str]
     ftm: str | None = None
     ownership: bool = False
+    # A statement about one entity (source and target are the same), e.g. a declared-unknown owner.
+    statement: bool = False
 
     def allows(self, source_kind: str, target_kind: str) -> bool:
         """Whether a relation of this kind may run from `source_kind` to `target_kind`."""
@@ -110,6 +112,7 @@ class Model:
                 "fields": sorted(k.fields),
                 "ftm": k.ftm,
                 "ownership": k.ownership,
+                "statement": k.statement,
             }
 
         return {
@@ -218,6 +221,7 @@ def parse_model(data: Any) -> Model:
             fields=frozenset(kind_fields),
             ftm=v.get("ftm"),
             ownership=bool(v.get("ownership", False)),
+            statement=bool(v.get("statement", False)),
         )
     disclaimer = " ".join(_text(root.get("disclaimer"), "disclaimer").split())
     return Model(version, spheres, statuses, entity_kinds, relation_kinds, fields, disclaimer)

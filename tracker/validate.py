@@ -410,7 +410,10 @@ def validate_raw(raws: Sequence[RawDataset], model: Model | None = None) -> Repo
                         ends[end] = other_kind
                     else:
                         ck.err(row.file, row.line, end, "dangling-reference", f"no entity with id {ref!r}")
-            if cells[at_source] and cells[at_source] == cells[at_target]:
+            if kind is not None and kind.statement:
+                if cells[at_source] != cells[at_target]:
+                    ck.err(row.file, row.line, "target", "statement-target", f"a {kind.name} statement runs from an entity to itself")
+            elif cells[at_source] and cells[at_source] == cells[at_target]:
                 ck.err(row.file, row.line, "target", "self-loop", "a relation cannot link an entity to itself")
             if kind is not None and len(ends) == 2 and not kind.allows(ends["source"], ends["target"]):
                 ck.err(
