@@ -17,7 +17,18 @@ For every entity of kind `jurisdiction`:
 - ``secrecy_score``: the `score` of the jurisdiction's latest `ranked` relation (e.g. the Tax
   Justice Network's Financial Secrecy Index), with its rank, index and source ids, so the figure
   can be checked; ``exposure`` = secrecy_score / 100 x relations and ``path_exposure`` =
-  secrecy_score / 100 x paths_through. Without a score both are unknown (None), not zero.
+  secrecy_score / 100 x paths_through. Without a score both are unknown (None), not zero;
+- ``uk_tie``: the jurisdiction's constitutional tie to the controlling state (by default the UK,
+  ``gb``) from its `constitutional_tie` relation, such as "Crown Dependency" or "Overseas
+  Territory", with ``uk_tie_sources``; "none" without such a relation, and the controller's own
+  name for the controller itself. The relations say why; their absence is a "none" only as far as
+  the dataset's ties are complete (the curated dataset cites the UK's own lists).
+
+``attrs["uk_controlled"]`` measures how much of the *offshore* exposure runs through
+jurisdictions tied to the controller: distinct relations touching entities linked to an offshore
+jurisdiction (``offshore`` true), and the part of them touching entities linked to a tied one;
+elite-to-City shortest paths with an intermediate linked to an offshore jurisdiction, and the part
+with one linked to a tied one. Each share is the part over the whole (None when the whole is 0).
 """
 
 from __future__ import annotations
@@ -55,7 +66,12 @@ COLUMNS = [
     "secrecy_sources",
     "exposure",
     "path_exposure",
+    "uk_tie",
+    "uk_tie_sources",
 ]
+
+TIE_KIND = "constitutional_tie"
+CONTROLLER = "gb"
 
 
 def path_counts_through(
@@ -109,7 +125,9 @@ def path_counts_through(
         inner = useful - {s}
         sub = [w for w in order[1:] if w in useful]
         for name, nodes in groups.items():
-            if not (len(nodes) < len(inner) and any(x in inner for x in nodes)) and not (len(nodes) >= len(inner) and any(x in nodes for x in inner)):
+            if not (len(nodes) < len(inner) and any(x in inner for x in nodes)) and not (
+                len(nodes) >= len(inner) and any(x in nodes for x in inner)
+            ):
                 continue  # no intermediate of this group on any of these paths
             avoid = {s: 1}
             for w in sub:
@@ -119,7 +137,11 @@ def path_counts_through(
 
 
 def _secrecy(G: nx.MultiDiGraph, j: str) -> dict[str, Any]:
-    ranked = [(d.get("start", "") or "", k, v, d) for _, v, k, d in G.out_edges(j, keys=True, data=True) if d.get("kind") == "ranked" and d.get("score") is not None]
+    ranked = [
+        (d.get("start", "") or "", k, v, d)
+        for _, v, k, d in G.out_edges(j, keys=True, data=True)
+        if d.get("kind") == "ranked" and d.get("score") is not None
+    ]
     if not ranked:
         return {"secrecy_score": None, "secrecy_rank": None, "secrecy_index": "", "secrecy_relation": "", "secrecy_sources": ""}
     start, key, index, d = sorted(ranked, key=lambda r: (r[0], r[1]))[-1]
@@ -132,6 +154,30 @@ def _secrecy(G: nx.MultiDiGraph, j: str) -> dict[str, Any]:
     }
 
 
+def constitutional_ties(G: nx.MultiDiGraph, controller: str = CONTROLLER) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Jurisdiction id -> (tie, source ids) for each `constitutional_tie` relation to `controller`.
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph()
+    >>> _ = G.add_edge("je", "gb", key="r1", kind="constitutional_tie", role="Crown Dependency", sources=["s1"])
+    >>> _ = G.add_edge("vg", "gb", key="r2", kind="registered_in")
+    >>> constitutional_ties(G)
+    {'je': ('Crown Dependency', ('s1',))}
+    """
+    ties: dict[str, tuple[str, tuple[str, ...]]] = {}
+    if controller not in G:
+        return ties
+    for u, _, key, d in sorted(G.in_edges(controller, keys=True, data=True), key=lambda e: (e[0], e[2])):
+        if d.get("kind") == TIE_KIND and u not in ties:
+            ties[u] = (str(d.get("role", "") or TIE_KIND), tuple(d.get("sources", []) or ()))
+    return ties
+
+
+def _share(part: int, whole: int) -> float | None:
+    return None if whole == 0 else round(part / whole, 6)
+
+
 def jurisdiction_exposure(
     G: nx.MultiDiGraph,
     source_spheres: Sequence[str] = ("elite",),
@@ -139,6 +185,7 @@ def jurisdiction_exposure(
     max_sources: int = MAX_SOURCES,
     seed: int = SEED,
     views: Any = None,
+    controller: str = CONTROLLER,
 ) -> pd.DataFrame:
     """Per-jurisdiction exposure table (see the module docstring for every column).
 
@@ -180,6 +227,7 @@ def jurisdiction_exposure(
     linked: dict[str, set[str]] = {}
     registered: dict[str, set[str]] = {}
     relations: dict[str, int] = {}
+    ties = constitutional_ties(G, controller)
     member = np.zeros(table.n, dtype=bool)
     for j, jp in zip(juris, jpos.tolist()):
         code = str(G.nodes[j].get("country", "") or "").lower()
@@ -191,6 +239,19 @@ def jurisdiction_exposure(
         if linked[j]:
             member[[pos[x] for x in linked[j]]] = True
         relations[j] = int((member[table.src] | member[table.dst]).sum())
+    # The offshore exposure and the part of it that runs through jurisdictions tied to the controller.
+    offshore_js = [j for j in juris if G.nodes[j].get("offshore") is True]
+    tied_js = [j for j in juris if j in ties]
+    groups_extra = {
+        "__offshore": set().union(*(linked[j] for j in offshore_js)) if offshore_js else set(),
+        "__tied": set().union(*(linked[j] for j in tied_js)) if tied_js else set(),
+    }
+    whole_part = {}
+    for name, nodes in groups_extra.items():
+        member[:] = False
+        if nodes:
+            member[[pos[x] for x in nodes]] = True
+        whole_part[name] = int((member[table.src] | member[table.dst]).sum())
 
     spheres_src, spheres_tgt = set(source_spheres), set(target_spheres)
     jset = set(juris)
@@ -206,7 +267,7 @@ def jurisdiction_exposure(
         keep = ~(np.isin(channels.src, jpos) | np.isin(channels.dst, jpos))
         U = Views(table=channels.subset(keep)).undirected
         U.remove_nodes_from(juris)
-        total, through = path_counts_through(U, used, targets, {j: linked[j] for j in juris})
+        total, through = path_counts_through(U, used, targets, {**{j: linked[j] for j in juris}, **groups_extra})
 
     rows = []
     for j in juris:
@@ -226,6 +287,8 @@ def jurisdiction_exposure(
                 **sec,
                 "exposure": None if score is None else round(score / 100.0 * relations[j], 6),
                 "path_exposure": None if score is None else round(score / 100.0 * through.get(j, 0), 6),
+                "uk_tie": ties[j][0] if j in ties else (str(data.get("name", j)) if j == controller else "none"),
+                "uk_tie_sources": ";".join(ties[j][1]) if j in ties else "",
             }
         )
     rows.sort(key=lambda r: (r["exposure"] is None, -(r["exposure"] or 0.0), -r["relations"], r["id"]))
@@ -233,8 +296,35 @@ def jurisdiction_exposure(
     for c in ("offshore", "secrecy_score", "secrecy_rank", "exposure", "path_exposure"):
         df[c] = pd.Series([r[c] for r in rows], index=df.index, dtype=object)
     sampled = "all" if len(used) == len(sources) else f"a fixed-seed ({seed}) sample of {len(used)}"
+    off_rel, tied_rel = whole_part["__offshore"], whole_part["__tied"]
+    off_paths, tied_paths = through.get("__offshore", 0), through.get("__tied", 0)
+    share_rel, share_paths = _share(tied_rel, off_rel), _share(tied_paths, off_paths)
+    uk_controlled: dict[str, Any] = {
+        "controller": controller,
+        "jurisdictions": {j: ties[j][0] for j in tied_js},
+        "offshore_relations": off_rel,
+        "uk_controlled_relations": tied_rel,
+        "share_relations": share_rel,
+        "offshore_paths": off_paths,
+        "uk_controlled_paths": tied_paths,
+        "share_paths": share_paths,
+    }
+
+    def pct(x: float | None) -> str:
+        return "unknown" if x is None else f"{100 * x:.1f}%"
+
+    tie_note = (
+        f"{len(tied_js)} jurisdictions are constitutionally tied to {controller} ("
+        + ", ".join(f"{j}: {t}" for j, t in uk_controlled["jurisdictions"].items())
+        + f"); they carry {tied_rel} of the {off_rel} relations of entities linked to offshore jurisdictions "
+        f"({pct(share_rel)}) and {tied_paths} of the {off_paths} elite-to-City shortest paths "
+        f"through an offshore-linked entity ({pct(share_paths)})"
+        if tied_js
+        else f"no constitutional_tie relation to {controller} is recorded, so no share can be given"
+    )
     df.attrs = {
         "paths_total": total,
+        "uk_controlled": uk_controlled,
         "sources_used": len(used),
         "sources_total": len(sources),
         "notes": {
@@ -244,6 +334,7 @@ def jurisdiction_exposure(
                 "entity is linked to the jurisdiction (channel relations only, jurisdiction nodes removed)"
             ),
             "exposure": "secrecy_score / 100 x relations; path_exposure = secrecy_score / 100 x paths_through; unknown without a score",
+            "uk_tie": tie_note,
         },
     }
     return df

@@ -77,7 +77,18 @@ SEED = 42
 #: people does not broker between them, and a registry country is not an intermediary, so the
 #: broker and jurisdiction-path measures leave these out. Centrality keeps every relation.
 CHANNEL_EXCLUDE = frozenset(
-    {"alleged", "response", "reported_on", "ranked", "investigated_by", "sanctioned_by", "litigation", "registered_in", "located_in"}
+    {
+        "alleged",
+        "response",
+        "reported_on",
+        "ranked",
+        "investigated_by",
+        "sanctioned_by",
+        "litigation",
+        "registered_in",
+        "located_in",
+        "constitutional_tie",  # a fact about two jurisdictions (Crown Dependency, Overseas Territory)
+    }
 )
 
 #: Gould & Fernandez (1989) roles, keyed by (same group as a?, same group as c?, a and c same?).
