@@ -130,6 +130,16 @@ def _records(G: nx.MultiDiGraph, source_ids: Iterable[str]) -> Iterator[tuple[st
             yield sid, record
 
 
+def _dated(record: dict[str, Any]) -> str:
+    """A source's date as a citation shows it: qualified unless the page shows it (issue 16)."""
+    date, precision = str(record.get("date") or ""), record.get("date_precision")
+    if precision == "approximate":
+        return f"c. {date}" if date else "date approximate"
+    if precision == "not_shown":
+        return f"{date} (date not shown; estimated)" if date else "undated"
+    return date
+
+
 def citation_text(G: nx.MultiDiGraph, source_ids: Iterable[str]) -> str:
     """Readable citations: "title — publisher, date <url>", joined with "; ".
 
@@ -141,6 +151,12 @@ def citation_text(G: nx.MultiDiGraph, source_ids: Iterable[str]) -> str:
     >>> G = nx.MultiDiGraph(sources={"s1": {"title": "T", "publisher": "P", "date": "2020", "url": "https://x.org/a"}})
     >>> citation_text(G, ["s1", "gone"])
     'T — P, 2020 <https://x.org/a>; [gone]'
+
+    A date the page gives only roughly or not at all (`date_precision`) is never shown as exact:
+
+    >>> G.graph["sources"]["s1"]["date_precision"] = "not_shown"
+    >>> citation_text(G, ["s1"])
+    'T — P, 2020 (date not shown; estimated) <https://x.org/a>'
     """
     table: dict[str, dict[str, Any]] = G.graph.get("sources") or {}
     parts = []
@@ -150,7 +166,7 @@ def citation_text(G: nx.MultiDiGraph, source_ids: Iterable[str]) -> str:
             parts.append(f"[{sid}]")
             continue
         text = str(record.get("title") or sid)
-        by = ", ".join(str(x) for x in (record.get("publisher"), record.get("date")) if x)
+        by = ", ".join(str(x) for x in (record.get("publisher"), _dated(record)) if x)
         if by:
             text = f"{text} — {by}"
         url = str(record.get("url") or "")
