@@ -40,6 +40,9 @@ __all__ = [
     "Source",
     "Dataset",
     "default_data_dir",
+    "shipped_data_dir",
+    "local_data_dir",
+    "describe_default",
     "read_raw",
     "load",
     "split_list",
@@ -281,17 +284,55 @@ class Dataset:
         return max(dates) if dates else ""
 
 
-def default_data_dir() -> Path:
-    """The shipped curated dataset: `datasets/` of a checkout, or the copy installed with the package.
+def shipped_data_dir() -> Path:
+    """The curated dataset that ships with the tool: `datasets/` of a checkout, or the installed copy.
 
-    A checkout wins so that an editable install reads the files being edited; a plain
-    `pip install .` carries a copy inside the package (see pyproject's force-include).
+    A plain `pip install .` carries a copy inside the package (see pyproject's force-include).
     """
     here = Path(__file__).resolve().parent
     for candidate in (here.parent / "datasets", here / "datasets"):
         if (candidate / FILES["entities"]).is_file():
             return candidate
     raise InvalidData(f"the shipped dataset is missing: looked in {here.parent / 'datasets'} and {here / 'datasets'}")
+
+
+def local_data_dir(cwd: Path | None = None) -> Path | None:
+    """The dataset folder the user is working in: the current folder, or its `datasets/`, if either
+    holds a `datapackage.yaml`; None elsewhere."""
+    here = Path.cwd() if cwd is None else Path(cwd)
+    for candidate in (here, here / "datasets"):
+        if (candidate / DESCRIPTOR).is_file():
+            return candidate
+    return None
+
+
+def default_data_dir(cwd: Path | None = None) -> Path:
+    """The folder read when no `--data` is given: the dataset being edited here, else the shipped one.
+
+    Inside a folder that holds a dataset (a `datapackage.yaml` in it or in its `datasets/`) the
+    tool reads that folder, so that a fact added to `datasets/entities.csv` is seen after a plain
+    `pip install .` (whose package carries its own, older copy). Elsewhere the shipped copy.
+    """
+    return local_data_dir(cwd) or shipped_data_dir()
+
+
+def describe_default(cwd: Path | None = None) -> str:
+    """One line saying which folder is read without `--data`, and why.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "datapackage.yaml").write_text("name: x")
+    >>> describe_default(d)
+    'reading . (the dataset in the current folder; give --data to read another)'
+    """
+    local = local_data_dir(cwd)
+    if local is not None:
+        here = Path.cwd() if cwd is None else Path(cwd)
+        shown = "." if local == here else str(local.relative_to(here))
+        return f"reading {shown} (the dataset in the current folder; give --data to read another)"
+    return f"reading {shipped_data_dir()} (the shipped dataset: no {DESCRIPTOR} here or in ./datasets)"
 
 
 def split_list(text: str) -> tuple[str, ...]:
@@ -469,12 +510,61 @@ def _getter(row: Row, names: tuple[str, ...]) -> Any:
     return operator.itemgetter(*(row.columns.get(n, width) for n in names))
 
 
-_ENTITY_COLS = ("id", "kind", "name", "sphere", "aliases", "country", "topics", "offshore", "placeholder",
-                "birth_date", "identifiers", "sources", "record_id", "notes")
-_SOURCE_COLS = ("id", "url", "title", "publisher", "date", "evidence", "archived_url", "mirror", "canonical_url",
-                "language", "licence", "retrieved", "notes", "date_precision")
-_RELATION_COLS = ("id", "kind", "source", "target", "sources", "evidence", "role", "share", "share_min", "share_max",
-                  "direct", "amount", "currency", "rank", "score", "start", "end", "outcome", "refers_to", "record_id", "note")
+_ENTITY_COLS = (
+    "id",
+    "kind",
+    "name",
+    "sphere",
+    "aliases",
+    "country",
+    "topics",
+    "offshore",
+    "placeholder",
+    "birth_date",
+    "identifiers",
+    "sources",
+    "record_id",
+    "notes",
+)
+_SOURCE_COLS = (
+    "id",
+    "url",
+    "title",
+    "publisher",
+    "date",
+    "evidence",
+    "archived_url",
+    "mirror",
+    "canonical_url",
+    "language",
+    "licence",
+    "retrieved",
+    "notes",
+    "date_precision",
+)
+_RELATION_COLS = (
+    "id",
+    "kind",
+    "source",
+    "target",
+    "sources",
+    "evidence",
+    "role",
+    "share",
+    "share_min",
+    "share_max",
+    "direct",
+    "amount",
+    "currency",
+    "rank",
+    "score",
+    "start",
+    "end",
+    "outcome",
+    "refers_to",
+    "record_id",
+    "note",
+)
 
 
 def _to_entities(rows: Sequence[Row], dataset: str) -> Iterable[Entity]:
@@ -483,12 +573,25 @@ def _to_entities(rows: Sequence[Row], dataset: str) -> Iterable[Entity]:
     get = _getter(rows[0], _ENTITY_COLS)
     intern = _intern
     for row in rows:
-        (ident, kind, name, sphere, aliases, country, topics, offshore, placeholder,
-         birth_date, identifiers, cited, record_id, notes) = get(row.cells + _PAD)
+        (ident, kind, name, sphere, aliases, country, topics, offshore, placeholder, birth_date, identifiers, cited, record_id, notes) = (
+            get(row.cells + _PAD)
+        )
         yield Entity(
-            ident, intern(kind), name, intern(sphere), split_list(aliases), intern(country.lower()), _refs(topics),
-            _bool(offshore), bool(_bool(placeholder)), intern(birth_date), split_list(identifiers), _refs(cited),
-            record_id, notes, dataset,
+            ident,
+            intern(kind),
+            name,
+            intern(sphere),
+            split_list(aliases),
+            intern(country.lower()),
+            _refs(topics),
+            _bool(offshore),
+            bool(_bool(placeholder)),
+            intern(birth_date),
+            split_list(identifiers),
+            _refs(cited),
+            record_id,
+            notes,
+            dataset,
         )
 
 
@@ -498,12 +601,38 @@ def _to_sources(rows: Sequence[Row], dataset: str) -> Iterable[Source]:
     get = _getter(rows[0], _SOURCE_COLS)
     intern = _intern
     for row in rows:
-        (ident, url, title, publisher, date, evidence, archived_url, mirror, canonical_url,
-         language, licence, retrieved, notes, date_precision) = get(row.cells + _PAD)
+        (
+            ident,
+            url,
+            title,
+            publisher,
+            date,
+            evidence,
+            archived_url,
+            mirror,
+            canonical_url,
+            language,
+            licence,
+            retrieved,
+            notes,
+            date_precision,
+        ) = get(row.cells + _PAD)
         yield Source(
-            intern(ident), url, title, intern(publisher), intern(date), intern(evidence), archived_url,
-            intern(date_precision), bool(_bool(mirror)), canonical_url, intern(language), intern(licence),
-            intern(retrieved), intern(notes) if len(notes) < 1000 else notes, dataset,
+            intern(ident),
+            url,
+            title,
+            intern(publisher),
+            intern(date),
+            intern(evidence),
+            archived_url,
+            intern(date_precision),
+            bool(_bool(mirror)),
+            canonical_url,
+            intern(language),
+            intern(licence),
+            intern(retrieved),
+            intern(notes) if len(notes) < 1000 else notes,
+            dataset,
         )
 
 
@@ -513,8 +642,29 @@ def _to_relations(rows: Sequence[Row], dataset: str, sources: dict[str, Source],
     get = _getter(rows[0], _RELATION_COLS)
     intern = _intern
     for row in rows:
-        (ident, kind, source, target, cited_text, evidence, role, share, share_min, share_max,
-         direct, amount, currency, rank, score, start, end, outcome, refers_to, record_id, note) = get(row.cells + _PAD)
+        (
+            ident,
+            kind,
+            source,
+            target,
+            cited_text,
+            evidence,
+            role,
+            share,
+            share_min,
+            share_max,
+            direct,
+            amount,
+            currency,
+            rank,
+            score,
+            start,
+            end,
+            outcome,
+            refers_to,
+            record_id,
+            note,
+        ) = get(row.cells + _PAD)
         cited = _refs(cited_text)
         if not evidence:
             # The claim is as strong as the strongest source that carries it.
@@ -523,12 +673,28 @@ def _to_relations(rows: Sequence[Row], dataset: str, sources: dict[str, Source],
             else:
                 evidence = max((sources[s].evidence for s in cited), key=lambda e: ranks.get(e, 0))
         yield Relation(
-            ident, intern(kind), intern(source), intern(target), cited, intern(evidence), intern(role),
-            float(share) if share else None, float(share_min) if share_min else None,
-            float(share_max) if share_max else None, intern(direct), float(amount) if amount else None,
-            intern(currency.upper()), float(rank) if rank else None, float(score) if score else None,
-            intern(start), intern(end), outcome, _refs(refers_to) if refers_to else (), record_id,
-            intern(note) if len(note) < 200 else note, dataset,
+            ident,
+            intern(kind),
+            intern(source),
+            intern(target),
+            cited,
+            intern(evidence),
+            intern(role),
+            float(share) if share else None,
+            float(share_min) if share_min else None,
+            float(share_max) if share_max else None,
+            intern(direct),
+            float(amount) if amount else None,
+            intern(currency.upper()),
+            float(rank) if rank else None,
+            float(score) if score else None,
+            intern(start),
+            intern(end),
+            outcome,
+            _refs(refers_to) if refers_to else (),
+            record_id,
+            intern(note) if len(note) < 200 else note,
+            dataset,
         )
 
 
@@ -626,9 +792,7 @@ def descriptor_dict(
                 "format": "csv",
                 "encoding": "utf-8",
                 "schema": {
-                    "fields": [
-                        {"name": s.name, "type": s.type, "required": s.required, "description": s.description} for s in specs
-                    ],
+                    "fields": [{"name": s.name, "type": s.type, "required": s.required, "description": s.description} for s in specs],
                     "primaryKey": "id",
                     "foreignKeys": fks,
                 },

@@ -65,8 +65,9 @@ class TrackerGroup(click.Group):
 def cli(verbose: bool, debug: bool) -> None:
     """Trace how a ruling elite's wealth reaches the City of London and offshore havens.
 
-    Every command reads the curated dataset shipped with the tool unless given one or more
-    --data DIR folders. Data goes to stdout, messages to stderr.
+    Without --data DIR, every command reads the dataset of the current folder (a
+    datapackage.yaml here or in ./datasets), else the curated dataset shipped with the tool.
+    Data goes to stdout, messages to stderr.
 
     Exit codes: 0 success, 1 bad data or other error, 2 wrong usage, 3 internal error.
     """

@@ -24,7 +24,8 @@ def data_option(f: F) -> F:
         "data",
         type=DatasetDir,
         multiple=True,
-        help="A dataset folder; repeat to combine several. Default: the shipped curated dataset.",
+        help="A dataset folder; repeat to combine several. Default: the dataset in the current folder "
+        "(a datapackage.yaml here or in ./datasets), else the shipped curated dataset.",
     )(f)
 
 
@@ -32,15 +33,35 @@ def load_graph(data: Sequence[Path]) -> Any:
     """Load and validate the dataset folders and build the canonical graph."""
     from tracker.dataset import load
     from tracker.graph import build
-    from tracker.output import protect
 
     dataset = load(list(data) or None)
-    protect(dataset.roots)
+    protect_datasets(dataset.roots)
     for w in dataset.warnings:
         click.echo(f"warning: {w}", err=True)
     G = build(dataset)
     note_graph_size(G.number_of_nodes() + G.number_of_edges())
     return G
+
+
+def protect_datasets(roots: Sequence[Path]) -> None:
+    """Refuse, for the rest of the run, any output over a dataset folder in use.
+
+    In use: the folders read, and the dataset folder of the current directory (the default
+    `--data`), even when other folders are read: `-o datasets` must never replace the data.
+    """
+    from tracker.dataset import local_data_dir
+    from tracker.output import protect
+
+    local = local_data_dir()
+    protect([*roots, *([local] if local is not None else [])])
+
+
+def announce_data(data: Sequence[Path]) -> None:
+    """Say on stderr which folder is read when no --data is given (validate and build)."""
+    if not data:
+        from tracker.dataset import describe_default
+
+        say(describe_default())
 
 
 # Above this many nodes and edges, a command that succeeded ends the process at once instead of

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from tracker.cli import EXIT_ERROR, cli
-from tracker.cli.common import OutDir, data_option, echo_json, say
+from tracker.cli.common import OutDir, announce_data, data_option, echo_json, say
 
 
 @cli.command("schema")
@@ -59,6 +59,7 @@ def validate_cmd(data: tuple[Path, ...], as_json: bool) -> None:
     from tracker.dataset import default_data_dir
     from tracker.validate import validate_paths
 
+    announce_data(data)
     report = validate_paths(list(data) or [default_data_dir()])
     if as_json:
         echo_json(report.as_dict())
@@ -87,9 +88,11 @@ def build_cmd(data: tuple[Path, ...], out: Path, no_view: bool) -> None:
         tracker build
         tracker build --data datasets --data ~/my-research --out graphs/combined
     """
-    from tracker.cli.common import note_graph_size
+    from tracker.cli.common import note_graph_size, protect_datasets
     from tracker.pipeline import run_build
 
+    announce_data(data)
+    protect_datasets([])
     result = run_build(list(data), out, view=not no_view)
     note_graph_size(result.graph.number_of_nodes() + result.graph.number_of_edges())
     for line in result.summary():
