@@ -420,12 +420,16 @@ def select(
     return filter_graph(H, spheres=spheres, kinds=kinds, as_of=as_of, min_degree=min_degree)
 
 
-def with_paths(G: nx.MultiDiGraph, H: nx.MultiDiGraph, a: str, b: str, most: int = 20) -> tuple[nx.MultiDiGraph, list[list[str]]]:
+def with_paths(
+    G: nx.MultiDiGraph, H: nx.MultiDiGraph, a: str, b: str, most: int = 20, through_hubs: bool = False
+) -> tuple[nx.MultiDiGraph, list[list[str]]]:
     """`H` plus the shortest paths from `a` to `b` in `G` (undirected), and those paths.
 
     At most `most` paths (sorted), each with every relation between its consecutive entities,
     are added to `H`'s entities and relations; the result is a new graph with `G`'s graph
-    attributes. Raises `TrackerError` when `a` and `b` are not connected.
+    attributes. Raises `TrackerError` when `a` and `b` are not connected. As in
+    `tracker.paths.explained_paths`, no path passes through a jurisdiction or a hub unless
+    `through_hubs` (either end may be one).
 
     Examples
     --------
@@ -439,7 +443,10 @@ def with_paths(G: nx.MultiDiGraph, H: nx.MultiDiGraph, a: str, b: str, most: int
         if end not in G:
             raise UnknownEntity(f"no entity with id {end!r}")
     try:
-        paths = sorted(nx.all_shortest_paths(G.to_undirected(as_view=True), a, b))[:most]
+        U = G.to_undirected(as_view=True)
+        if not through_hubs:
+            U = U.subgraph([n for n in U if n in (a, b) or walkable(G, n)])
+        paths = sorted(nx.all_shortest_paths(U, a, b))[:most]
     except nx.NetworkXNoPath:
         name_a, name_b = G.nodes[a].get("name", a), G.nodes[b].get("name", b)
         raise TrackerError(f"no path between {name_a} ({a}) and {name_b} ({b})") from None

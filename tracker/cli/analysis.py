@@ -11,7 +11,8 @@ from pathlib import Path
 import click
 
 from tracker.cli import cli
-from tracker.cli.common import OutFile, data_option, json_mode, resolve_entity, say
+from tracker.cli.common import OutFile, data_option, json_mode, say
+from tracker.cli.engines import engine_option, open_graphs
 
 # The names of tracker.metrics.METRICS, listed here so that building the --metric choices does
 # not import networkx and pandas; tests/test_metrics.py checks the two lists agree.
@@ -144,7 +145,10 @@ def report_cmd(
     type=click.Choice(["text", "table", "csv", "json", "md"]),
     help="Output format (default: text on a terminal, JSON when piped).",
 )
-def chains_cmd(data: tuple[Path, ...], entity: str, up: bool, min_share: float | None, max_depth: int, fmt: str | None) -> None:
+@engine_option
+def chains_cmd(
+    data: tuple[Path, ...], entity: str, up: bool, min_share: float | None, max_depth: int, fmt: str | None, engine: str
+) -> None:
     """List every ownership and control chain above (or below) an entity, with effective shares.
 
     ENTITY is an id or any name or alias (Latin or Cyrillic). The effective share is the product
@@ -158,11 +162,12 @@ def chains_cmd(data: tuple[Path, ...], entity: str, up: bool, min_share: float |
         tracker chains gamma-soninlaw --down --min-share 25 --format json
     """
     from tracker.chains import chains_to_dict, format_chains, owners_frame, ownership_chains, paths_frame
-    from tracker.cli.common import echo_json, load_graph
+    from tracker.cli.common import echo_json
     from tracker.report import render
 
-    G = load_graph(data)
-    node = resolve_entity(G, entity)
+    graphs = open_graphs(data, engine)
+    node = graphs.resolve(entity, notice=say)
+    G = graphs.ownership(node, up, max_depth)
     result = ownership_chains(G, node, "up" if up else "down", min_share=min_share, max_depth=max_depth)
     fmt = fmt or ("json" if json_mode(None) else "text")
     if fmt == "json":
@@ -184,8 +189,17 @@ def chains_cmd(data: tuple[Path, ...], entity: str, up: bool, min_share: float |
 @click.option("--max-hops", type=click.IntRange(1, 20), default=6, show_default=True, help="Longest path shown.")
 @click.option("-k", "k", type=click.IntRange(1, 50), default=3, show_default=True, help="Number of shortest paths.")
 @click.option("--directed", is_flag=True, help="Follow relations only in their direction (undirected ones both ways).")
+@click.option(
+    "--through-hubs",
+    is_flag=True,
+    help="Let paths pass through jurisdictions and hubs (entities with more than 1,000 relations); by default "
+    "they are only ends: 'officer - United Kingdom - company' links nobody.",
+)
+@engine_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), help="Output format (default: text on a terminal, JSON when piped).")
-def path_cmd(data: tuple[Path, ...], a: str, b: str, max_hops: int, k: int, directed: bool, fmt: str | None) -> None:
+def path_cmd(
+    data: tuple[Path, ...], a: str, b: str, max_hops: int, k: int, directed: bool, fmt: str | None, through_hubs: bool, engine: str
+) -> None:
     """Explain how two entities are linked: the k shortest paths, hop by hop, with sources.
 
     Each hop lists every relation between its two entities: kind, role, dates, evidence,
@@ -197,13 +211,13 @@ def path_cmd(data: tuple[Path, ...], a: str, b: str, max_hops: int, k: int, dire
         tracker path "Alpha Ruler" "Zeta Bank plc"
         tracker path alpha-ruler iota-house -k 5 --format json
     """
-    from tracker.cli.common import echo_json, load_graph
+    from tracker.cli.common import echo_json
     from tracker.paths import explained_paths, format_relation, format_source
 
-    G = load_graph(data)
-    index: list[object] = []
-    u, v = resolve_entity(G, a, index), resolve_entity(G, b, index)
-    found = explained_paths(G, u, v, k=k, max_hops=max_hops, directed=directed)
+    graphs = open_graphs(data, engine)
+    u, v = graphs.resolve(a, notice=say), graphs.resolve(b, notice=say)
+    G = graphs.between(u, v, max_hops, k=k, through_hubs=through_hubs)
+    found = explained_paths(G, u, v, k=k, max_hops=max_hops, directed=directed, through_hubs=through_hubs)
     if not found:
         how = "directed " if directed else ""
         raise click.ClickException(
@@ -230,7 +244,8 @@ def path_cmd(data: tuple[Path, ...], a: str, b: str, max_hops: int, k: int, dire
 @click.argument("entity")
 @click.option("--depth", type=click.IntRange(1, 5), default=1, show_default=True, help="Hops from ENTITY.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), help="Output format (default: text on a terminal, JSON when piped).")
-def neighbours_cmd(data: tuple[Path, ...], entity: str, depth: int, fmt: str | None) -> None:
+@engine_option
+def neighbours_cmd(data: tuple[Path, ...], entity: str, depth: int, fmt: str | None, engine: str) -> None:
     """List the entities within --depth hops of an entity, with the relations that reach them.
 
     \b
@@ -238,11 +253,12 @@ def neighbours_cmd(data: tuple[Path, ...], entity: str, depth: int, fmt: str | N
         tracker neighbours "Beta Rulerova"
         tracker neighbours beta-daughter --depth 2 --format json
     """
-    from tracker.cli.common import echo_json, load_graph
+    from tracker.cli.common import echo_json
     from tracker.paths import format_relation, format_source, neighbours
 
-    G = load_graph(data)
-    node = resolve_entity(G, entity)
+    graphs = open_graphs(data, engine)
+    node = graphs.resolve(entity, notice=say)
+    G, _ = graphs.around([node], depth)
     found = neighbours(G, node, depth)
     if (fmt or ("json" if json_mode(None) else "text")) == "json":
         echo_json({"entity": node, "name": G.nodes[node].get("name", node), "depth": depth, "neighbours": found})
@@ -266,7 +282,8 @@ def neighbours_cmd(data: tuple[Path, ...], entity: str, depth: int, fmt: str | N
     type=click.Choice(["table", "csv", "json", "md"]),
     help="Output format (default: table on a terminal, JSON when piped).",
 )
-def search_cmd(data: tuple[Path, ...], query: str, limit: int, fmt: str | None) -> None:
+@engine_option
+def search_cmd(data: tuple[Path, ...], query: str, limit: int, fmt: str | None, engine: str) -> None:
     """Find entities by name or alias, in Latin or Cyrillic, with a 0-100 match score.
 
     \b
@@ -274,11 +291,10 @@ def search_cmd(data: tuple[Path, ...], query: str, limit: int, fmt: str | None) 
         tracker search kulibayev
         tracker search "Құлыбаев" --format json
     """
-    from tracker.cli.common import load_graph
     from tracker.paths import search
     from tracker.report import render
 
-    G = load_graph(data)
+    G = open_graphs(data, engine).search_graph(query)
     df = search(G, query, limit=limit)
     if df.empty:
         say(f"no entity matches {query!r}")
