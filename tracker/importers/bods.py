@@ -7,7 +7,11 @@ on the closing statement's date. Persons and entities become entities `bods:<rec
 interest of a relationship becomes one relation `bods:<recordId>:<n>` whose kind comes from
 `INTERESTS` (beneficial ownership by a person -> beneficial_owner_of, shares -> owns, control ->
 controls, board seats -> officer_of, ...). The publication details and the statement's source
-become the citation; `EVIDENCE` maps BODS source types to evidence statuses.
+become the citation; `EVIDENCE` maps BODS source types to evidence statuses. A relationship whose
+interested party is unspecified (`{"reason": ..., "description": ...}`) becomes a
+`declared_unknown_owner` statement on its subject, with the reason code verbatim and the
+description in the note: a declared-unknown owner is a finding, and no placeholder person
+stands in for the owner.
 
 BODS 0.2 and 0.3 (statements with `statementType` and no `recordId`) are recognised and
 rejected with a one-line message: their shape differs and they are better converted with
@@ -22,7 +26,7 @@ from typing import Any
 from tracker.exc import InvalidData
 from tracker.importers import DatasetWriter, Meta, clean_date, clean_text, country_code, iter_json_records, make_id, slug
 
-__all__ = ["INTERESTS", "EVIDENCE", "ENTITY_TYPES", "interest_kinds", "read"]
+__all__ = ["INTERESTS", "EVIDENCE", "ENTITY_TYPES", "interest_kinds", "unspecified_reason", "read"]
 
 # BODS interest type -> (relation kinds to try in order, role). "{beneficial}" kinds: when the
 # interest is beneficial (beneficialOwnershipOrControl: true) the first kind is tried, else it
@@ -115,13 +119,15 @@ def read(paths: list[Path], writer: DatasetWriter, meta: Meta) -> dict[str, Any]
                 raise InvalidData(f"{where}: recordType: {st.get('recordType')!r} is not entity, person or relationship")
             order += 1
             records.setdefault(str(st["recordId"]), []).append((str(st.get("statementDate", "")), order, where, st))
+            writer.defer()  # a statement's outcome is known once its record's latest statement is
     latest: dict[str, tuple[dict[str, Any], dict[str, Any], str, str]] = {}
     for rid, stmts in records.items():
         stmts.sort(key=lambda s: (s[0], s[1]))
         last = stmts[-1][3]
         details: dict[str, Any] = next((s[3]["recordDetails"] for s in reversed(stmts) if isinstance(s[3].get("recordDetails"), dict)), {})
-        if len(stmts) > 1:
-            writer.summary.skip("older statement of a record (a later one wins)", stmts[0][2], count=len(stmts) - 1)
+        for older in stmts[:-1]:
+            with writer.record():
+                writer.summary.skip("older statement of a record (a later one wins)", older[2])
         latest[rid] = (last, details, stmts[-1][2], str(last.get("recordStatus", "")))
     retrieved_dates: set[str] = set()
     srcs: dict[str, str] = {}
@@ -131,13 +137,16 @@ def read(paths: list[Path], writer: DatasetWriter, meta: Meta) -> dict[str, Any]
         retrieved_dates.add(clean_date(_obj(st.get("publicationDetails")).get("publicationDate")))
         kind = st["recordType"]
         if kind == "person":
-            _person(rid, st, details, src, status, writer)
+            with writer.record():
+                _person(rid, st, details, src, status, writer)
         elif kind == "entity":
-            _entity(rid, st, details, src, status, writer)
+            with writer.record():
+                _entity(rid, st, details, src, status, writer)
     for rid in sorted(latest):
         st, details, where, status = latest[rid]
         if st["recordType"] == "relationship":
-            _relationship(rid, st, details, srcs[rid], status, where, writer)
+            with writer.record():
+                _relationship(rid, st, details, srcs[rid], status, where, writer)
     retrieved = meta.retrieved or max(filter(None, retrieved_dates), default="")
     for s in writer.sources.values():
         if retrieved and not s.get("retrieved"):
@@ -248,15 +257,14 @@ def _entity(rid: str, st: dict[str, Any], d: dict[str, Any], src: str, status: s
 
 def _relationship(rid: str, st: dict[str, Any], d: dict[str, Any], src: str, status: str, where: str, writer: DatasetWriter) -> None:
     subject, party = d.get("subject"), d.get("interestedParty")
-    if not isinstance(party, str):
-        reason = ((party or {}).get("unspecified") or {}).get("reason", "") if isinstance(party, dict) else ""
-        writer.summary.skip(f"interested party unspecified{f' ({reason})' if reason else ''}", where)
-        return
     if not isinstance(subject, str):
         writer.summary.skip("subject unspecified", where)
         return
     closed_on = clean_date(st.get("statementDate")) if status == "closed" else ""
     interests = [i for i in _list(d.get("interests")) if isinstance(i, dict)] or [{}]
+    if not isinstance(party, str):
+        _declared_unknown(rid, subject, party, interests, closed_on, src, where, writer)
+        return
     component = " Part of an indirect chain (component record)." if d.get("isComponent") else ""
     for n, interest in enumerate(interests, 1):
         kinds, role = interest_kinds(interest)
@@ -287,6 +295,61 @@ def _relationship(rid: str, st: dict[str, Any], d: dict[str, Any], src: str, sta
             sources=[src],
             note=note,
         )
+
+
+def unspecified_reason(party: Any) -> tuple[str, str]:
+    """(reason code, description) of an unspecified interested party, the code kept verbatim.
+
+    BODS 0.4 gives the object itself (`{"reason": ..., "description": ...}`); older drafts
+    nested it under `unspecified`. A party with no reason at all is `unknown`, BODS's own code
+    for "the reason is not known".
+
+    Examples
+    --------
+    >>> unspecified_reason({"reason": "subjectUnableToConfirmOrIdentifyBeneficialOwner", "description": "Tried."})
+    ('subjectUnableToConfirmOrIdentifyBeneficialOwner', 'Tried.')
+    >>> unspecified_reason({"unspecified": {"reason": "noBeneficialOwners"}}), unspecified_reason(None)
+    (('noBeneficialOwners', ''), ('unknown', ''))
+    """
+    obj = _obj(party)
+    inner = _obj(obj.get("unspecified")) or obj
+    reason = clean_text(inner.get("reason"), 200) if isinstance(inner.get("reason"), str) else ""
+    description = clean_text(inner.get("description"), 2000) if isinstance(inner.get("description"), str) else ""
+    return reason or "unknown", description
+
+
+def _declared_unknown(
+    rid: str, subject: str, party: Any, interests: list[dict[str, Any]], closed_on: str, src: str, where: str, writer: DatasetWriter
+) -> None:
+    # BODS's guidance to consumers: keep the relationship and its reason code verbatim, never a
+    # placeholder person. One statement per relationship record, dated by its interests.
+    reason, description = unspecified_reason(party)
+    types = sorted({str(i.get("type")) for i in interests if isinstance(i.get("type"), str)})
+    starts = sorted(d for d in (clean_date(i.get("startDate")) for i in interests) if d)
+    ends = [clean_date(i.get("endDate")) for i in interests]
+    end = max(ends) if ends and all(ends) else closed_on
+    note = " ".join(
+        part
+        for part in (
+            description if not description or description.endswith((".", "!", "?")) else description + ".",
+            f"BODS unspecified interested party ({reason}).",
+            f"Interests: {', '.join(types)}." if types else "",
+        )
+        if part
+    )
+    subject_id = make_id("bods", subject)
+    writer.relation(
+        make_id("bods", rid),
+        "declared_unknown_owner",
+        subject_id,
+        subject_id,
+        record=rid,
+        role=reason,
+        start=starts[0] if starts else "",
+        end=end,
+        sources=[src],
+        note=note,
+    )
 
 
 def _obj(value: Any) -> dict[str, Any]:

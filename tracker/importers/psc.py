@@ -6,7 +6,10 @@ body or organisation linked to the company it controls, one relation per nature 
 ownership of shares and rights to surplus assets become `owns` with the band as share_min /
 share_max, voting rights and rights to appoint become `controls`. Register of Overseas
 Entities owners (`*-beneficial-owner`) are read the same way. A ceased PSC's relations end on
-`ceased_on`. Companies are `psc:<number>` with the identifier `gb-coh:<number>`; a corporate
+`ceased_on`. A statement that names no owner (a PSC statement such as
+no-individual-or-entity-with-signficant-control, a super-secure PSC, an exemption) becomes a
+`declared_unknown_owner` statement on the company, its code verbatim and its dates kept (a
+ceased statement ends on `ceased_on`). Companies are `psc:<number>` with the identifier `gb-coh:<number>`; a corporate
 PSC registered at Companies House is the same `psc:<number>` entity, so ownership chains join.
 
 The snapshot carries no company names: give Companies House "BasicCompanyData" files (JSON or
@@ -30,18 +33,20 @@ LICENCE = "OGL-3.0"
 REGISTER_URL = "https://find-and-update.company-information.service.gov.uk/company/{number}/persons-with-significant-control"
 DATASET_URL = "https://download.companieshouse.gov.uk/en_pscdata.html"
 
-# `data.kind` -> entity kind of the PSC, or None with the reason it is not imported.
-PSC_KINDS: dict[str, tuple[str | None, str]] = {
+# `data.kind` -> entity kind of the PSC; UNKNOWN for the records that name no owner (a statement,
+# a super-secure PSC, an exemption), which become declared_unknown_owner statements on the company.
+UNKNOWN = "declared_unknown_owner"
+PSC_KINDS: dict[str, tuple[str, str]] = {
     "individual-person-with-significant-control": ("person", ""),
     "individual-beneficial-owner": ("person", ""),
     "corporate-entity-person-with-significant-control": ("company", ""),
     "corporate-entity-beneficial-owner": ("company", ""),
     "legal-person-person-with-significant-control": ("legal", ""),
     "legal-person-beneficial-owner": ("legal", ""),
-    "super-secure-person-with-significant-control": (None, "super-secure PSC (details withheld by Companies House)"),
-    "super-secure-beneficial-owner": (None, "super-secure PSC (details withheld by Companies House)"),
-    "persons-with-significant-control-statement": (None, "PSC statement (names no person)"),
-    "exemptions": (None, "PSC exemption (names no person)"),
+    "super-secure-person-with-significant-control": (UNKNOWN, "super-secure PSC (details withheld by Companies House)"),
+    "super-secure-beneficial-owner": (UNKNOWN, "super-secure PSC (details withheld by Companies House)"),
+    "persons-with-significant-control-statement": (UNKNOWN, "PSC statement (names no person)"),
+    "exemptions": (UNKNOWN, "PSC exemption (names no person)"),
 }
 
 # Nature-of-control codes, by prefix: (relation kind, role). The band and the qualifiers
@@ -135,6 +140,7 @@ def read(paths: list[Path], writer: DatasetWriter, meta: Meta) -> dict[str, Any]
             if kind.startswith("totals#"):
                 counts = ", ".join(f"{k}={v}" for k, v in sorted(data.items()) if k != "kind")
                 totals.setdefault(counts, []).append(f"{path.name}:{line}")
+                writer.used()  # read for its counts, shown in the summary
                 continue
             if "company_number" not in rec:
                 raise InvalidData(f"{where}: company_number: missing")
@@ -174,9 +180,6 @@ def _one(
         writer.summary.skip(f"unknown PSC kind {kind!r}", where)
         return
     ekind, reason = mapped
-    if ekind is None:
-        writer.summary.skip(reason, where)
-        return
     day = clean_date(rec.get("ContentDate"))
     if day:
         content_dates.add(day)
@@ -215,6 +218,9 @@ def _one(
     psc_key = link.rstrip("/").rsplit("/", 1)[-1] if link else str(data.get("etag", ""))
     if not psc_key:
         writer.summary.skip("PSC without links.self or etag (no stable id)", where)
+        return
+    if ekind == UNKNOWN:
+        _declared_unknown(company, kind, data, make_id("psc", number, psc_key), link or psc_key, src, writer)
         return
     name = clean_text(data.get("name"), 500)
     ident_block = data.get("identification") or {}
@@ -285,6 +291,58 @@ def _one(
         )
 
 
+def declared_unknown_reasons(kind: str, data: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(reason code, description, start, end) of each statement a no-owner record makes.
+
+    The code is kept verbatim, Companies House's spelling included
+    ("no-individual-or-entity-with-signficant-control"): a statement's `statement`, the record
+    kind of a super-secure PSC, each exemption's `exemption_type`.
+
+    Examples
+    --------
+    >>> declared_unknown_reasons("persons-with-significant-control-statement",
+    ...     {"statement": "psc-details-not-confirmed", "linked_psc_name": "A Person", "notified_on": "2017-01-02"})
+    [('psc-details-not-confirmed', 'Linked PSC: A Person.', '2017-01-02', '')]
+    >>> declared_unknown_reasons("super-secure-person-with-significant-control", {"ceased": False})
+    [('super-secure-person-with-significant-control', 'Details withheld by Companies House (super-secure PSC).', '', '')]
+    """
+    start, end = clean_date(data.get("notified_on")), clean_date(data.get("ceased_on"))
+    if kind.startswith("super-secure"):
+        return [(kind, "Details withheld by Companies House (super-secure PSC).", start, end)]
+    if kind == "exemptions":
+        out = []
+        for key, value in sorted((data.get("exemptions") or {}).items()):
+            if not isinstance(value, dict):
+                continue
+            items = [i for i in value.get("items") or [] if isinstance(i, dict)]
+            froms = sorted(d for d in (clean_date(i.get("exempt_from")) for i in items) if d)
+            tos = [clean_date(i.get("exempt_to")) for i in items]
+            code = clean_text(value.get("exemption_type"), 200) or clean_text(key, 200)
+            out.append((code, f"PSC exemption: {clean_text(key, 200)}.", froms[0] if froms else "", max(tos) if tos and all(tos) else ""))
+        return out or [("exemptions", "PSC exemption.", start, end)]
+    code = clean_text(data.get("statement"), 200) or "persons-with-significant-control-statement"
+    linked = clean_text(data.get("linked_psc_name"), 500)
+    return [(code, f"Linked PSC: {linked}." if linked else "", start, end)]
+
+
+def _declared_unknown(company: str, kind: str, data: dict[str, Any], ident: str, record: str, src: str, writer: DatasetWriter) -> None:
+    # A statement that the company has no registrable owner, or that its owner is withheld, is a
+    # finding in its own right: kept on the company with its code verbatim, no placeholder person.
+    for i, (code, description, start, end) in enumerate(declared_unknown_reasons(kind, data), 1):
+        writer.relation(
+            ident if i == 1 else f"{ident}:{i}",
+            UNKNOWN,
+            company,
+            company,
+            record=record,
+            role=code,
+            start=start,
+            end=end,
+            sources=[src],
+            note=" ".join(p for p in (description, f"Companies House {kind.replace('-', ' ')}.") if p),
+        )
+
+
 def _is_company_data(path: Path) -> bool:
     with open(path, "rb") as fh:
         head = fh.read(4096)
@@ -308,4 +366,5 @@ def _company_names(path: Path, writer: DatasetWriter) -> dict[str, tuple[str, st
             continue
         number = company_number(str(rec["CompanyNumber"]))
         out[number] = (clean_text(rec.get("CompanyName"), 500), clean_date(rec.get("IncorporationDate")))
+        writer.used()  # names the company if the snapshot has it
     return out

@@ -376,12 +376,17 @@ class DatasetWriter:
             if target not in entities and target not in base:
                 self.summary.skip("relation to an entity not in the import (dangling reference)", target)
                 continue
-            if source == target:
-                self.summary.skip("relation from an entity to itself", rid)
-                continue
             sk = self._kind(source)
             tk = self._kind(target)
-            chosen = next((k for k in rel.kinds if k in relation_kinds and relation_kinds[k].allows(sk, tk)), None)
+            # A statement kind runs from an entity to itself (a declared-unknown owner); no other does.
+            same = source == target
+            chosen = next(
+                (k for k in rel.kinds if k in relation_kinds and relation_kinds[k].allows(sk, tk) and relation_kinds[k].statement == same),
+                None,
+            )
+            if chosen is None and same:
+                self.summary.skip("relation from an entity to itself", rid)
+                continue
             if chosen is None:
                 self.summary.skip(f"{'/'.join(rel.kinds)} cannot run from a {sk} to a {tk}", rid)
                 continue
