@@ -444,8 +444,9 @@ def test_an_unexpected_exception_exits_3_in_one_line_and_debug_shows_it(cli_runn
 def test_readme_documents_the_exit_codes() -> None:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     commands = text.split("## Commands", 1)[1].split("\n## ", 1)[0]
-    for code, meaning in ((EXIT_ERROR, "bad data"), (EXIT_USAGE, "wrong usage"), (EXIT_INTERNAL, "an internal error")):
+    for code, meaning in ((1, "bad data"), (2, "wrong usage"), (3, "an internal error"), (130, "interrupted with Ctrl-C")):
         assert f"`{code}` {meaning}" in commands
+    assert "a full disk included" in commands
 
 
 # --- a real process: what the user sees in a terminal ---------------------------------------

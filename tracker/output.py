@@ -109,6 +109,11 @@ def atomic_path(path: Path) -> Iterator[Path]:
         yield tmp_path
         os.chmod(tmp_path, 0o644)
         os.replace(tmp_path, path)
+    except OSError as exc:
+        # Disk full, quota, device gone: a one-line error naming the file, not a crash.
+        with contextlib.suppress(OSError):
+            tmp_path.unlink()
+        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
     except BaseException:
         with contextlib.suppress(OSError):
             tmp_path.unlink()

@@ -17,12 +17,13 @@ import click
 
 from tracker import __version__
 
-__all__ = ["cli", "EXIT_OK", "EXIT_ERROR", "EXIT_USAGE", "EXIT_INTERNAL"]
+__all__ = ["cli", "EXIT_OK", "EXIT_ERROR", "EXIT_USAGE", "EXIT_INTERNAL", "EXIT_INTERRUPTED"]
 
 EXIT_OK = 0  # success
-EXIT_ERROR = 1  # bad data, failed validation, unknown entity, unwritable output
+EXIT_ERROR = 1  # bad data, failed validation, unknown entity, unwritable output (disk full too)
 EXIT_USAGE = 2  # wrong options or arguments (click's own code)
 EXIT_INTERNAL = 3  # a bug: please report it with the --debug traceback
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as shells report it
 
 
 class TrackerGroup(click.Group):
@@ -37,11 +38,22 @@ class TrackerGroup(click.Group):
             if ctx.find_root().params.get("debug"):
                 raise
             raise click.ClickException(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
-        except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except KeyboardInterrupt:
+            # Every output is written to a temporary name and renamed, so what was written is whole.
+            click.echo("Interrupted: outputs already written are whole, the one being written was discarded.", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
         except BrokenPipeError:
             sys.stderr.close()
             ctx.exit(EXIT_OK)
+        except OSError as exc:
+            # The system refused (disk full, permission, device gone): not a bug in the tool.
+            if ctx.find_root().params.get("debug"):
+                raise
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"Error: {where}{exc.strerror or exc}", err=True)
+            ctx.exit(EXIT_ERROR)
         except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
             if ctx.find_root().params.get("debug"):
                 raise
@@ -69,7 +81,8 @@ def cli(verbose: bool, debug: bool) -> None:
     datapackage.yaml here or in ./datasets), else the curated dataset shipped with the tool.
     Data goes to stdout, messages to stderr.
 
-    Exit codes: 0 success, 1 bad data or other error, 2 wrong usage, 3 internal error.
+    Exit codes: 0 success, 1 bad data or other error (a full disk too), 2 wrong usage,
+    3 internal error, 130 interrupted (Ctrl-C).
     """
     logging.basicConfig(
         level=logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING,
