@@ -183,7 +183,12 @@ def test_filters_hide_edges_and_nodes(open_view: Any, mini: nx.MultiDiGraph) -> 
     assert "r12" not in visible and "r13" not in visible and len(visible) == 16
     v.page.locator("#filter-sphere input[value='offshore']").click()
     nodes = v.js("trackerView.visibleNodes()")
-    assert "vg" not in nodes and "delta-holdings" not in nodes and len(nodes) == 9
+    # lambda-ngo's only relations are an allegation and one to an offshore entity: left without
+    # a shown relation, it is hidden too, until the toggle shows it again.
+    assert "vg" not in nodes and "delta-holdings" not in nodes and "lambda-ngo" not in nodes and len(nodes) == 8
+    v.page.locator("#hide-orphans").click()
+    assert len(v.js("trackerView.visibleNodes()")) == 9 and "lambda-ngo" in v.js("trackerView.visibleNodes()")
+    v.page.locator("#hide-orphans").click()
     assert "r09" not in v.js("trackerView.visibleEdges()")  # delta-holdings -> vg
     v.page.locator("#filter-relation input[value='family']").click()
     assert "r01" not in v.js("trackerView.visibleEdges()")
@@ -248,7 +253,7 @@ def test_shared_hostile_fixture_is_inert(open_view: Any) -> None:
     assert v.js("Object.keys(window).filter(k => k.startsWith('__pwned'))") == []
     v.js("trackerView.selectNode('x-rtl')")
     assert v.page.locator("#panel-body h2").inner_text() == "Invoice [U+202E]gnp.exe Holdings"
-    assert v.js("trackerView.nodes.get('x-rtl').label") == "Invoice gnp.exe Holdings"
-    assert len(v.js("trackerView.nodes.get('x-long').label")) == 60
-    assert v.js("trackerView.nodes.get('x..y:z').label") == "{{7*7}} ${7*7} <%= 7*7 %>"
+    assert v.js("trackerView.labelOf('x-rtl')") == "Invoice gnp.exe Holdings"
+    assert len(v.js("trackerView.labelOf('x-long')")) == 60
+    assert v.js("trackerView.labelOf('x..y:z')") == "{{7*7}} ${7*7} <%= 7*7 %>"
     v.clean()

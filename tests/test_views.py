@@ -276,7 +276,7 @@ def test_with_answers_brings_back_the_denial(mini_graph: nx.MultiDiGraph) -> Non
 
 def test_cli_view_focus(cli_runner: CliRunner, tmp_path: Path) -> None:
     out = tmp_path / "k.html"
-    result = cli_runner.invoke(cli, ["view", "--data", str(MINI_PATH), "--focus", "Кулибаев", "--depth", "1", "-o", str(out)])
+    result = cli_runner.invoke(cli, ["view", "--data", str(MINI_PATH), "--focus", "Гамма Құлыбаев", "--depth", "1", "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert result.stderr == f"wrote {out} (6 entities, 8 relations)\n"
     data = page_data(out.read_text(encoding="utf-8"))

@@ -22,7 +22,7 @@ import math
 import os
 import unicodedata
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
@@ -42,7 +42,11 @@ __all__ = [
     "layout",
     "js_skeleton",
     "share_text",
+    "sphere_layout",
+    "describe",
     "SIZE_BY",
+    "LAYOUTS",
+    "SPHERE_ORDER",
     "MAX_NODES",
     "LAYOUT_THRESHOLD",
 ]
@@ -53,6 +57,13 @@ MAX_NODES = 5000
 #: vis-network's own physics showed only a progress bar for 110 s at 1,000 nodes (issue 4).
 LAYOUT_THRESHOLD = 300
 SIZE_BY = ("pagerank", "betweenness", "degree")
+#: "force": a force-directed map (vis physics in the page, or igraph above LAYOUT_THRESHOLD);
+#: "spheres": the mission's picture, the four spheres as bands from left to right.
+LAYOUTS = ("force", "spheres")
+#: The bands of the sphere layout, left to right; every other sphere goes in a strip below.
+SPHERE_ORDER = ("elite", "company", "london_finance", "offshore")
+#: Labels drawn at the opening zoom at least (the most central entities first).
+TOP_LABELS = 12
 
 # The vis-network build that ships inside pyvis 0.3.2 (pinned in pyproject.toml).
 VIS_DIR = "templates/lib/vis-9.1.2"
@@ -128,6 +139,8 @@ def write_view(
     size_by: str = "pagerank",
     highlight: list[list[str]] | None = None,
     focus: str | None = None,
+    layout: str = "force",
+    made_with: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write the interactive view of `G` to `path` (atomically) and return the path.
 
@@ -145,6 +158,11 @@ def write_view(
         Paths (lists of entity ids) to draw highlighted, e.g. the shortest paths of `--path`.
     focus : str, optional
         An entity id to select and centre when the page opens.
+    layout : {"force", "spheres"}
+        The layout the page opens with; the page can switch to the other.
+    made_with : mapping, optional
+        The narrowing that made `G` (keys ``focus``, ``depth``, ``path``, ``spheres``, ``kinds``,
+        ``as_of``, ``min_degree``), so that the page's title and caption say what it shows.
 
     Returns
     -------
@@ -156,7 +174,7 @@ def write_view(
     ViewTooLarge
         When `G` has more than `MAX_NODES` entities.
     """
-    html = render_view(G, title=title, size_by=size_by, highlight=highlight, focus=focus)
+    html = render_view(G, title=title, size_by=size_by, highlight=highlight, focus=focus, layout=layout, made_with=made_with)
     return write_text(Path(path), html)
 
 
@@ -167,6 +185,8 @@ def render_view(
     size_by: str = "pagerank",
     highlight: list[list[str]] | None = None,
     focus: str | None = None,
+    layout: str = "force",
+    made_with: Mapping[str, Any] | None = None,
 ) -> str:
     """The HTML text of the view (see `write_view`); byte-identical for the same input."""
     n = G.number_of_nodes()
@@ -177,6 +197,8 @@ def render_view(
         )
     if size_by not in SIZE_BY:
         raise ValueError(f"size_by must be one of {', '.join(SIZE_BY)}, not {size_by!r}")
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, not {layout!r}")
     paths = [list(p) for p in (highlight or []) if p]
     for ident in [focus] if focus else []:
         if ident not in G:
@@ -186,12 +208,21 @@ def render_view(
             if ident not in G:
                 raise UnknownEntity(f"no entity with id {ident!r} in the view")
     name = str(G.graph.get("name") or "")
-    title = title or (f"tracker: {name}" if name else "tracker network")
+    caption = describe(G, made_with or {})
+    if not title:
+        title = f"tracker: {name}" if name else "tracker network"
+        if caption:
+            title = f"{title} — {caption}"
 
     scores = centrality(G, size_by)
-    positions = layout(G) if n > LAYOUT_THRESHOLD else None
+    force = force_layout(G) if n > LAYOUT_THRESHOLD else None
+    spheres, bands = sphere_layout(G)
+    positions = spheres if layout == "spheres" else force
     nodes, edges = _vis_items(G, scores, positions, paths, focus)
     payload = _payload(G, nodes, edges, paths, focus, title, size_by, fixed=positions is not None)
+    payload["meta"].update({"layout": layout, "caption": caption, "made_with": _clean(dict(made_with or {})), "bands": bands})
+    payload["positions"] = {"force": _xy(force), "spheres": _xy(spheres)}
+    payload["top_labels"] = _top(scores, TOP_LABELS)
     return _render_page(G, title, nodes, edges, payload, fixed=positions is not None)
 
 
@@ -261,11 +292,157 @@ def centrality(G: nx.MultiDiGraph, size_by: str = "pagerank") -> dict[str, float
     return {str(k): float(v) for k, v in column.items()}
 
 
-def layout(G: nx.MultiDiGraph, seed: int = LAYOUT_SEED) -> dict[str, tuple[int, int]]:
+def force_layout(G: nx.MultiDiGraph, seed: int = LAYOUT_SEED) -> dict[str, tuple[int, int]]:
     """Fixed x/y per entity: `tracker.engine.layout` (igraph Fruchterman-Reingold, seeded, ids sorted)."""
     from tracker.engine import layout as engine_layout
 
     return engine_layout(G, seed=seed)  # type: ignore[return-value]
+
+
+layout = force_layout  # the older name
+
+
+# Spacing of the sphere layout, in canvas units (the page fits the whole to the screen).
+_COL_GAP, _ROW_GAP, _BAND_GAP = 190, 56, 80
+
+
+def sphere_layout(G: nx.MultiDiGraph, seed: int = LAYOUT_SEED) -> tuple[dict[str, tuple[int, int]], list[dict[str, Any]]]:
+    """The four spheres as bands from left to right, every other entity in a strip below.
+
+    Elite, companies, City of London finance and offshore (`SPHERE_ORDER`) each get a band;
+    the lines that cross the bands, from the elite through companies and the City to offshore,
+    are then the picture. Inside a band the entities sit on a staggered grid (so no two
+    overlap), ordered top to bottom by a few barycentre sweeps that start from the seeded force
+    layout: an entity moves towards the height of the entities it is linked to, which keeps
+    lines short and crossings few. Returns the positions and the bands (name, label, box) for
+    the page to draw behind them. Deterministic: the same graph gives the same numbers.
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_nodes_from([("p", {"sphere": "elite"}), ("c", {"sphere": "company"}), ("o", {"sphere": "offshore"}), ("x", {"sphere": "other"})])
+    >>> _ = G.add_edge("p", "c"), G.add_edge("c", "o"), G.add_edge("x", "c")
+    >>> pos, bands = sphere_layout(G)
+    >>> pos["p"][0] < pos["c"][0] < pos["o"][0], pos["x"][1] > pos["c"][1]
+    (True, True)
+    >>> [b["name"] for b in bands]
+    ['elite', 'company', 'offshore', 'other']
+    """
+    from tracker.model import load_model
+
+    if G.number_of_nodes() == 0:
+        return {}, []
+    model = load_model()
+    base = force_layout(G, seed)
+    groups: dict[str, list[str]] = {s: [] for s in (*SPHERE_ORDER, "other")}
+    for ident in sorted(G.nodes):
+        sphere = str(G.nodes[ident].get("sphere", ""))
+        groups[sphere if sphere in SPHERE_ORDER else "other"].append(ident)
+    n = G.number_of_nodes()
+    rows_cap = max(6, math.ceil(1.6 * math.sqrt(n)))
+    # Rank inside a band: start from the force layout's height, then pull towards neighbours.
+    rank: dict[str, float] = {}
+    for members in groups.values():
+        for i, ident in enumerate(sorted(members, key=lambda m: (base[m][1], base[m][0], m))):
+            rank[ident] = i / max(len(members) - 1, 1)
+    U = nx.Graph()
+    U.add_nodes_from(sorted(G.nodes))
+    U.add_edges_from(sorted((u, v) for u, v in G.edges() if u != v))
+    for _ in range(6):
+        target = {}
+        for ident in U:
+            nbrs = [rank[m] for m in sorted(U.neighbors(ident))]
+            target[ident] = (sum(nbrs) + rank[ident]) / (len(nbrs) + 1)
+        for members in groups.values():
+            for i, ident in enumerate(sorted(members, key=lambda m: (target[m], rank[m], m))):
+                rank[ident] = i / max(len(members) - 1, 1)
+    pos: dict[str, tuple[int, int]] = {}
+    bands: list[dict[str, Any]] = []
+    x = 0
+    height = (rows_cap - 1) * _ROW_GAP
+    for sphere in SPHERE_ORDER:
+        members = sorted(groups[sphere], key=lambda m: (rank[m], m))
+        if not members:
+            continue
+        cols = math.ceil(len(members) / rows_cap)
+        rows = math.ceil(len(members) / cols)
+        dy = height / max(rows - 1, 1) if rows > 1 else 0
+        for i, ident in enumerate(members):
+            row, col = divmod(i, cols)
+            # Staggered columns: alternate rows shift half a column, so lines do not run along a row.
+            shift = (_COL_GAP / 2) * (row % 2) if cols > 1 else (_COL_GAP / 5) * (row % 2)
+            pos[ident] = (round(x + col * _COL_GAP + shift), round(row * dy if rows > 1 else height / 2))
+        width = (cols - 1) * _COL_GAP + (_COL_GAP / 2 if cols > 1 else _COL_GAP / 5)
+        label = model.spheres[sphere].label if sphere in model.spheres else sphere
+        bands.append({"name": sphere, "label": label, "x0": x - 70, "x1": round(x + width + 70), "y0": -80, "y1": round(height + 50)})
+        x = round(x + width + _BAND_GAP + 140)
+    others = sorted(groups["other"], key=lambda m: (base[m][0], base[m][1], m))
+    if others:
+        right = max(bands[-1]["x1"] - 70 if bands else 0, 0)
+        per_row = max(1, math.floor(right / _COL_GAP) + 1) if right else max(1, math.ceil(math.sqrt(len(others))))
+        top = height + 230
+        for i, ident in enumerate(others):
+            row, col = divmod(i, per_row)
+            pos[ident] = (round(col * _COL_GAP + (_COL_GAP / 2) * (row % 2)), round(top + row * _ROW_GAP * 1.4))
+        rows = math.ceil(len(others) / per_row)
+        label = model.spheres["other"].label if "other" in model.spheres else "Other"
+        bands.append(
+            {"name": "other", "label": label, "x0": -70, "x1": round(max(right, (per_row - 1) * _COL_GAP) + _COL_GAP / 2 + 70),
+             "y0": top - 80, "y1": round(top + (rows - 1) * _ROW_GAP * 1.4 + 50)}
+        )
+    return pos, bands
+
+
+def _xy(pos: dict[str, tuple[int, int]] | None) -> dict[str, list[int]] | None:
+    return None if pos is None else {k: [int(x), int(y)] for k, (x, y) in sorted(pos.items())}
+
+
+def _top(scores: dict[str, float], k: int) -> list[str]:
+    """The `k` most central ids (highest score first, ties by id): labelled at any zoom."""
+    return [i for i, _ in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:k]]
+
+
+def describe(G: nx.MultiDiGraph, made_with: Mapping[str, Any]) -> str:
+    """What a page shows, in words: focus and depth, path, spheres, kinds, as-of, minimum degree.
+
+    The page's title and caption carry it, so a saved or shared page says how it was made.
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_node("tk", name="Timur Kulibayev")
+    >>> describe(G, {"focus": "tk", "depth": 2, "as_of": "2012", "spheres": ["elite", "offshore"]})
+    'around Timur Kulibayev (2 hops) · spheres: Elite, Offshore · in force on 2012'
+    >>> describe(G, {})
+    ''
+    """
+    from tracker.model import load_model
+
+    model = load_model()
+
+    def name(ident: Any) -> str:
+        ident = str(ident)
+        return str(G.nodes[ident].get("name") or ident) if ident in G else ident
+
+    bits: list[str] = []
+    if made_with.get("focus"):
+        depth = made_with.get("depth")
+        hops = f" ({depth} hop{'s' if depth != 1 else ''})" if depth is not None else ""
+        bits.append(f"around {name(made_with['focus'])}{hops}")
+    path = made_with.get("path") or []
+    if len(path) == 2:
+        bits.append(f"shortest paths {name(path[0])} ↔ {name(path[1])}")
+    if made_with.get("spheres"):
+        labels = [model.spheres[s].label if s in model.spheres else str(s) for s in made_with["spheres"]]
+        bits.append("spheres: " + ", ".join(labels))
+    if made_with.get("kinds"):
+        labels = [model.entity_kinds[k].label if k in model.entity_kinds else str(k) for k in made_with["kinds"]]
+        bits.append("kinds: " + ", ".join(labels))
+    if made_with.get("as_of"):
+        bits.append(f"in force on {made_with['as_of']}")
+    if made_with.get("min_degree"):
+        bits.append(f"at least {made_with['min_degree']} relations each")
+    return _label_text(" · ".join(bits), 400)
 
 
 def share_text(d: dict[str, Any]) -> str:
@@ -402,6 +579,11 @@ def _http(url: Any) -> str:
 
 _BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 LABEL_MAX = 60
+
+
+def _label_text(text: str, limit: int) -> str:
+    text = " ".join(text.translate(_BIDI_CONTROLS).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _label(text: str) -> str:
@@ -686,7 +868,7 @@ def _render_page(
     net = Network(height="100%", width="100%", directed=True, heading=title, cdn_resources="remote")
     # Filled directly: add_node/add_edge check every id against a list (quadratic).
     net.nodes, net.edges = nodes, edges
-    net.barnes_hut(gravity=-6000, central_gravity=0.25, spring_length=140, spring_strength=0.03, damping=0.35, overlap=0.2)
+    net.barnes_hut(gravity=-9000, central_gravity=0.35, spring_length=170, spring_strength=0.03, damping=0.35, overlap=0.4)
     net.toggle_physics(not fixed)
     options: dict[str, Any] = json.loads(net.options.to_json())
     options["physics"]["stabilization"].update({"iterations": 400, "updateInterval": 50, "fit": True})
@@ -704,7 +886,7 @@ def _render_page(
     options["layout"] = {"improvedLayout": False, "randomSeed": LAYOUT_SEED}
     options["interaction"].update(
         {
-            "hover": False,
+            "hover": True,
             "tooltipDelay": 250,
             "hideEdgesOnDrag": fixed,
             "hideEdgesOnZoom": fixed,
@@ -735,6 +917,7 @@ def _render_page(
     return str(
         template.render(
             title=heading,
+            caption=meta.get("caption") or "",
             csp=csp,
             vis_js=vis_js,
             vis_css=vis_css,

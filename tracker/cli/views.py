@@ -10,6 +10,7 @@ from tracker.cli import cli
 from tracker.cli.common import OutFile, apply_filters, data_option, filter_options, say
 
 SIZE_CHOICES = ("pagerank", "betweenness", "degree")  # tracker.views.SIZE_BY, without importing pyvis here
+LAYOUT_CHOICES = ("force", "spheres")  # tracker.views.LAYOUTS
 MAX_PATHS = 20  # shortest paths drawn at most; more only repeat the same hops
 
 
@@ -24,7 +25,15 @@ MAX_PATHS = 20  # shortest paths drawn at most; more only repeat the same hops
     show_default=True,
     help="Centrality that sizes the entities.",
 )
-@click.option("--title", help="Page title. Default: 'tracker: <dataset>'.")
+@click.option(
+    "--layout",
+    type=click.Choice(LAYOUT_CHOICES),
+    default="force",
+    show_default=True,
+    help="How the page opens: a force-directed map, or the four spheres as bands left to right "
+    "(elite, companies, City of London, offshore; others below). The page can switch.",
+)
+@click.option("--title", help="Page title. Default: 'tracker: <dataset>' and what the filters keep.")
 @click.option(
     "-o",
     "--output",
@@ -44,6 +53,7 @@ def view(
     min_degree: int,
     path_ends: tuple[str, str] | None,
     size_by: str,
+    layout: str,
     title: str | None,
     output: Path,
     open_: bool,
@@ -57,6 +67,7 @@ def view(
     Example:
         tracker view --focus "Timur Kulibayev" --depth 2 -o kulibayev.html
         tracker view --path "Timur Kulibayev" "Zeta Bank" -o path.html --open
+        tracker view --layout spheres -o graphs/spheres.html
     """
     from tracker.cli.common import load_graph, resolve_entity
     from tracker.graph import with_paths
@@ -72,7 +83,16 @@ def view(
         a, b = (resolve_entity(G, end, index) for end in path_ends)
         H, highlight = with_paths(G, H, a, b, MAX_PATHS)
     H = with_answers(G, H)
-    html = render_view(H, title=title, size_by=size_by, highlight=highlight, focus=focus_id)
+    made_with = {
+        "focus": focus_id,
+        "depth": depth if focus_id else None,
+        "path": [a, b] if path_ends else [],
+        "spheres": list(spheres),
+        "kinds": list(kinds),
+        "as_of": as_of or "",
+        "min_degree": min_degree,
+    }
+    html = render_view(H, title=title, size_by=size_by, highlight=highlight, focus=focus_id, layout=layout, made_with=made_with)
     if str(output) == "-":
         click.echo(html, nl=False)
         return
