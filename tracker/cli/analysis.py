@@ -12,12 +12,11 @@ import click
 
 from tracker.cli import cli
 from tracker.cli.common import OutFile, data_option, json_mode, say
-from tracker.cli.engines import engine_option, open_graphs
+from tracker.cli.engines import REPORT_ENGINES, engine_option, open_graphs, report_graph
 
 # The names of tracker.metrics.METRICS, listed here so that building the --metric choices does
 # not import networkx and pandas; tests/test_metrics.py checks the two lists agree.
 METRIC_NAMES = ("degree", "betweenness", "pagerank", "eigenvector", "harmonic", "closeness", "community", "component")
-ENGINES = ("auto", "networkx", "igraph")
 TABLES = ("centrality", "brokers", "jurisdictions")
 _SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".md": "md", ".txt": "table"}
 
@@ -61,10 +60,12 @@ def _emit(text: str, output: Path | None) -> None:
 @click.option("-o", "--output", type=OutFile, help="Write to FILE instead of stdout (format from its suffix unless --format).")
 @click.option(
     "--engine",
-    type=click.Choice(ENGINES),
+    type=click.Choice(REPORT_ENGINES),
     default="auto",
     show_default=True,
-    help="Who computes: networkx, or igraph's C core (same definitions); auto = igraph above 5,000 entities.",
+    help="Who computes: networkx or igraph's C core (same definitions) on the graph in memory; duckdb: the "
+    "compiled store's relations straight into igraph's arrays; spark: degree, PageRank and components on "
+    "Spark. auto: the store above about 10,000 relations, else igraph above 5,000 entities, networkx below.",
 )
 def report_cmd(
     data: tuple[Path, ...],
@@ -91,7 +92,6 @@ def report_cmd(
         tracker report --table brokers --format csv -o brokers.csv
         tracker report --sphere london_finance --format md
     """
-    from tracker.cli.common import load_graph
     from tracker.model import load_model
 
     model = load_model()
@@ -106,18 +106,20 @@ def report_cmd(
 
     from tracker.report import render
 
-    G = load_graph(data)
+    G, views, engine = report_graph(data, engine)
     if table == "centrality":
         from tracker.metrics import centrality
 
-        df = centrality(G, list(metrics) or None, engine=engine)
+        df = centrality(G, list(metrics) or None, engine=engine, views=views)
     elif table == "brokers":
         from tracker.metrics import brokers
 
-        df = brokers(G, engine=engine)
+        df = brokers(G, engine=engine, views=views)
     else:
         from tracker.jurisdictions import jurisdiction_exposure
 
+        if views is not None:  # exposure walks the graph's relations: it needs the whole graph
+            G = open_graphs(data, "duckdb").whole()
         df = jurisdiction_exposure(G)
     attrs = dict(df.attrs)
     if spheres and "sphere" in df.columns:

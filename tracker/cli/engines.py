@@ -60,3 +60,31 @@ def open_graphs(data: Sequence[Path], engine: str = "auto") -> Any:
     except EngineUnavailable as exc:
         raise click.UsageError(str(exc)) from None
     return OnStore(store, backend)
+
+
+# `tracker report --engine`: who computes the metrics. networkx and igraph read the whole graph in
+# memory; duckdb reads the store's relation table straight into the fast engine's arrays (no
+# CSV parsing, no validation, no networkx graph); spark computes degree, PageRank and components
+# on a cluster. auto: the store above about 10,000 relations, else memory.
+REPORT_ENGINES = ("auto", "networkx", "igraph", "duckdb", "spark")
+
+
+def report_graph(data: Sequence[Path], engine: str) -> tuple[Any, Any, str]:
+    """(graph or node table, prepared metric views or None, metrics engine) for `tracker report`."""
+    from tracker.cli.common import load_graph, say
+    from tracker.query import STORE_ABOVE_BYTES, relations_bytes
+
+    folders = list(data) or None
+    if engine == "auto":
+        from tracker.dataset import default_data_dir
+
+        engine = "duckdb" if relations_bytes(folders or [default_data_dir()]) > STORE_ABOVE_BYTES else "auto-memory"
+    if engine in ("networkx", "igraph", "auto-memory"):
+        return load_graph(data), None, "auto" if engine == "auto-memory" else engine
+    from tracker.metrics import Views, resolve_engine
+    from tracker.store import NodeTable, edge_table, open_store
+
+    store = open_store(folders, say=say)
+    nodes = NodeTable(store)
+    chosen = resolve_engine("auto", nodes.number_of_nodes())
+    return nodes, Views(None, chosen, edge_table(store)), "auto"
