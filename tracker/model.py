@@ -74,6 +74,9 @@ class RelationKind:
     ownership: bool = False
     # A statement about one entity (source and target are the same), e.g. a declared-unknown owner.
     statement: bool = False
+    # False for relations that are not a tie between actors (an index ranking, a report about
+    # someone, a denial answering a claim): centrality among actors leaves them out.
+    tie: bool = True
 
     def allows(self, source_kind: str, target_kind: str) -> bool:
         """Whether a relation of this kind may run from `source_kind` to `target_kind`."""
@@ -113,6 +116,7 @@ class Model:
                 "ftm": k.ftm,
                 "ownership": k.ownership,
                 "statement": k.statement,
+                "tie": k.tie,
             }
 
         return {
@@ -222,6 +226,7 @@ def parse_model(data: Any) -> Model:
             ftm=v.get("ftm"),
             ownership=bool(v.get("ownership", False)),
             statement=bool(v.get("statement", False)),
+            tie=bool(v.get("tie", True)),
         )
     disclaimer = " ".join(_text(root.get("disclaimer"), "disclaimer").split())
     return Model(version, spheres, statuses, entity_kinds, relation_kinds, fields, disclaimer)
