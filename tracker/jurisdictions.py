@@ -24,6 +24,9 @@ For every entity of kind `jurisdiction`:
   name for the controller itself. The relations say why; their absence is a "none" only as far as
   the dataset's ties are complete (the curated dataset cites the UK's own lists).
 
+- ``declared_unknown_owner``: linked entities that declare their owner unknown, withheld or
+  absent (a `declared_unknown_owner` statement, current or ceased: see `tracker.chains`).
+
 ``attrs["uk_controlled"]`` measures how much of the *offshore* exposure runs through
 jurisdictions tied to the controller: distinct relations touching entities linked to an offshore
 jurisdiction (``offshore`` true), and the part of them touching entities linked to a tied one;
@@ -42,6 +45,7 @@ import networkx as nx
 import pandas as pd
 
 from tracker.metrics import CHANNEL_EXCLUDE
+from tracker.model import load_model
 
 __all__ = ["jurisdiction_exposure", "path_counts_through"]
 
@@ -68,6 +72,7 @@ COLUMNS = [
     "path_exposure",
     "uk_tie",
     "uk_tie_sources",
+    "declared_unknown_owner",
 ]
 
 TIE_KIND = "constitutional_tie"
@@ -269,6 +274,8 @@ def jurisdiction_exposure(
         U.remove_nodes_from(juris)
         total, through = path_counts_through(U, used, targets, {**{j: linked[j] for j in juris}, **groups_extra})
 
+    statements = {k for k, kind in load_model().relation_kinds.items() if kind.statement}
+    unknown_owner = {n for n in nx.nodes_with_selfloops(G) if any(d.get("kind") in statements for d in G[n][n].values())}
     rows = []
     for j in juris:
         data = G.nodes[j]
@@ -289,6 +296,7 @@ def jurisdiction_exposure(
                 "path_exposure": None if score is None else round(score / 100.0 * through.get(j, 0), 6),
                 "uk_tie": ties[j][0] if j in ties else (str(data.get("name", j)) if j == controller else "none"),
                 "uk_tie_sources": ";".join(ties[j][1]) if j in ties else "",
+                "declared_unknown_owner": len(linked[j] & unknown_owner),
             }
         )
     rows.sort(key=lambda r: (r["exposure"] is None, -(r["exposure"] or 0.0), -r["relations"], r["id"]))
