@@ -25,6 +25,12 @@ The rules, each chosen so that a figure is never stronger than its sources:
   50%, 75%. `psc` is the highest band the share certainly exceeds (its lower bound);
   `psc_possible` the highest it may exceed (its upper bound, or every band when unknown).
 - **Cycles** (A owns B owns A) are found and listed, never followed.
+- **Declared-unknown owners**: a company's own statement that its owner is unknown, withheld or
+  absent (a `statement` relation kind, `declared_unknown_owner`, from the company to itself) is
+  a finding, not a gap. The entity asked about and every entity its chains reach are checked for
+  one, and each comes back in `Chains.declared_unknown` with its reason code verbatim, its
+  description, dates (a ceased statement keeps its end) and sources, so that "who owns this"
+  answers "declared unknown, reason X" rather than nothing.
 """
 
 from __future__ import annotations
@@ -49,6 +55,7 @@ __all__ = [
     "sum_shares",
     "psc_bands",
     "ownership_chains",
+    "declared_unknown",
     "most_owned",
     "owners_frame",
     "paths_frame",
@@ -198,6 +205,7 @@ class Chains:
     cycles: list[list[str]] = field(default_factory=list)
     truncated: bool = False
     min_share: float | None = None
+    declared_unknown: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _links(G: nx.MultiDiGraph, node: str, up: bool) -> dict[str, list[tuple[str, str, str]]]:
@@ -210,6 +218,53 @@ def _links(G: nx.MultiDiGraph, node: str, up: bool) -> dict[str, list[tuple[str,
         other = u if up else v
         found.setdefault(other, []).append((u, v, k))
     return {n: sorted(found[n]) for n in sorted(found)}
+
+
+def _is_statement(d: dict[str, Any]) -> bool:
+    from tracker.model import load_model
+
+    kind = load_model().relation_kinds.get(str(d.get("kind", "")))
+    return bool(kind and kind.statement)
+
+
+def declared_unknown(G: nx.MultiDiGraph, entity: str) -> list[dict[str, Any]]:
+    """The entity's statements that its owner is unknown, withheld or absent, oldest first.
+
+    Each is the statement relation (from the entity to itself) as plain data: `reason` is the
+    code exactly as the source gives it, `description` the note, `current` whether it has no
+    end date (a ceased statement keeps its dates and is not current).
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph(sources={})
+    >>> _ = G.add_node("co", name="Co Ltd")
+    >>> _ = G.add_edge("co", "co", key="u1", kind="declared_unknown_owner", role="psc-exists-but-not-identified", start="2017-04-06")
+    >>> [(d["relation"], d["reason"], d["current"]) for d in declared_unknown(G, "co")]
+    [('u1', 'psc-exists-but-not-identified', True)]
+    """
+    if entity not in G or not G.has_edge(entity, entity):
+        return []
+    out = []
+    for key, d in G[entity][entity].items():
+        if not _is_statement(d):
+            continue
+        detail = relation_detail(G, entity, entity, key)
+        out.append(
+            {
+                "entity": entity,
+                "name": G.nodes[entity].get("name", entity),
+                "relation": key,
+                "kind": detail["kind"],
+                "reason": detail["role"],
+                "description": detail.get("note", ""),
+                "start": detail["start"],
+                "end": detail["end"],
+                "current": not detail["end"],
+                "evidence": detail["evidence"],
+                "sources": detail["sources"],
+            }
+        )
+    return sorted(out, key=lambda x: (x["start"], x["relation"]))
 
 
 def _canonical_cycle(nodes: list[str]) -> list[str]:
@@ -358,6 +413,8 @@ def ownership_chains(
     kept = {o["id"] for o in result.owners}
     result.paths = [p for p in raw if p.end in kept]
     result.cycles = [cycles[k] for k in sorted(cycles)]
+    reached = [entity, *sorted({n for p in result.paths for n in p.nodes[1:]})]
+    result.declared_unknown = [d for n in reached for d in declared_unknown(G, n)]
     return result
 
 
@@ -387,7 +444,7 @@ def owners_frame(chains: Chains) -> pd.DataFrame:
     df = pd.DataFrame(chains.owners, columns=["id", *cols]).set_index("id")
     for c in ("share_min", "share_max", "share"):
         df[c] = pd.Series([o[c] for o in chains.owners], index=df.index, dtype=object)
-    df.attrs = _attrs(chains)
+    df.attrs.update(_attrs(chains))
     return df
 
 
@@ -418,7 +475,7 @@ def paths_frame(G: nx.MultiDiGraph, chains: Chains) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=cols).set_index("path")
     for c in ("share_min", "share_max"):
         df[c] = pd.Series([r[c] for r in rows], index=df.index, dtype=object)
-    df.attrs = _attrs(chains)
+    df.attrs.update(_attrs(chains))
     return df
 
 
@@ -432,7 +489,16 @@ def _attrs(chains: Chains) -> dict[str, Any]:
     }
     for i, c in enumerate(chains.cycles, start=1):
         notes[f"cycle {i}"] = " owns ".join(c)
+    for i, d in enumerate(chains.declared_unknown, start=1):
+        notes[f"declared unknown owner {i}"] = _unknown_text(d)
     return {"notes": notes}
+
+
+def _unknown_text(d: dict[str, Any]) -> str:
+    when = f"{d['start'] or '?'}..{d['end']}" if d["end"] else f"since {d['start']}" if d["start"] else "undated"
+    status = "current" if d["current"] else "ceased"
+    text = f"{d['name']} ({d['entity']}): {d['reason'] or 'no reason given'} [{status}, {when}; {d['relation']}]"
+    return text + (f" {d['description']}" if d["description"] else "")
 
 
 def _share_text(share: Range) -> str:
@@ -468,6 +534,7 @@ def chains_to_dict(G: nx.MultiDiGraph, chains: Chains) -> dict[str, Any]:
             for p in chains.paths
         ],
         "cycles": [{"nodes": c, "names": [G.nodes[n].get("name", n) for n in c]} for c in chains.cycles],
+        "declared_unknown": chains.declared_unknown,
     }
 
 
@@ -486,7 +553,14 @@ def format_chains(G: nx.MultiDiGraph, chains: Chains) -> str:
     if chains.truncated:
         lines.append("  (search stopped at its depth or path limit; some paths are not listed)")
     if not chains.paths:
-        lines.append("  none recorded")
+        lines.append("  none recorded" + ("; the owner is declared unknown (below)" if chains.declared_unknown else ""))
+    if chains.declared_unknown:
+        lines.append("")
+        lines.append("Declared unknown owner (the company's own statement that its owner is unknown, withheld or absent):")
+        for d in chains.declared_unknown:
+            lines.append(f"  {_unknown_text(d)}")
+            for src in d["sources"]:
+                lines.append(f"    source: {format_source(src)}")
     if chains.owners:
         lines.append("")
         lines.append("Effective share (product along each path, summed over parallel paths):")

@@ -14,6 +14,7 @@ from typing import Any
 import networkx as nx
 
 __all__ = [
+    "declared_unknown_owner",
     "safe_cell",
     "format_number",
     "ordered_nodes",
@@ -194,3 +195,34 @@ def publishers(G: nx.MultiDiGraph, source_ids: Iterable[str]) -> list[str]:
         if name and name not in names:
             names.append(name)
     return names
+
+
+def declared_unknown_owner(G: nx.MultiDiGraph, node: str) -> list[str]:
+    """The entity's statements that its owner is unknown, as "reason (dates)" cells, oldest first.
+
+    A statement relation runs from the entity to itself (`declared_unknown_owner`); exports
+    show it on the entity too, so a table of companies says which declare their owner unknown.
+    The reason is the code as the source gives it; an end date means the statement has ceased.
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph()
+    >>> _ = G.add_edge("co", "co", key="u1", kind="declared_unknown_owner", role="noBeneficialOwners", start="2019", end="2020")
+    >>> declared_unknown_owner(G, "co"), declared_unknown_owner(G, "other")
+    (['noBeneficialOwners (2019..2020, ceased)'], [])
+    """
+    from tracker.model import load_model
+
+    loops = G.succ[node].get(node) if node in G else None
+    if not loops:
+        return []
+    kinds = load_model().relation_kinds
+    out = []
+    for _key, d in sorted(loops.items(), key=lambda kv: (str(kv[1].get("start") or ""), str(kv[0]))):
+        kind = kinds.get(str(d.get("kind", "")))
+        if kind is None or not kind.statement:
+            continue
+        start, end = str(d.get("start") or ""), str(d.get("end") or "")
+        when = f"{start or '?'}..{end}, ceased" if end else f"since {start}" if start else "undated"
+        out.append(f"{d.get('role') or 'no reason given'} ({when})")
+    return out

@@ -261,8 +261,29 @@ def ftm_proxies(G: nx.MultiDiGraph) -> list[EntityProxy]:
     """Every entity (id order) then every relation entity (id order) of `G`."""
     entities = entity_proxies(G)
     _set_places(G, entities)
-    relations = [_relation(G, str(u), str(v), str(k), d, entities) for u, v, k, d in ordered_edges(G)]
+    # A statement about an entity itself (a declared-unknown owner) is no FtM relation: it goes in
+    # the entity's notes, its source with the entity's.
+    statements = {k for k, kind in load_model().relation_kinds.items() if kind.statement}
+    relations = []
+    for u, v, k, d in ordered_edges(G):
+        if d.get("kind") in statements and u == v:
+            _statement_note(G, entities[str(u)], d)
+        else:
+            relations.append(_relation(G, str(u), str(v), str(k), d, entities))
     return [*entities.values(), *relations]
+
+
+def _statement_note(G: nx.MultiDiGraph, proxy: EntityProxy, data: dict[str, Any]) -> None:
+    start, end = str(data.get("start") or ""), str(data.get("end") or "")
+    when = f"{start or '?'}..{end}, ceased" if end else f"since {start}" if start else "undated"
+    label = load_model().relation_kinds[str(data["kind"])].label
+    note = f"{label[0].upper()}{label[1:]}: {data.get('role') or 'no reason given'} ({when})."
+    if data.get("note"):
+        note += f" {data['note']}"
+    _add(proxy, "notes", note)
+    sources = edge_source_ids(data)
+    _add(proxy, "sourceUrl", source_urls(G, sources))
+    _add(proxy, "publisher", publishers(G, sources))
 
 
 def ftm_lines(G: nx.MultiDiGraph) -> str:

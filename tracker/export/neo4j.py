@@ -25,7 +25,16 @@ from typing import Any, TextIO
 
 import networkx as nx
 
-from tracker.export.common import citation_text, edge_source_ids, format_number, ordered_edges, ordered_nodes, safe_cell, source_urls
+from tracker.export.common import (
+    citation_text,
+    declared_unknown_owner,
+    edge_source_ids,
+    format_number,
+    ordered_edges,
+    ordered_nodes,
+    safe_cell,
+    source_urls,
+)
 from tracker.output import atomic_path, safe_child, write_text
 
 __all__ = ["NODE_HEADER", "RELATIONSHIP_HEADER", "node_label", "relationship_type", "write_neo4j"]
@@ -51,6 +60,7 @@ NODE_HEADER: tuple[tuple[str, str, str], ...] = (
     ("record_id", "record_id", "string"),
     ("notes", "notes", "string"),
     ("dataset", "dataset", "string"),
+    ("declared_unknown_owner:string[]", "declared_unknown_owner", "string[]"),
 )
 RELATIONSHIP_HEADER: tuple[tuple[str, str, str], ...] = (
     (":START_ID", ":START_ID", "string"),
@@ -167,6 +177,7 @@ def _node_rows(G: nx.MultiDiGraph) -> Iterator[dict[str, Any]]:
         row["id"] = node
         row[":LABEL"] = f"Entity{ARRAY_SEP}{node_label(str(data.get('kind') or ''))}"
         row["citations"] = citation_text(G, [str(s) for s in data.get("sources") or []])
+        row["declared_unknown_owner"] = declared_unknown_owner(G, node)
         yield row
 
 

@@ -23,6 +23,7 @@ import networkx as nx
 from tracker.export.common import (
     citation_text,
     cited_source_ids,
+    declared_unknown_owner,
     edge_source_ids,
     format_number,
     ordered_edges,
@@ -52,7 +53,7 @@ LIST_SEP = ";"
 
 NODE_COLUMNS = (
     "id", "kind", "name", "aliases", "sphere", "country", "topics", "offshore", "placeholder", "birth_date",
-    "identifiers", "sources", "citations", "record_id", "notes", "dataset",
+    "identifiers", "sources", "citations", "record_id", "notes", "dataset", "declared_unknown_owner",
 )  # fmt: skip
 EDGE_COLUMNS = (
     "id", "kind", "label", "source", "source_name", "target", "target_name", "directed", "role",
@@ -67,7 +68,7 @@ SOURCE_COLUMNS = (
 NUMERIC_COLUMNS = frozenset({"share", "share_min", "share_max", "amount", "rank", "score"})
 
 # Attributes the tables show under another name or not at all.
-_NODE_DERIVED = {"id", "citations"}
+_NODE_DERIVED = {"id", "citations", "declared_unknown_owner"}
 _EDGE_DERIVED = {"id", "source", "target", "source_name", "target_name", "source_urls", "citations"}
 
 
@@ -138,7 +139,11 @@ def node_table(G: nx.MultiDiGraph) -> Table:
 
     def rows() -> Iterator[list[str]]:
         for node, data in ordered_nodes(G):
-            derived = {"id": node, "citations": citation_text(G, [str(s) for s in data.get("sources") or []])}
+            derived = {
+                "id": node,
+                "citations": citation_text(G, [str(s) for s in data.get("sources") or []]),
+                "declared_unknown_owner": declared_unknown_owner(G, node),
+            }
             yield [cell(derived[c] if c in derived else data.get(c)) for c in header]
 
     return header, rows()
