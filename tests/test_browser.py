@@ -60,13 +60,15 @@ def browser() -> Iterator[Any]:
 READY = "() => window.trackerView && window.trackerView.rendered === true"
 
 
-def open_page(browser: Any, path: Path, ready: str | None, width: int = 1300) -> tuple[Any, Any, list[str], list[str]]:
+def open_page(
+    browser: Any, path: Path, ready: str | None, width: int = 1300, height: int = 900, fragment: str = ""
+) -> tuple[Any, Any, list[str], list[str]]:
     """Open a local page in a fresh context; every other request is counted and aborted.
 
     Returns the context, the page, the outside requests tried and the console errors logged.
     """
     url = path.resolve().as_uri()
-    context = browser.new_context(viewport={"width": width, "height": 900}, service_workers="block")
+    context = browser.new_context(viewport={"width": width, "height": height}, service_workers="block", accept_downloads=True)
     page = context.new_page()
     outside: list[str] = []
     errors: list[str] = []
@@ -81,7 +83,7 @@ def open_page(browser: Any, path: Path, ready: str | None, width: int = 1300) ->
     context.route("**/*", route)
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(url)
+    page.goto(url + (f"#{fragment}" if fragment else ""))
     if ready:
         page.wait_for_function(ready, timeout=60_000)
     else:
@@ -93,9 +95,9 @@ def open_page(browser: Any, path: Path, ready: str | None, width: int = 1300) ->
 def open_view(browser: Any, tmp_path: Path) -> Iterator[Any]:
     contexts: list[Any] = []
 
-    def opener(G: nx.MultiDiGraph, name: str = "view.html", **kwargs: Any) -> Page:
+    def opener(G: nx.MultiDiGraph, name: str = "view.html", fragment: str = "", size: tuple[int, int] = (1400, 900), **kwargs: Any) -> Page:
         path = write_view(G, tmp_path / name, **kwargs)
-        context, page, outside, errors = open_page(browser, path, READY, width=1400)
+        context, page, outside, errors = open_page(browser, path, READY, width=size[0], height=size[1], fragment=fragment)
         contexts.append(context)
         return Page(page, outside, errors)
 
@@ -256,4 +258,206 @@ def test_shared_hostile_fixture_is_inert(open_view: Any) -> None:
     assert v.js("trackerView.labelOf('x-rtl')") == "Invoice gnp.exe Holdings"
     assert len(v.js("trackerView.labelOf('x-long')")) == 60
     assert v.js("trackerView.labelOf('x..y:z')") == "{{7*7}} ${7*7} <%= 7*7 %>"
+    v.clean()
+
+
+# --- issue 14: readable, focusable, shareable pictures ------------------------------------------
+
+REPO = Path(__file__).resolve().parents[1]
+SCREEN = (1600, 1000)
+
+
+@pytest.fixture(scope="module")
+def curated() -> nx.MultiDiGraph:
+    return build(load([REPO / "datasets"]))
+
+
+def _overlap(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return bool(a["x"] < b["x"] + b["w"] and b["x"] < a["x"] + a["w"] and a["y"] < b["y"] + b["h"] and b["y"] < a["y"] + a["h"])
+
+
+@pytest.mark.parametrize("layout", ["force", "spheres"])
+def test_most_central_entities_are_labelled_at_the_opening_zoom(open_view: Any, curated: nx.MultiDiGraph, layout: str) -> None:
+    from tracker.views import centrality
+
+    scores = centrality(curated, "pagerank")
+    top10 = [i for i, _ in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:10]]
+    v = open_view(curated, size=SCREEN, layout=layout)
+    placed = v.js("trackerView.placedLabels()")
+    box = v.js("(() => { const c = document.querySelector('#network canvas'); return [c.clientWidth, c.clientHeight]; })()")
+    by_id = {p["id"]: p for p in placed}
+    for ident in top10:
+        label = by_id[ident]  # KeyError: a top-ten entity has no label
+        assert label["px"] >= 9 and label["text"] == curated.nodes[ident]["name"][:60]
+        assert 0 <= label["x"] and label["x"] + label["w"] <= box[0] and 0 <= label["y"] and label["y"] + label["h"] <= box[1]
+    assert len(placed) >= 30  # more than the top ones where there is room
+    clashes = [(a["id"], b["id"]) for i, a in enumerate(placed) for b in placed[i + 1 :] if _overlap(a, b)]
+    assert clashes == []
+    v.clean()
+
+
+def test_selection_dims_what_is_not_linked_and_restores(open_view: Any, mini: nx.MultiDiGraph) -> None:
+    v = open_view(mini)
+    v.js("trackerView.selectNode('zeta-bank')")
+    linked = {"zeta-bank"} | set(mini.successors("zeta-bank")) | set(mini.predecessors("zeta-bank"))
+    assert v.js("trackerView.dimmed()") == sorted(set(mini) - linked)
+    assert v.js("trackerView.nodes.get('alpha-ruler').opacity") == 0.15
+    assert v.js("trackerView.nodes.get('gamma-soninlaw').opacity ?? 1") == 1
+    v.page.locator("#panel-body button.close").click()
+    assert v.js("trackerView.dimmed()") == []
+    assert v.js("trackerView.nodes.get('alpha-ruler').opacity") == 1
+    v.clean()
+
+
+def test_focus_here_expand_and_leave(open_view: Any, mini: nx.MultiDiGraph) -> None:
+    v = open_view(mini)
+    v.js("trackerView.selectNode('delta-holdings')")
+    v.page.locator("#panel-body button", has_text="Focus here").click()
+    first = {"delta-holdings"} | set(nx.all_neighbors(mini, "delta-holdings"))
+    assert v.js("trackerView.visibleNodes()") == sorted(first)
+    assert "neighbours of Delta Holdings" in v.page.locator("#caption").inner_text()
+    v.js("trackerView.selectNode('gamma-soninlaw')")
+    v.page.locator("#panel-body button", has_text="Expand neighbours").click()
+    second = first | set(nx.all_neighbors(mini, "gamma-soninlaw"))
+    assert v.js("trackerView.visibleNodes()") == sorted(second)
+    assert v.js("location.hash").startswith("#focus=gamma-soninlaw&hood=delta-holdings,gamma-soninlaw")
+    v.page.locator("#show-all").click()
+    assert len(v.js("trackerView.visibleNodes()")) == 14
+    v.clean()
+
+
+def test_filters_refit_the_view_to_what_is_left(open_view: Any, curated: nx.MultiDiGraph) -> None:
+    v = open_view(curated, size=SCREEN)
+    before = v.js("trackerView.network.getScale()")
+    for sphere in ("company", "london_finance", "offshore", "other"):
+        v.page.locator(f"#filter-sphere input[value='{sphere}']").click()
+    shown = v.js("trackerView.visibleNodes()")
+    assert shown and all(curated.nodes[n]["sphere"] == "elite" for n in shown)
+    # every entity shown is inside the canvas, and the view zoomed in on the smaller set
+    inside = v.js(
+        """() => { const n = trackerView.network, c = document.querySelector('#network canvas');
+                   return trackerView.visibleNodes().every(id => { const p = n.canvasToDOM(n.getPosition(id));
+                     return p.x >= 0 && p.y >= 0 && p.x <= c.clientWidth && p.y <= c.clientHeight; }); }"""
+    )
+    assert inside is True and v.js("trackerView.network.getScale()") > before
+    assert "hidden spheres: Companies, City of London, Offshore, Other" in v.page.locator("#caption").inner_text()
+    v.clean()
+
+
+def test_fragment_opens_the_entity_selected_and_centred_with_its_filters(open_view: Any, curated: nx.MultiDiGraph) -> None:
+    v = open_view(curated, size=SCREEN, fragment="focus=timur-kulibayev&layout=spheres&asof=2012&hide-ev=allegation")
+    assert v.js("trackerView.network.getSelectedNodes()") == ["timur-kulibayev"]
+    assert v.page.locator("#panel-body h2").inner_text() == "Timur Kulibayev"
+    x, y = v.js(
+        "(() => { const n = trackerView.network; const p = n.canvasToDOM(n.getPosition('timur-kulibayev')); return [p.x, p.y]; })()"
+    )
+    w, h = v.js("(() => { const c = document.querySelector('#network canvas'); return [c.clientWidth, c.clientHeight]; })()")
+    assert abs(x - w / 2) < 2 and abs(y - h / 2) < 8
+    assert v.js("trackerView.state.layout") == "spheres" and v.page.locator("input[name='layout'][value='spheres']").is_checked()
+    assert v.page.locator("#as-of").input_value() == "2012"
+    assert v.page.locator("#filter-evidence input[value='allegation']").is_checked() is False
+    from tracker.graph import filter_graph
+
+    kept = filter_graph(
+        curated, as_of="2012", evidence=[e for e in {d.get("evidence") for *_, d in curated.edges(data=True)} if e != "allegation"]
+    )
+    assert v.js("trackerView.visibleEdges()") == sorted(k for _, _, k in kept.edges(keys=True))
+    caption = v.page.locator("#caption").inner_text()
+    for words in ("layout: spheres", "in force on 2012", "hidden evidence: Allegation", "selected: Timur Kulibayev"):
+        assert words in caption
+    # the state written back is the state read, and a new fragment is followed
+    assert v.js("location.hash") == "#focus=timur-kulibayev&layout=spheres&asof=2012&hide-ev=allegation"
+    v.js("location.hash = 'focus=dariga-nazarbayeva'")
+    v.page.wait_for_function("trackerView.state.selected === 'dariga-nazarbayeva'")
+    assert v.js("trackerView.state.layout") == "force" and v.page.locator("#as-of").input_value() == ""
+    v.clean()
+
+
+def test_saved_png_and_svg_carry_the_caption_and_the_disclaimer(open_view: Any, mini: nx.MultiDiGraph, tmp_path: Path) -> None:
+    from PIL import Image
+
+    v = open_view(mini, fragment="focus=gamma-soninlaw")
+    with v.page.expect_download() as info:
+        v.page.locator("#save-png").click()
+    png = tmp_path / "picture.png"
+    info.value.save_as(png)
+    assert info.value.suggested_filename == "tracker-mini-gamma-soninlaw.png"
+    with Image.open(png) as img:
+        img.load()
+        w, h = img.size
+        canvas_w = v.js("document.querySelector('#network canvas').clientWidth")
+        assert w == canvas_w and h > v.js("document.querySelector('#network canvas').clientHeight")
+        colours = img.convert("RGB").getcolors(maxcolors=1_000_000)
+        assert colours is not None and len(colours) > 50  # a picture, not a blank
+    with v.page.expect_download() as info:
+        v.page.locator("#save-svg").click()
+    svg = tmp_path / "picture.svg"
+    info.value.save_as(svg)
+    import xml.etree.ElementTree as ET
+
+    root = ET.parse(svg).getroot()
+    text = " ".join(t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text"))
+    assert "selected: Gamma Qulybaev" in text and "Inclusion of a person" in text and "Gamma Qulybaev" in text
+    assert len(list(root.iter("{http://www.w3.org/2000/svg}circle"))) == 14
+    assert not list(root.iter("{http://www.w3.org/2000/svg}script")) and not list(root.iter("{http://www.w3.org/2000/svg}foreignObject"))
+    v.clean()
+
+
+def test_paths_in_the_page_are_those_of_tracker_path(open_view: Any, curated: nx.MultiDiGraph) -> None:
+    from tracker.graph import with_paths
+    from tracker.paths import explained_paths, relations_between
+
+    a, b = "dariga-nazarbayeva", "mishcon-de-reya"
+    _, expected = with_paths(curated, curated.subgraph([]), a, b)
+    cli = explained_paths(curated, a, b, k=1)
+    v = open_view(curated, size=SCREEN)
+    v.page.locator("#path-a").fill("Dariga Nazarbayeva")
+    v.page.locator("#path-a").press("Enter")
+    v.page.locator("#path-b").fill("Mishcon de Reya")
+    v.page.locator("#path-b").press("Enter")
+    assert v.page.locator("#panel-body").get_attribute("data-showing") == f"paths:{a}:{b}"
+    boxes = v.page.locator("#panel-body .pathbox")
+    assert [boxes.nth(i).get_attribute("data-path") for i in range(boxes.count())] == [">".join(p) for p in expected]
+    assert len(expected[0]) - 1 == cli[0]["length"]
+    for i, p in enumerate(expected):
+        shown = boxes.nth(i).locator(".hoprel").evaluate_all("els => els.map(e => e.getAttribute('data-relation'))")
+        assert shown == [r["id"] for u, w in zip(p, p[1:]) for r in relations_between(curated, u, w)]
+    first = boxes.first.inner_text()
+    for rel in cli[0]["hops"][0]["relations"]:
+        for src in rel["sources"]:
+            assert src["title"] in first
+    on_path = {n for p in expected for n in p}
+    assert set(v.js("trackerView.dimmed()")) == set(curated) - on_path
+    assert v.js("location.hash") == f"#path={a},{b}"
+    v.clean()
+
+
+def test_entity_panel_lists_sources_cited_through_its_relations(open_view: Any, mini: nx.MultiDiGraph) -> None:
+    v = open_view(mini)
+    v.js("trackerView.selectNode('delta-holdings')")
+    panel = v.page.locator("#panel-body")
+    own = mini.nodes["delta-holdings"].get("sources") or []
+    through = sorted({s for u, w, d in mini.edges(data=True) if "delta-holdings" in (u, w) for s in d.get("sources") or []} - set(own))
+    assert through  # the fixture's entity cites nothing itself, its relations do
+    assert panel.locator("h3", has_text="Cited through its relations").inner_text() == f"Cited through its relations ({len(through)})"
+    listed = panel.locator(".through .source").evaluate_all("els => els.map(e => e.getAttribute('data-source'))")
+    assert sorted(listed) == through
+    v.clean()
+
+
+def test_layout_switch_puts_the_spheres_left_to_right(open_view: Any, curated: nx.MultiDiGraph) -> None:
+    v = open_view(curated, size=SCREEN)
+    v.page.locator("input[name='layout'][value='spheres']").check()
+    pos = v.js("trackerView.network.getPositions()")
+    spans = {}
+    for sphere in ("elite", "company", "london_finance", "offshore"):
+        xs = [pos[n]["x"] for n in curated if curated.nodes[n]["sphere"] == sphere]
+        spans[sphere] = (min(xs), max(xs))
+    assert spans["elite"][1] < spans["company"][0] and spans["company"][1] < spans["london_finance"][0]
+    assert spans["london_finance"][1] < spans["offshore"][0]
+    others = [pos[n]["y"] for n in curated if curated.nodes[n]["sphere"] not in spans]
+    assert min(others) > max(pos[n]["y"] for n in curated if curated.nodes[n]["sphere"] in spans)
+    assert v.js("location.hash") == "#layout=spheres"
+    v.page.locator("input[name='layout'][value='force']").check()
+    assert v.js("location.hash") == ""
     v.clean()

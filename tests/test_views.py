@@ -319,3 +319,79 @@ def test_cli_view_errors(cli_runner: CliRunner, tmp_path: Path) -> None:
     result = cli_runner.invoke(cli, ["view", "--data", str(MINI_PATH), "--size-by", "eigen"])
     assert result.exit_code == 2
     assert not (tmp_path / "x.html").exists()
+
+
+# --- issue 14: the sphere layout and pages that say what they show -------------------------------
+
+
+def test_sphere_layout_puts_the_four_spheres_left_to_right(mini_graph: nx.MultiDiGraph) -> None:
+    from tracker.views import sphere_layout
+
+    pos, bands = sphere_layout(mini_graph)
+    assert sorted(pos) == sorted(mini_graph)
+    order = [b["name"] for b in bands]
+    assert order == ["elite", "company", "london_finance", "offshore", "other"]
+    for band in bands:
+        members = [n for n in mini_graph if (mini_graph.nodes[n]["sphere"] if band["name"] != "other" else "other") == band["name"]]
+        if band["name"] == "other":
+            members = [n for n in mini_graph if mini_graph.nodes[n]["sphere"] not in order[:4]]
+        for n in members:
+            assert band["x0"] <= pos[n][0] <= band["x1"] and band["y0"] <= pos[n][1] <= band["y1"], (n, band)
+    xs = {b["name"]: (b["x0"], b["x1"]) for b in bands}
+    assert xs["elite"][1] < xs["company"][0] < xs["company"][1] < xs["london_finance"][0] < xs["offshore"][0]
+    assert len(set(pos.values())) == len(pos)  # no two entities on one spot
+    assert sphere_layout(mini_graph) == sphere_layout(mini_graph.copy())
+
+
+def test_spheres_page_ships_positions_and_is_byte_identical(tmp_path: Path) -> None:
+    a = write_view(build(load([MINI_PATH])), tmp_path / "a.html", layout="spheres").read_bytes()
+    b = write_view(build(load([MINI_PATH])), tmp_path / "b.html", layout="spheres").read_bytes()
+    assert a == b
+    data = page_data(a.decode("utf-8"))
+    assert data["meta"]["layout"] == "spheres" and data["options"]["physics"]["enabled"] is False
+    assert all(isinstance(n["x"], int) for n in data["nodes"])
+    assert data["positions"]["force"] is None and sorted(data["positions"]["spheres"]) == sorted(n["id"] for n in data["nodes"])
+    with pytest.raises(ValueError, match="layout"):
+        render_view(build(load([MINI_PATH])), layout="circle")
+
+
+def test_title_and_caption_say_what_the_page_shows(mini_graph: nx.MultiDiGraph) -> None:
+    made = {"focus": "gamma-soninlaw", "depth": 1, "spheres": ["elite", "offshore"], "as_of": "2010", "min_degree": 2}
+    html = render_view(mini_graph, made_with=made)
+    caption = "around Gamma Qulybaev (1 hop) · spheres: Elite, Offshore · in force on 2010 · at least 2 relations each"
+    assert f"<title>tracker: mini — {caption}</title>" in html
+    assert f'<p id="caption" class="caption">{caption}</p>' in html
+    assert page_data(html)["meta"]["caption"] == caption
+    assert "<title>tracker: mini</title>" in render_view(mini_graph)
+
+
+def test_top_labels_are_the_most_central(mini_graph: nx.MultiDiGraph) -> None:
+    data = page_data(render_view(mini_graph, size_by="degree"))
+    # gamma-soninlaw has 6 relations, the most; ties below are broken by id
+    assert data["top_labels"][0] == "gamma-soninlaw" and len(data["top_labels"]) == 12
+
+
+def test_cli_view_layout_and_caption(cli_runner: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "s.html"
+    args = [
+        "view",
+        "--data",
+        str(MINI_PATH),
+        "--layout",
+        "spheres",
+        "--as-of",
+        "2010",
+        "--kind",
+        "person",
+        "--kind",
+        "company",
+        "-o",
+        str(out),
+    ]
+    result = cli_runner.invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    data = page_data(out.read_text(encoding="utf-8"))
+    assert data["meta"]["layout"] == "spheres"
+    assert data["meta"]["caption"] == "kinds: Person, Company · in force on 2010"
+    result = cli_runner.invoke(cli, ["view", "--data", str(MINI_PATH), "--layout", "circle", "-o", str(out)])
+    assert result.exit_code == 2

@@ -345,7 +345,7 @@ def sphere_layout(G: nx.MultiDiGraph, seed: int = LAYOUT_SEED) -> tuple[dict[str
     for members in groups.values():
         for i, ident in enumerate(sorted(members, key=lambda m: (base[m][1], base[m][0], m))):
             rank[ident] = i / max(len(members) - 1, 1)
-    U = nx.Graph()
+    U: nx.Graph = nx.Graph()
     U.add_nodes_from(sorted(G.nodes))
     U.add_edges_from(sorted((u, v) for u, v in G.edges() if u != v))
     for _ in range(6):
@@ -387,8 +387,14 @@ def sphere_layout(G: nx.MultiDiGraph, seed: int = LAYOUT_SEED) -> tuple[dict[str
         rows = math.ceil(len(others) / per_row)
         label = model.spheres["other"].label if "other" in model.spheres else "Other"
         bands.append(
-            {"name": "other", "label": label, "x0": -70, "x1": round(max(right, (per_row - 1) * _COL_GAP) + _COL_GAP / 2 + 70),
-             "y0": top - 80, "y1": round(top + (rows - 1) * _ROW_GAP * 1.4 + 50)}
+            {
+                "name": "other",
+                "label": label,
+                "x0": -70,
+                "x1": round(max(right, (per_row - 1) * _COL_GAP) + _COL_GAP / 2 + 70),
+                "y0": top - 80,
+                "y1": round(top + (rows - 1) * _ROW_GAP * 1.4 + 50),
+            }
         )
     return pos, bands
 

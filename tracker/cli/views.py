@@ -8,6 +8,7 @@ import click
 
 from tracker.cli import cli
 from tracker.cli.common import OutFile, apply_filters, data_option, filter_options, say
+from tracker.cli.engines import engine_option
 
 SIZE_CHOICES = ("pagerank", "betweenness", "degree")  # tracker.views.SIZE_BY, without importing pyvis here
 LAYOUT_CHOICES = ("force", "spheres")  # tracker.views.LAYOUTS
@@ -43,6 +44,7 @@ MAX_PATHS = 20  # shortest paths drawn at most; more only repeat the same hops
     help="HTML file to write ('-' for stdout).",
 )
 @click.option("--open", "open_", is_flag=True, help="Open the page in the default browser afterwards.")
+@engine_option
 def view(
     data: tuple[Path, ...],
     focus: str | None,
@@ -57,6 +59,7 @@ def view(
     title: str | None,
     output: Path,
     open_: bool,
+    engine: str,
 ) -> None:
     """Write the interactive network as one offline HTML file.
 
@@ -69,18 +72,19 @@ def view(
         tracker view --path "Timur Kulibayev" "Zeta Bank" -o path.html --open
         tracker view --layout spheres -o graphs/spheres.html
     """
-    from tracker.cli.common import load_graph, resolve_entity
+    from tracker.cli.engines import open_graphs
     from tracker.graph import with_paths
     from tracker.output import write_text
     from tracker.views import render_view, with_answers
 
-    G = load_graph(data)
-    index: list[object] = []
-    focus_id = resolve_entity(G, focus, index) if focus else None
+    graphs = open_graphs(data, engine)
+    focus_id = graphs.resolve(focus, notice=say) if focus else None
+    ends = [graphs.resolve(end, notice=say) for end in path_ends] if path_ends else []
+    G = graphs.scope([focus_id] if focus_id else [], depth, ends)
     H = apply_filters(G, focus_id, depth, spheres, kinds, as_of, min_degree)
     highlight: list[list[str]] = []
     if path_ends:
-        a, b = (resolve_entity(G, end, index) for end in path_ends)
+        a, b = ends
         H, highlight = with_paths(G, H, a, b, MAX_PATHS)
     H = with_answers(G, H)
     made_with = {
