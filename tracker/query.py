@@ -264,6 +264,30 @@ class Graphs:
         """The whole canonical graph (in memory: refuse on a store above the size that fits)."""
         raise NotImplementedError
 
+    def scope(self, focus: Sequence[str], depth: int, ends: Sequence[str] = (), max_hops: int = 6) -> Any:
+        """A graph holding the `focus` neighbourhood and the shortest paths between `ends`.
+
+        The whole graph when neither is given (the view's and the export's other filters need
+        every entity). On a store, the extracts are joined into one graph.
+        """
+        parts = []
+        if focus:
+            parts.append(self.around(focus, depth)[0])
+        if len(ends) == 2:
+            parts.append(self.between(ends[0], ends[1], max_hops))
+        if not parts:
+            return self.whole()
+        if len(parts) == 1:
+            return parts[0]
+        import networkx as nx
+
+        G = nx.compose_all(parts)
+        sources = {k: v for P in parts for k, v in P.graph.get("sources", {}).items()}
+        G.graph["sources"] = {k: sources[k] for k in sorted(sources)}
+        if any("hubs" in P.graph for P in parts):
+            G.graph["hubs"] = sorted({h for P in parts for h in P.graph.get("hubs", [])})
+        return G
+
     def close(self) -> None:
         return None
 
@@ -296,6 +320,9 @@ class InMemory(Graphs):
         return self.G
 
     def whole(self) -> Any:
+        return self.G
+
+    def scope(self, focus: Sequence[str], depth: int, ends: Sequence[str] = (), max_hops: int = 6) -> Any:
         return self.G
 
 
@@ -339,6 +366,18 @@ class OnStore(Graphs):
         from tracker.graph import build
 
         return build(self.store.whole())
+
+    def scope(self, focus: Sequence[str], depth: int, ends: Sequence[str] = (), max_hops: int = 6) -> Any:
+        if not focus and len(ends) != 2:
+            from tracker.exc import ViewTooLarge
+            from tracker.views import MAX_NODES
+
+            if self.store.entity_count > MAX_NODES:
+                raise ViewTooLarge(
+                    f"{self.store.entity_count} entities is over the cap of {MAX_NODES} for a whole view or filter; "
+                    "narrow it with --focus ENTITY --depth N"
+                )
+        return super().scope(focus, depth, ends, max_hops)
 
     def close(self) -> None:
         self.backend.close()

@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from tracker.cli import cli
-from tracker.cli.common import apply_filters, data_option, filter_options, load_graph, say
+from tracker.cli.common import apply_filters, data_option, filter_options, say
+from tracker.cli.engines import engine_option, open_graphs
 
 # Kept here (not imported from tracker.export) so that `tracker --help` stays fast.
 EXPORT_FORMATS = ("csv", "graphml", "gexf", "json", "ftm", "neo4j")
@@ -29,6 +30,7 @@ OutPath = click.Path(writable=True, path_type=Path, allow_dash=True)
 @click.option("--bom", is_flag=True, help="csv only: start each table with a UTF-8 byte-order mark so Excel reads Cyrillic.")
 @click.option("--all-sources", is_flag=True, help="csv and json: list every source of the dataset, not only those cited.")
 @filter_options
+@engine_option
 def export_cmd(
     fmt: str,
     data: tuple[Path, ...],
@@ -41,6 +43,7 @@ def export_cmd(
     kinds: tuple[str, ...],
     as_of: str | None,
     min_degree: int,
+    engine: str,
 ) -> None:
     """Export the graph for spreadsheets, Gephi, web tools, Aleph or Neo4j.
 
@@ -65,7 +68,9 @@ def export_cmd(
 
     from tracker.export import export_bytes, export_graph
 
-    G = apply_filters(load_graph(data), focus, depth, spheres, kinds, as_of, min_degree)
+    graphs = open_graphs(data, engine)
+    focus_id = graphs.resolve(focus, notice=say) if focus else None
+    G = apply_filters(graphs.scope([focus_id] if focus_id else [], depth), focus_id, depth, spheres, kinds, as_of, min_degree)
     if out is None or str(out) == "-":
         click.echo(export_bytes(G, fmt, all_sources=all_sources), nl=False)
         return
