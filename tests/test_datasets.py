@@ -452,3 +452,30 @@ def test_constitutional_ties_to_the_uk(G: nx.MultiDiGraph, ds: Dataset) -> None:
     assert (uk["uk_controlled_relations"], uk["offshore_relations"], uk["share_relations"]) == (18, 28, 0.642857)
     assert (uk["uk_controlled_paths"], uk["offshore_paths"], uk["share_paths"]) == (46, 91, 0.505495)
     assert "64.3%" in df.attrs["notes"]["uk_tie"] and "50.5%" in df.attrs["notes"]["uk_tie"]
+
+
+def test_descriptor_written_before_date_precision_stays_valid(tmp_path: Path) -> None:
+    import shutil
+
+    import yaml
+
+    folder = tmp_path / "ds"
+    shutil.copytree(DATASETS, folder)
+    desc = yaml.safe_load((folder / "datapackage.yaml").read_text(encoding="utf-8"))
+    sources = next(r for r in desc["resources"] if r["name"] == "sources")
+    sources["schema"]["fields"] = [f for f in sources["schema"]["fields"] if f["name"] != "date_precision"]
+    (folder / "datapackage.yaml").write_text(yaml.safe_dump(desc, sort_keys=False), encoding="utf-8")
+    assert validate_paths([folder]).errors == []
+    # Reordering fields is still an error.
+    fields = sources["schema"]["fields"]
+    fields[0], fields[1] = fields[1], fields[0]
+    (folder / "datapackage.yaml").write_text(yaml.safe_dump(desc, sort_keys=False), encoding="utf-8")
+    assert [e.code for e in validate_paths([folder]).errors] == ["descriptor-fields"]
+
+
+def test_constitutional_ties_are_not_channels() -> None:
+    from tracker.metrics import CHANNEL_EXCLUDE
+
+    assert "constitutional_tie" in CHANNEL_EXCLUDE
+    kind = load_model().relation_kinds["constitutional_tie"]
+    assert (kind.source, kind.target, kind.fields) == (frozenset({"jurisdiction"}), frozenset({"jurisdiction"}), frozenset({"role"}))
