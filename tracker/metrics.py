@@ -41,9 +41,11 @@ __all__ = [
     "resolve_engine",
     "BROKERAGE_ROLES",
     "CHANNEL_EXCLUDE",
+    "NOT_ACTORS",
+    "tie_kinds",
+    "meta_note",
     "BETWEENNESS_EXACT_MAX",
     "centrality",
-    "channel_graph",
     "communities",
     "eigenvector_by_component",
     "brokerage_roles",
@@ -91,6 +93,40 @@ CHANNEL_EXCLUDE = frozenset(
     }
 )
 
+#: Entity kinds that are places, not actors: shortest paths through them (two companies
+#: "linked" by their registry country) do not count in betweenness unless meta is included.
+NOT_ACTORS = frozenset({"jurisdiction"})
+
+
+def tie_kinds(model: Any, include_meta: bool = False) -> frozenset[str]:
+    """The relation kinds that count as ties between actors in centrality, brokerage and communities.
+
+    The schema marks with ``tie: false`` the kinds that are not ties (an index ranking a
+    jurisdiction, a publisher reporting on someone, a denial answering a claim already
+    counted); they are left out unless `include_meta`. Any edge table the metrics run on,
+    whatever builds it, is restricted to these kinds (`EdgeTable.only_kinds`).
+
+    Examples
+    --------
+    >>> from tracker.model import load_model
+    >>> m = load_model()
+    >>> sorted(set(m.relation_kinds) - tie_kinds(m))[:3], tie_kinds(m, include_meta=True) == frozenset(m.relation_kinds)
+    (['constitutional_tie', 'declared_unknown_owner', 'ranked'], True)
+    """
+    return frozenset(name for name, kind in model.relation_kinds.items() if include_meta or kind.tie)
+
+
+def meta_note(model: Any, include_meta: bool) -> str:
+    """What centrality left out, for the report's notes."""
+    if include_meta:
+        return "every relation kind counted (--include-meta), and jurisdictions are in betweenness"
+    left = ", ".join(sorted(set(model.relation_kinds) - tie_kinds(model)))
+    return (
+        f"centrality among actors: relations of kinds {left} are not ties between actors and are left out, "
+        "and betweenness leaves out paths through jurisdictions; --include-meta counts them"
+    )
+
+
 #: Gould & Fernandez (1989) roles, keyed by (same group as a?, same group as c?, a and c same?).
 BROKERAGE_ROLES = ("coordinator", "gatekeeper", "representative", "liaison", "itinerant")
 
@@ -115,6 +151,8 @@ class EdgeTable:
     dst: Any
     undirected: Any
     kinds: Any
+    #: Each node's entity kind, aligned with `ids` (None when the builder had none).
+    node_kinds: Any = None
 
     @classmethod
     def from_graph(cls, G: nx.MultiDiGraph) -> EdgeTable:
@@ -133,7 +171,9 @@ class EdgeTable:
         index = pd.Index(ids)
         src = index.get_indexer(us).astype(np.int64) if us else np.zeros(0, dtype=np.int64)
         dst = index.get_indexer(vs).astype(np.int64) if vs else np.zeros(0, dtype=np.int64)
-        return cls(ids, src, dst, np.array(und, dtype=bool), np.array(kinds, dtype=object))
+        nodes = G.nodes
+        node_kinds = np.array([str(nodes[x].get("kind", "") or "") for x in ids], dtype=object)
+        return cls(ids, src, dst, np.array(und, dtype=bool), np.array(kinds, dtype=object), node_kinds)
 
     @property
     def n(self) -> int:
@@ -141,7 +181,22 @@ class EdgeTable:
 
     def subset(self, keep: Any) -> EdgeTable:
         """The same nodes with only the relations where `keep` (a boolean array) is true."""
-        return EdgeTable(self.ids, self.src[keep], self.dst[keep], self.undirected[keep], self.kinds[keep])
+        return EdgeTable(self.ids, self.src[keep], self.dst[keep], self.undirected[keep], self.kinds[keep], self.node_kinds)
+
+    def only_kinds(self, kinds: Iterable[str]) -> EdgeTable:
+        """The same nodes with only the relations of the given kinds (see `tie_kinds`)."""
+        import numpy as np
+
+        return self.subset(np.isin(self.kinds, np.array(sorted(set(kinds)), dtype=object)))
+
+    def without_node_kinds(self, kinds: Iterable[str]) -> EdgeTable:
+        """The same nodes, without the relations that touch a node of the given entity kinds."""
+        import numpy as np
+
+        if self.node_kinds is None:
+            raise ValueError("this edge table has no node kinds")
+        away = np.isin(self.node_kinds, np.array(sorted(set(kinds)), dtype=object))
+        return self.subset(~(away[self.src] | away[self.dst]))
 
     def without_kinds(self, exclude: Iterable[str]) -> EdgeTable:
         import numpy as np
@@ -195,7 +250,9 @@ def plan(n: int, **options: Any) -> dict[str, Any]:
         "nodes": n,
         "engine": resolve_engine(str(options.get("engine", "auto")), n, int(options.get("engine_min_nodes", ENGINE_MIN_NODES))),
         "seed": int(options.get("seed", SEED)),
-        "betweenness_k": None if n <= exact_max else min(int(options.get("betweenness_k", BETWEENNESS_K if n <= LARGE_NODES else LARGE_K)), n),
+        "betweenness_k": None
+        if n <= exact_max
+        else min(int(options.get("betweenness_k", BETWEENNESS_K if n <= LARGE_NODES else LARGE_K)), n),
         "closeness_k": None if n <= close_max else min(int(options.get("closeness_k", CLOSENESS_K if n <= LARGE_NODES else LARGE_K)), n),
     }
 
@@ -228,6 +285,31 @@ class Views:
     @property
     def n(self) -> int:
         return self.table.n
+
+    def ties(self, model: Any, include_meta: bool = False) -> Views:
+        """The same views over the ties between actors only (see `tie_kinds`).
+
+        Relations of a kind the model does not know (hand-made graphs in examples) count.
+        """
+        if include_meta:
+            return self
+        return Views(self.G, self.engine, self.table.without_kinds(set(model.relation_kinds) - tie_kinds(model)))
+
+    def actors_only(self) -> Views:
+        """The same views without the relations that touch a place (`NOT_ACTORS`).
+
+        A table built without node kinds (`EdgeTable.node_kinds` None) takes them from `G`.
+        """
+        import dataclasses
+
+        import numpy as np
+
+        table = self.table
+        if table.node_kinds is None and self.G is not None:
+            nodes = self.G.nodes
+            kinds = np.array([str(nodes[x].get("kind", "") or "") for x in table.ids], dtype=object)
+            table = dataclasses.replace(table, node_kinds=kinds)
+        return Views(self.G, self.engine, table.without_node_kinds(NOT_ACTORS))
 
     def channels(self, exclude: Iterable[str] = CHANNEL_EXCLUDE) -> Views:
         """The same views over the channel relations only (see `CHANNEL_EXCLUDE`)."""
@@ -338,11 +420,15 @@ def _sampled(v: Views, k: int, seed: int) -> list[int]:
 def _betweenness(v: Views, opts: dict[str, Any]) -> tuple[Columns, dict[str, Any]]:
     from tracker import engine
 
+    if not opts.get("include_meta"):
+        v = v.actors_only()
     n = v.n
     p = plan(n, **opts)
     k, seed = p["betweenness_k"], p["seed"]
     if k is None:
-        values = nx.betweenness_centrality(v.undirected, normalized=True) if v.engine == "networkx" else engine.betweenness(v.fast_undirected)
+        values = (
+            nx.betweenness_centrality(v.undirected, normalized=True) if v.engine == "networkx" else engine.betweenness(v.fast_undirected)
+        )
         note = f"exact, unweighted, normalised, on the collapsed undirected graph ({n} nodes)"
         meta = {"betweenness_method": "exact", "betweenness_k": None}
     else:
@@ -540,7 +626,11 @@ def _sort(df: pd.DataFrame, column: str, ascending: bool = False) -> pd.DataFram
 
 
 def _engine_note(engine: str, n: int, requested: str) -> str:
-    why = f"{requested}: {n} entities {'above' if n > ENGINE_MIN_NODES else 'up to'} {ENGINE_MIN_NODES}" if requested == "auto" else "as asked"
+    why = (
+        f"{requested}: {n} entities {'above' if n > ENGINE_MIN_NODES else 'up to'} {ENGINE_MIN_NODES}"
+        if requested == "auto"
+        else "as asked"
+    )
     if engine == "igraph":
         return (
             f"fast engine: igraph's C core with numpy/scipy ({why}); same definitions as networkx, checked equal "
@@ -550,7 +640,12 @@ def _engine_note(engine: str, n: int, requested: str) -> str:
 
 
 def centrality(
-    G: nx.MultiDiGraph, metrics: Sequence[str] | None = None, engine: str = "auto", views: Views | None = None, **options: Any
+    G: nx.MultiDiGraph,
+    metrics: Sequence[str] | None = None,
+    engine: str = "auto",
+    views: Views | None = None,
+    include_meta: bool = False,
+    **options: Any,
 ) -> pd.DataFrame:
     """Per-entity centrality table, one row per entity, sorted by the first metric's score.
 
@@ -565,6 +660,9 @@ def centrality(
         Who computes: ``auto`` is networkx up to `ENGINE_MIN_NODES` entities, igraph above.
     views : Views, optional
         Derived graphs already built for `G` (a build shares them between its tables).
+    include_meta : bool
+        Count every relation kind, and paths through jurisdictions in betweenness. By default
+        only ties between actors count (`tie_kinds`); the notes say what was left out.
     **options
         `betweenness_exact_max` (default 2000), `betweenness_k` (500; 100 above 200,000
         nodes), `closeness_exact_max` (5000), `closeness_k` (500; 100 above 200,000 nodes),
@@ -598,11 +696,16 @@ def centrality(
     chosen = resolve_engine(engine, n, int(options.get("engine_min_nodes", ENGINE_MIN_NODES)))
     if views is None or views.engine != chosen:
         views = Views(G, chosen, views.table if views is not None else None)
+    from tracker.model import load_model
+
+    model = load_model()
+    everything = views
+    views = views.ties(model, include_meta)
     columns: dict[str, Any] = {}
     notes: dict[str, str] = {}
     attrs: dict[str, Any] = {}
     for name in names:
-        cols, meta = METRICS[name].compute(views, dict(options))
+        cols, meta = METRICS[name].compute(views, {**options, "include_meta": include_meta})
         columns.update(cols)
         for key, val in meta.items():
             if key in METRICS:
@@ -610,7 +713,8 @@ def centrality(
             else:
                 attrs[key] = val
     notes["engine"] = _engine_note(chosen, n, engine)
-    df = _frame(G, columns, views.ids)
+    notes["ties"] = meta_note(model, include_meta)
+    df = _frame(G, columns, everything.ids)
     attrs["notes"] = notes
     attrs["metrics"] = names
     attrs["engine"] = chosen
@@ -650,7 +754,7 @@ def eigenvector_by_component(H: nx.Graph, weight: str = "weight") -> dict[Any, f
         else:
             import scipy.sparse.linalg as sla
 
-            A = nx.to_scipy_sparse_array(H, nodelist=nodes, weight=weight, dtype=float)
+            A = nx.to_scipy_sparse_array(H, nodelist=nodes, weight=weight, dtype=np.dtype(float))
             _, vecs = sla.eigsh(A.asfptype() if hasattr(A, "asfptype") else A, k=1, which="LA", v0=np.ones(len(nodes)))
             vec = vecs[:, 0]
         vec = np.abs(vec)
@@ -676,27 +780,6 @@ def communities(H: nx.Graph, seed: int = SEED, weight: str = "weight") -> list[s
         return []
     found = nx.community.louvain_communities(H, weight=weight, seed=seed)
     return sorted((set(c) for c in found), key=lambda c: (-len(c), min(str(x) for x in c)))
-
-
-def channel_graph(G: nx.MultiDiGraph, exclude: Iterable[str] = CHANNEL_EXCLUDE) -> nx.MultiDiGraph:
-    """A copy of `G` without the relations that are not channels (see `CHANNEL_EXCLUDE`).
-
-    Examples
-    --------
-    >>> G = nx.MultiDiGraph()
-    >>> G.add_edge("a", "b", key="r1", kind="owns")
-    'r1'
-    >>> G.add_edge("c", "a", key="r2", kind="reported_on")
-    'r2'
-    >>> sorted(channel_graph(G).edges(keys=True))
-    [('a', 'b', 'r1')]
-    """
-    drop = set(exclude)
-    H = nx.MultiDiGraph()
-    H.graph.update(G.graph)
-    H.add_nodes_from(G.nodes(data=True))
-    H.add_edges_from((u, v, k, d) for u, v, k, d in G.edges(keys=True, data=True) if d.get("kind") not in drop)
-    return H
 
 
 def brokerage_roles(D: nx.DiGraph, groups: Mapping[Any, str]) -> dict[Any, dict[str, int]]:
@@ -832,10 +915,14 @@ def brokers(
     views: Views | None = None,
     max_sources: int = SUBSET_SOURCES_MAX,
     seed: int = SEED,
+    include_meta: bool = False,
 ) -> pd.DataFrame:
     """Who connects the elite to the City and offshore: subset betweenness and brokerage roles.
 
-    Both run on the channel relations only (`channel_graph`): claims, reports, rankings,
+    Only ties between actors count (`tie_kinds`); `include_meta` counts every kind, the ones
+    the schema marks ``tie: false`` included even where `exclude` names them.
+
+    Both run on the channel relations only (`Views.channels`): claims, reports, rankings,
     lawsuits and registrations are not channels.
 
     - ``subset_betweenness``: for every pair (elite entity, City or offshore entity), the share of
@@ -874,7 +961,11 @@ def brokers(
 
     chosen = resolve_engine(engine, G.number_of_nodes())
     base = views if views is not None and views.engine == chosen else Views(G, chosen, views.table if views is not None else None)
-    cv = base.channels(exclude)
+    from tracker.model import load_model
+
+    model = load_model()
+    exclude = set(exclude) - (set(model.relation_kinds) - tie_kinds(model)) if include_meta else set(exclude)
+    cv = base.ties(model, include_meta).channels(exclude)
     ids, n = cv.ids, cv.n
     nodes = G.nodes
     sphere = [str(nodes[x].get("sphere", "") or "") for x in ids]
@@ -920,6 +1011,7 @@ def brokers(
             ),
             "brokerage": "Gould & Fernandez (1989) roles over spheres on the collapsed directed graph of channel relations (exact counts)",
             "engine": _engine_note(chosen, G.number_of_nodes(), engine),
+            "ties": meta_note(model, include_meta),
         },
     }
     return df

@@ -67,6 +67,12 @@ def _emit(text: str, output: Path | None) -> None:
     "compiled store's relations straight into igraph's arrays; spark: degree, PageRank and components on "
     "Spark. auto: the store above about 10,000 relations, else igraph above 5,000 entities, networkx below.",
 )
+@click.option(
+    "--include-meta",
+    is_flag=True,
+    help="Count every relation kind (rankings, reports, answers to claims: tie: false in the schema) and paths "
+    "through jurisdictions; by default centrality is among actors only.",
+)
 def report_cmd(
     data: tuple[Path, ...],
     table: str,
@@ -76,6 +82,7 @@ def report_cmd(
     fmt: str | None,
     output: Path | None,
     engine: str,
+    include_meta: bool,
 ) -> None:
     """Rank entities by centrality, list brokers, or measure jurisdiction exposure.
 
@@ -84,7 +91,9 @@ def report_cmd(
     eigenvector, harmonic and closeness (above 5,000 entities: exact for a fixed-seed sample
     of 500 entities, empty for the others), a Louvain community and the connected component.
     Above 5,000 entities igraph's C core computes the same metrics (--engine). How each was
-    computed is printed with the table (under "notes" in JSON).
+    computed is printed with the table (under "notes" in JSON). Centrality is among actors:
+    relations the schema marks tie: false (rankings, reports, answers to claims) and paths
+    through jurisdictions are left out unless --include-meta.
 
     \b
     Example:
@@ -110,11 +119,11 @@ def report_cmd(
     if table == "centrality":
         from tracker.metrics import centrality
 
-        df = centrality(G, list(metrics) or None, engine=engine, views=views)
+        df = centrality(G, list(metrics) or None, engine=engine, views=views, include_meta=include_meta)
     elif table == "brokers":
         from tracker.metrics import brokers
 
-        df = brokers(G, engine=engine, views=views)
+        df = brokers(G, engine=engine, views=views, include_meta=include_meta)
     else:
         from tracker.jurisdictions import jurisdiction_exposure
 
