@@ -461,3 +461,21 @@ def test_layout_switch_puts_the_spheres_left_to_right(open_view: Any, curated: n
     v.page.locator("input[name='layout'][value='force']").check()
     assert v.js("location.hash") == ""
     v.clean()
+
+
+def test_report_opens_cleanly_and_its_names_open_the_view(browser: Any, mini: nx.MultiDiGraph, tmp_path: Path) -> None:
+    from tracker.report import write_build_reports
+
+    write_build_reports(mini, tmp_path)
+    write_view(mini, tmp_path / "network.html")
+    context, page, outside, errors = open_page(browser, tmp_path / "report.html", None)
+    href = page.locator("a.ent", has_text="Gamma Qulybaev").first.get_attribute("href")
+    colour = page.evaluate('getComputedStyle(document.querySelector(\'svg rect[fill="#3b6ea5"], svg path[fill="#3b6ea5"]\')).fill')
+    context.close()
+    assert outside == [] and errors == []  # a CSP violation would be an error here
+    assert colour == "rgb(59, 110, 165)"  # the charts keep their colours without inline styles
+    assert href == "network.html#focus=gamma-soninlaw"
+    context, page, outside, errors = open_page(browser, tmp_path / "network.html", READY, fragment=href.split("#")[1])
+    assert page.evaluate("trackerView.network.getSelectedNodes()") == ["gamma-soninlaw"]
+    context.close()
+    assert outside == [] and errors == []

@@ -80,8 +80,9 @@ def test_write_build_reports(mini_graph: nx.MultiDiGraph, tmp_path: Path) -> Non
 
 def test_report_html_is_offline_and_sourced(mini_graph: nx.MultiDiGraph, tmp_path: Path) -> None:
     page = write_build_reports(mini_graph, tmp_path)[-1].read_text(encoding="utf-8")
-    assert "default-src 'none'" in page
-    assert page.count("<svg") == 2 and "<?xml" not in page and "<metadata>" not in page
+    assert "default-src 'none'" in page and "unsafe" not in page
+    # charts: top 10 by degree, betweenness and pagerank, the brokers, degree distribution, jurisdictions
+    assert page.count("<svg") == 6 and "<?xml" not in page and "<metadata>" not in page
     # Nothing is loaded from anywhere: no src=, no stylesheet links, no scripts.
     assert not re.search(r"<(script|img|iframe|link)\b", page) and " src=" not in page
     assert mini_graph.graph["content_hash"] in page and "not an allegation" in page
@@ -94,9 +95,34 @@ def test_report_html_is_offline_and_sourced(mini_graph: nx.MultiDiGraph, tmp_pat
     assert len(ids) == len(set(ids))
 
 
+def test_report_html_links_names_cites_once_and_prints(mini_graph: nx.MultiDiGraph, tmp_path: Path) -> None:
+    import base64
+    import hashlib
+
+    page = write_build_reports(mini_graph, tmp_path)[-1].read_text(encoding="utf-8")
+    # every entity name links into the network view built beside the report
+    assert '<a class="ent" href="network.html#focus=gamma-soninlaw">Gamma Qulybaev</a>' in page
+    assert '<a class="ent" href="network.html#focus=vg">British Virgin Islands</a>' in page
+    # a source is written out once, in the list at the end, and cited by number elsewhere
+    assert page.count("Lambda Secrecy Index 2022</a>") == 1
+    number = re.search(r'<li id="src-(\d+)" value="\d+"><a href="https://index.example.org/2022"', page)
+    assert number is not None and f'href="#src-{number.group(1)}"' in page
+    # a strict policy: the one stylesheet by hash, no inline style anywhere (the charts use attributes)
+    style = re.findall(r"<style>(.*?)</style>", page, re.S)
+    assert len(style) == 1 and "@media print" in style[0]
+    digest = "'sha256-" + base64.b64encode(hashlib.sha256(style[0].encode()).digest()).decode() + "'"
+    assert f"style-src {digest};" in page and ' style="' not in page and "<style type" not in page
+
+
 def test_report_html_escapes_hostile_data(tmp_path: Path) -> None:
     G = nx.MultiDiGraph(name="<b>x</b>", content_hash="h", data_date="2020", sources={})
-    G.graph["sources"]["s1"] = {"url": "javascript:alert(1)", "title": "<img src=x onerror=alert(1)>", "publisher": "P", "date": "2020", "evidence": "news_report"}
+    G.graph["sources"]["s1"] = {
+        "url": "javascript:alert(1)",
+        "title": "<img src=x onerror=alert(1)>",
+        "publisher": "P",
+        "date": "2020",
+        "evidence": "news_report",
+    }
     G.add_node("p", name="<script>alert(1)</script> $x$", kind="person", sphere="elite")
     G.add_node("co", name="=cmd|' /C calc'!A0", kind="company", sphere="offshore", country="vg")
     G.add_node("vg", name="<i>Islands</i> $\\alpha$", kind="jurisdiction", sphere="offshore", country="vg")
@@ -194,7 +220,7 @@ def test_report_chains_are_capped(tmp_path: Path) -> None:
         G.add_node(f"o{i:02d}", name=f"Owner {i}", kind="person", sphere="elite")
         G.add_edge(f"o{i:02d}", "asset", key=f"r{i:02d}", kind="owns", label="owns", ownership=True, share=1.0, sources=[])
     page = report._chains_html(G)
-    assert page.count("<tr><td>Owner") == report.CHAIN_OWNERS_MAX
+    assert page.count('<tr><td><a class="ent" href="network.html#focus=o') == report.CHAIN_OWNERS_MAX
     assert f"{40 - report.CHAIN_OWNERS_MAX} more owners" in page
 
 

@@ -44,6 +44,7 @@ __all__ = [
 
 FORMATS = ("table", "csv", "json", "md")
 
+
 # OWASP "CSV injection": a spreadsheet runs a cell that starts with one of these as a formula
 # (https://owasp.org/www-community/attacks/CSV_Injection). tracker.export.common has the same
 # rule for the exports; this copy keeps the report writer independent of it.
@@ -152,6 +153,7 @@ def render(df: pd.DataFrame, fmt: str) -> str:
         data = {"notes": notes, "rows": [dict(zip(columns, row)) for row in rows]}
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     if fmt == "md":
+
         def esc(s: str) -> str:
             return s.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("\r", " ")
 
@@ -163,9 +165,9 @@ def render(df: pd.DataFrame, fmt: str) -> str:
         return "\n".join(lines) + "\n"
     if fmt == "table":
         cells = [[_text(v, table=True).replace("\n", " ") for v in row] for row in rows]
-        numeric = [bool(rows) and all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in col) for col in zip(*rows)] or [
-            False
-        ] * len(columns)
+        numeric = [
+            bool(rows) and all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in col) for col in zip(*rows)
+        ] or [False] * len(columns)
         widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
 
         def line(values: Sequence[str]) -> str:
@@ -240,7 +242,62 @@ def _source_html(src: dict[str, Any]) -> str:
     return " · ".join(bits)
 
 
-def _table(df: pd.DataFrame, columns: Sequence[str], headers: Sequence[str] | None = None, top: int | None = None) -> str:
+#: The network view `tracker build` writes next to the report; names link into it.
+VIEW_FILE = "network.html"
+
+
+def _view_href(ident: Any) -> str:
+    """The address of an entity in the network view: ``network.html#focus=<id>`` (id %-encoded).
+
+    Examples
+    --------
+    >>> _view_href("timur-kulibayev"), _view_href('x"&<y>')
+    ('network.html#focus=timur-kulibayev', 'network.html#focus=x%22%26%3Cy%3E')
+    """
+    from urllib.parse import quote
+
+    return f"{VIEW_FILE}#focus={quote(str(ident), safe='')}"
+
+
+def _entity(ident: Any, name: Any) -> str:
+    """An entity's name as a link to it in the network view (escaped)."""
+    label = html.escape(_text(name, table=True) or str(ident), quote=True)
+    return f'<a class="ent" href="{html.escape(_view_href(ident), quote=True)}">{label}</a>'
+
+
+class _Citations:
+    """Footnotes: each source is written out once, at the end, and cited by number.
+
+    The first version repeated one long citation in every row that used it (28 rows of the
+    jurisdiction table cite the same index); numbers in the text and one list keep it short.
+    """
+
+    def __init__(self, G: nx.MultiDiGraph) -> None:
+        self.table: dict[str, Any] = G.graph.get("sources", {}) or {}
+        self.number: dict[str, int] = {}
+
+    def cite(self, ids: Iterable[str]) -> str:
+        marks = []
+        for sid in ids:
+            if sid not in self.number:
+                self.number[sid] = len(self.number) + 1
+            n = self.number[sid]
+            marks.append(f'<a class="fn" href="#src-{n}">{n}</a>')
+        return f"<sup>[{', '.join(marks)}]</sup>" if marks else ""
+
+    def html(self) -> str:
+        if not self.number:
+            return ""
+        items = []
+        for sid, n in sorted(self.number.items(), key=lambda kv: kv[1]):
+            src = dict(self.table.get(sid, {})) | {"id": sid}
+            items.append(f'<li id="src-{n}" value="{n}">{_source_html(src)} <span class="note">({html.escape(sid)})</span></li>')
+        return '<h2 id="sources">Sources cited</h2><ol class="sources">' + "".join(items) + "</ol>"
+
+
+def _table(
+    df: pd.DataFrame, columns: Sequence[str], headers: Sequence[str] | None = None, top: int | None = None, link: bool = True
+) -> str:
     rows = df.head(top) if top else df
     head = "".join(f"<th>{html.escape(h)}</th>" for h in (headers or columns))
     body = []
@@ -249,13 +306,18 @@ def _table(df: pd.DataFrame, columns: Sequence[str], headers: Sequence[str] | No
         for c in columns:
             value = ident if c == "id" else row[c]
             v = cell_value(value)
+            if c == "name" and link:
+                cells.append(f"<td>{_entity(ident, value)}</td>")
+                continue
             cls = ' class="n"' if isinstance(v, (int, float)) and not isinstance(v, bool) else ""
             cells.append(f"<td{cls}>{_esc(value)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def svg_chart(kind: str, labels: Sequence[str], values: Sequence[float], title: str, xlabel: str, ylabel: str, prefix: str) -> str:
+def svg_chart(
+    kind: str, labels: Sequence[str], values: Sequence[float], title: str, xlabel: str, ylabel: str, prefix: str, width: float = 7.0
+) -> str:
     """A bar chart as inline SVG, drawn by matplotlib: deterministic (fixed hash salt, no date), self-contained.
 
     matplotlib is imported here, on first use, and through its object API (no pyplot), so that
@@ -271,10 +333,9 @@ def svg_chart(kind: str, labels: Sequence[str], values: Sequence[float], title: 
     matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure
 
-    rc = {"svg.hashsalt": "tracker", "svg.fonttype": "none", "text.parse_math": False, "font.size": 9}
-    with matplotlib.rc_context(rc):
+    with matplotlib.rc_context({"svg.hashsalt": "tracker", "svg.fonttype": "none", "text.parse_math": False, "font.size": 9}):
         height = 3.0 if kind == "bar" else max(2.0, 0.3 * len(labels) + 1.0)
-        fig = Figure(figsize=(7.0, height))
+        fig = Figure(figsize=(width, height))
         ax = fig.add_subplot()
         positions = list(range(len(labels)))
         if kind == "barh":
@@ -296,7 +357,37 @@ def svg_chart(kind: str, labels: Sequence[str], values: Sequence[float], title: 
     svg = svg[svg.index("<svg") :]
     svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, flags=re.DOTALL)
     svg = svg.replace('id="', f'id="{prefix}-').replace("url(#", f"url(#{prefix}-").replace('xlink:href="#', f'xlink:href="#{prefix}-')
-    return svg.strip()
+    return _presentational(svg.strip())
+
+
+def _presentational(svg: str) -> str:
+    """`style="a: b"` attributes as SVG presentation attributes, and no <style> element.
+
+    The report's Content-Security-Policy allows its one stylesheet by hash and nothing else
+    ('unsafe-inline' would let injected markup style itself), so the chart must not depend on
+    inline styles. Every declaration matplotlib writes (fill, stroke, stroke-width, font-size,
+    font-family, text-anchor, ...) exists as an attribute of the same name.
+
+    Examples
+    --------
+    >>> _presentational('<svg><style type="text/css">*{x: y}</style><path style="fill: #fff; stroke-width: 0.8"/></svg>')
+    '<svg stroke-linejoin="round" stroke-linecap="butt"><path fill="#fff" stroke-width="0.8"/></svg>'
+    """
+
+    def attrs(m: re.Match[str]) -> str:
+        pairs = []
+        for decl in m.group(1).split(";"):
+            if ":" not in decl:
+                continue
+            key, value = decl.split(":", 1)
+            key = key.strip()
+            if re.fullmatch(r"[a-z-]+", key):
+                pairs.append(f'{key}="{html.escape(value.strip(), quote=True)}"')
+        return " ".join(pairs)
+
+    svg = re.sub(r'style="([^"]*)"', attrs, svg)
+    svg = re.sub(r"\s*<style[^>]*>.*?</style>", "", svg, flags=re.DOTALL)
+    return svg.replace("<svg", '<svg stroke-linejoin="round" stroke-linecap="butt"', 1)
 
 
 _CSS = """
@@ -305,7 +396,17 @@ h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2.2rem;border-bottom:1px sol
 table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:.88rem}th,td{border:1px solid #ddd;padding:.2rem .45rem;text-align:left;vertical-align:top}
 th{background:#f3f3f3}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .note{color:#555;font-size:.85rem}.ev{color:#555;font-size:.8rem}.hop{margin:.15rem 0 .15rem 1.2rem}.src{margin-left:2.4rem;font-size:.85rem}
+a.ent{color:inherit;text-decoration:underline dotted}a.fn{text-decoration:none}sup{font-size:.7rem}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(30rem,1fr));gap:.5rem 2rem}.grid>*{min-width:0}.grid table{width:100%}
+.metric{break-inside:avoid}ol.sources{font-size:.85rem}ol.sources li{margin:.2rem 0}
+nav{position:sticky;top:0;background:#fff;padding:.3rem 0;border-bottom:1px solid #eee}
 footer{margin-top:3rem;border-top:1px solid #ccc;font-size:.85rem;color:#444}svg{max-width:100%;height:auto}
+@media print{
+body{margin:0;max-width:none;font-size:10pt;color:#000}nav{display:none}
+h2{break-after:avoid;page-break-after:avoid}h3{break-after:avoid}table,tr,svg,.metric{break-inside:avoid;page-break-inside:avoid}
+a{color:#000;text-decoration:none}ol.sources a[href^="http"]::after{content:" <" attr(href) ">";font-size:8pt;word-break:break-all}
+.grid{display:block}footer{break-before:avoid}
+}
 """.strip()
 
 
@@ -322,7 +423,7 @@ CHAIN_SEARCH_MAX = 2000
 CHAIN_OWNERS_MAX = 25
 
 
-def _chains_html(G: nx.MultiDiGraph, top_assets: int = 5, max_paths: int = 12) -> str:
+def _chains_html(G: nx.MultiDiGraph, cites: _Citations | None = None, top_assets: int = 5, max_paths: int = 12) -> str:
     from tracker.chains import _share_text, most_owned, ownership_chains
     from tracker.paths import format_relation
 
@@ -334,11 +435,13 @@ def _chains_html(G: nx.MultiDiGraph, top_assets: int = 5, max_paths: int = 12) -
         ch = ownership_chains(G, asset, "up", max_paths=CHAIN_SEARCH_MAX)
         owners = ch.owners[:CHAIN_OWNERS_MAX]
         data = G.nodes[asset]
-        parts.append(f"<h3>{html.escape(str(data.get('name', asset)))} <span class=\"note\">({html.escape(asset)}, {html.escape(str(data.get('kind', '')))})</span></h3>")
+        parts.append(
+            f'<h3>{_entity(asset, data.get("name", asset))} <span class="note">({html.escape(asset)}, {html.escape(str(data.get("kind", "")))})</span></h3>'
+        )
         rows = "".join(
-            f"<tr><td>{html.escape(str(o['name']))}</td><td>{html.escape(_share_text((o['share_min'], o['share_max'])))}</td>"
+            f"<tr><td>{_entity(o['id'], o['name']) if 'id' in o else html.escape(str(o['name']))}</td><td>{html.escape(_share_text((o['share_min'], o['share_max'])))}</td>"
             f"<td>{html.escape(o['basis'])}</td><td>{html.escape(o['psc'] or '-')}</td><td>{html.escape(o['psc_possible'] or '-')}</td>"
-            f"<td class=\"n\">{o['paths']}</td><td>{'yes' if o['ultimate'] else 'no'}</td></tr>"
+            f'<td class="n">{o["paths"]}</td><td>{"yes" if o["ultimate"] else "no"}</td></tr>'
             for o in owners
         )
         parts.append(
@@ -354,11 +457,17 @@ def _chains_html(G: nx.MultiDiGraph, top_assets: int = 5, max_paths: int = 12) -
             parts.append(f"<p><b>{i}.</b> {html.escape(route)} — effective share {html.escape(_share_text(p.share))}</p>")
             for h in p.hops:
                 for r in h["relations"]:
-                    parts.append(f'<div class="hop">{html.escape(format_relation(G, r))}</div>')
-                    for s in r["sources"]:
-                        parts.append(f'<div class="src">source: {_source_html(s)}</div>')
+                    if cites is None:
+                        parts.append(f'<div class="hop">{html.escape(format_relation(G, r))}</div>')
+                        for src in r["sources"]:
+                            parts.append(f'<div class="src">source: {_source_html(src)}</div>')
+                    else:
+                        marks = cites.cite(src["id"] for src in r["sources"])
+                        parts.append(f'<div class="hop">{html.escape(format_relation(G, r))}{marks}</div>')
         if len(ch.paths) > max_paths:
-            parts.append(f'<p class="note">{len(ch.paths) - max_paths} more paths: run <code>tracker chains {html.escape(asset)}</code>.</p>')
+            parts.append(
+                f'<p class="note">{len(ch.paths) - max_paths} more paths: run <code>tracker chains {html.escape(asset)}</code>.</p>'
+            )
         if ch.cycles:
             cyc = "; ".join(" owns ".join(str(G.nodes[n].get("name", n)) for n in c) for c in ch.cycles)
             parts.append(f'<p class="note">Cycles (reported, not followed): {html.escape(cyc)}</p>')
@@ -392,43 +501,75 @@ def degree_bins(degrees: pd.Series, max_bars: int = 40) -> tuple[list[str], list
     return labels, [float(x) for x in tally], "relations per entity (bins doubling in width)"
 
 
+def _bar_chart(labels: Sequence[str], values: Sequence[float], title: str, xlabel: str, prefix: str) -> str:
+    """A horizontal bar chart of named entities (names cut to 45 characters)."""
+    names = [n if len(n) <= 45 else n[:44] + "…" for n in labels]
+    return svg_chart("barh", names, values, title, xlabel, "", prefix, width=5.6)
+
+
 def report_html(G: nx.MultiDiGraph, cen: pd.DataFrame, brk: pd.DataFrame, jur: pd.DataFrame, top: int = 10) -> str:
-    """The human-readable build report as one self-contained HTML page."""
+    """The human-readable build report as one self-contained HTML page.
+
+    Every entity name links into the network view (``network.html#focus=<id>``, written by
+    the same build); every source is listed once, at the end, and cited by number; charts show
+    the top entities by each metric, the brokers and the jurisdictions' exposure; a print
+    stylesheet lays it out on paper. The page loads nothing and runs no script; its one
+    stylesheet is allowed by hash.
+    """
     from tracker.metrics import BROKERAGE_ROLES, METRICS, _order
     from tracker.model import load_model
+    from tracker.views import _csp_hash
 
     model = load_model()
+    cites = _Citations(G)
     name = str(G.graph.get("name", "") or "")
     chash = str(G.graph.get("content_hash", "") or "")
     ddate = str(G.graph.get("data_date", "") or "")
+    csp = f"default-src 'none'; style-src {_csp_hash(_CSS)}; img-src data:; base-uri 'none'; form-action 'none'"
     parts: list[str] = []
     parts.append(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{csp}">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1"><meta name="referrer" content="no-referrer">'
         f"<title>tracker report: {html.escape(name)}</title><style>{_CSS}</style></head><body>"
     )
     parts.append(f"<h1>tracker report: {html.escape(name)}</h1>")
     parts.append(
         f"<p>{G.number_of_nodes()} entities, {G.number_of_edges()} relations, {len(G.graph.get('sources', {}))} sources. "
-        f"Data as of {html.escape(ddate or 'unknown')} (newest source date); content hash <code>{html.escape(chash)}</code>.</p>"
+        f"Data as of {html.escape(ddate or 'unknown')} (newest source date); content hash <code>{html.escape(chash)}</code>. "
+        f'Names link to the entity in the network view (<a href="{VIEW_FILE}">{VIEW_FILE}</a>, written beside this file).</p>'
     )
+    parts.append(f"<p><b>{html.escape(model.disclaimer)}</b></p>")
     parts.append(
-        "<nav><a href=\"#central\">Central entities</a> · <a href=\"#brokers\">Brokers</a> · "
-        "<a href=\"#jurisdictions\">Jurisdictions</a> · <a href=\"#chains\">Ownership chains</a> · "
-        "<a href=\"#communities\">Communities</a> · <a href=\"#about\">About</a></nav>"
+        '<nav><a href="#central">Central entities</a> · <a href="#brokers">Brokers</a> · '
+        '<a href="#jurisdictions">Jurisdictions</a> · <a href="#chains">Ownership chains</a> · '
+        '<a href="#communities">Communities</a> · <a href="#sources">Sources</a> · <a href="#about">About</a></nav>'
     )
 
-    # Central entities, one table per metric.
+    # Central entities: a chart and a table per metric.
     parts.append('<h2 id="central">Central entities</h2>')
+    charts = []
+    tables = []
     for metric in ("degree", "betweenness", "pagerank", "eigenvector", "harmonic"):
         col = METRICS[metric].columns[0]
         if col not in cen.columns:
             continue
         ranked = cen.iloc[_order(cen, [(col, False)])]
-        parts.append(f"<h3>{html.escape(metric)}</h3>")
-        parts.append(_notes_html(cen, [metric]))
-        parts.append(_table(ranked, ["name", "kind", "sphere", col], ["entity", "kind", "sphere", col], top))
+        head = ranked.head(top)
+        values = [float(x) if x == x else 0.0 for x in head[col]]
+        if metric in ("degree", "betweenness", "pagerank") and len(head) and any(values):
+            charts.append(
+                '<div class="metric">'
+                + _bar_chart([str(x) for x in head["name"]], values, f"Top {len(head)} by {metric}", col, f"top-{metric}")
+                + "</div>"
+            )
+        tables.append(
+            f'<div class="metric"><h3>{html.escape(metric)}</h3>{_notes_html(cen, [metric])}'
+            f"{_table(ranked, ['name', 'sphere', col], ['entity', 'sphere', col], top)}</div>"
+        )
+    if charts:
+        parts.append('<div class="grid">' + "".join(charts) + "</div>")
+    parts.append('<div class="grid">' + "".join(tables) + "</div>")
     if "degree" in cen.columns and len(cen):
         labels, values, xlabel = degree_bins(cen["degree"])
         parts.append(svg_chart("bar", labels, values, "Degree distribution", xlabel, "entities", "deg"))
@@ -437,58 +578,65 @@ def report_html(G: nx.MultiDiGraph, cen: pd.DataFrame, brk: pd.DataFrame, jur: p
     parts.append('<h2 id="brokers">Brokers between the elite, the City and offshore</h2>')
     parts.append(_notes_html(brk))
     if len(brk):
-        parts.append(
-            _table(brk, ["name", "kind", "sphere", "subset_betweenness", *BROKERAGE_ROLES, "brokerage"], None, top * 2)
-        )
+        ranked = brk.iloc[_order(brk, [("subset_betweenness", False)])].head(top)
+        ranked = ranked[ranked["subset_betweenness"] > 0]
+        if len(ranked):
+            parts.append(
+                _bar_chart(
+                    [str(x) for x in ranked["name"]],
+                    [float(x) for x in ranked["subset_betweenness"]],
+                    "Brokers: share of elite–City–offshore shortest paths through them",
+                    "subset betweenness",
+                    "brk",
+                )
+            )
+        parts.append(_table(brk, ["name", "kind", "sphere", "subset_betweenness", *BROKERAGE_ROLES, "brokerage"], None, top * 2))
     else:
         parts.append("<p>No entity lies between the spheres in the recorded channel relations.</p>")
 
-    # Jurisdictions.
+    # Jurisdictions: the index that scores them is cited once, by number.
     parts.append('<h2 id="jurisdictions">Jurisdiction exposure</h2>')
     parts.append(_notes_html(jur))
     if len(jur):
         sources = G.graph.get("sources", {})
-        rows = []
-        for ident, row in jur.iterrows():
-            srcs = [sources[s] | {"id": s} for s in str(row["secrecy_sources"] or "").split(";") if s in sources]
-            cited = "<br>".join(_source_html(s) for s in srcs)
-            cells = [
-                html.escape(str(row["name"])),
-                _esc(row["offshore"]),
-                *(f'<td class="n">{_esc(row[c])}</td>' for c in ("entities", "relations", "paths_through", "secrecy_score", "secrecy_rank", "exposure")),
-                html.escape(str(row["secrecy_index"] or "")),
-                cited,
-            ]
-            rows.append(
-                f"<tr><td>{cells[0]}</td><td>{cells[1]}</td>{''.join(cells[2:8])}<td>{cells[8]}</td><td>{cells[9]}</td></tr>"
-            )
-        parts.append(
-            "<table><thead><tr><th>jurisdiction</th><th>offshore</th><th>entities</th><th>relations</th><th>paths through</th>"
-            "<th>secrecy score</th><th>rank</th><th>exposure</th><th>index</th><th>source of the score</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>"
-        )
         scored = jur[jur["exposure"].notna()].head(15)
         if len(scored):
             parts.append(
-                svg_chart(
-                    "barh",
+                _bar_chart(
                     [str(n) for n in scored["name"]],
                     [float(v) for v in scored["exposure"]],
                     "Jurisdiction exposure (secrecy score / 100 × relations)",
                     "exposure",
-                    "",
                     "jur",
                 )
             )
+        rows = []
+        for ident, row in jur.iterrows():
+            sids = [x for x in str(row["secrecy_sources"] or "").split(";") if x in sources]
+            cells = [
+                _entity(ident, row["name"]),
+                _esc(row["offshore"]),
+                *(
+                    f'<td class="n">{_esc(row[c])}</td>'
+                    for c in ("entities", "relations", "paths_through", "secrecy_score", "secrecy_rank", "exposure")
+                ),
+                html.escape(str(row["secrecy_index"] or "")) + cites.cite(sids),
+            ]
+            rows.append(f"<tr><td>{cells[0]}</td><td>{cells[1]}</td>{''.join(cells[2:8])}<td>{cells[8]}</td></tr>")
+        parts.append(
+            "<table><thead><tr><th>jurisdiction</th><th>offshore</th><th>entities</th><th>relations</th><th>paths through</th>"
+            "<th>secrecy score</th><th>rank</th><th>exposure</th><th>index (source)</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>"
+        )
 
     # Chains.
     parts.append('<h2 id="chains">Ownership chains of the most-owned assets</h2>')
     parts.append(
         '<p class="note">Effective share = product of the shares along a path, summed over parallel paths; '
         "ranges are carried as minimum and maximum; an unknown share stays unknown, never zero. "
-        "PSC bands as in the UK register (more than 25%, 50%, 75%).</p>"
+        "PSC bands as in the UK register (more than 25%, 50%, 75%). Numbers in brackets are the sources listed at the end.</p>"
     )
-    parts.append(_chains_html(G))
+    parts.append(_chains_html(G, cites))
 
     # Communities.
     parts.append('<h2 id="communities">Communities</h2>')
@@ -503,10 +651,12 @@ def report_html(G: nx.MultiDiGraph, cen: pd.DataFrame, brk: pd.DataFrame, jur: p
             start, hi = int(numbers.searchsorted(number, side="left")), int(numbers.searchsorted(number, side="right"))
             members = [str(x) for x in ordered.index[start : min(hi, start + 12)]]
             size = hi - start
-            names = ", ".join(html.escape(str(G.nodes[n].get("name", n))) for n in members)
+            names = ", ".join(_entity(n, G.nodes[n].get("name", n)) for n in members)
             more = f" and {size - 12} more" if size > 12 else ""
             items.append(f"<li><b>{number}</b> ({size}): {names}{more}</li>")
         parts.append("<ul>" + "".join(items) + "</ul>")
+
+    parts.append(cites.html())
 
     # Footer.
     statuses = sorted(model.evidence_statuses.values(), key=lambda e: -e.rank)
