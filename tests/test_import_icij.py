@@ -81,6 +81,7 @@ def test_icij_folder_validates_and_builds(icij_dir: Path) -> None:
         ("icij:12000002", "icij:10000001", "registered_owner_of", "nominee shareholder"),
         ("icij:12000003", "icij:10000002", "controls", "protector"),
         ("icij:11000001", "icij:10000001", "advised", "intermediary"),
+        ("icij:12000001", "icij:14000001", "located_in", "registered address"),
     }
     nominee = next(d for _, v, d in G.out_edges("icij:12000002", data=True) if v == "icij:10000001")
     assert (nominee["start"], nominee["end"]) == ("2006-03-12", "2010-01-31")
@@ -88,12 +89,45 @@ def test_icij_folder_validates_and_builds(icij_dir: Path) -> None:
 
 def test_icij_countries_become_jurisdictions(icij_dir: Path) -> None:
     ds = load([icij_dir])
-    assert {e.id for e in ds.entities.values() if e.kind == "jurisdiction"} == {"ch", "gb", "je", "kz", "pa", "vg"}
+    assert {e.id for e in ds.entities.values() if e.kind == "jurisdiction"} == {"ch", "gb", "je", "kz", "pa", "sg", "vg"}
     assert ds.entities["kz"].offshore is False and ds.entities["pa"].offshore is True
     gamma = {(r.target, r.role) for r in ds.relations.values() if r.source == "icij:12000003" and r.kind == "located_in"}
     assert gamma == {("kz", "address country"), ("gb", "address country")}
     addr = [r for r in ds.relations.values() if r.role == "registered address"]
-    assert [(r.source, r.target) for r in addr] == [("icij:12000001", "kz")]
+    assert [(r.source, r.target) for r in addr] == [("icij:12000001", "icij:14000001")]
+
+
+def test_icij_addresses_are_entities_in_their_country(icij_dir: Path) -> None:
+    ds = load([icij_dir])
+    almaly = ds.entities["icij:14000001"]
+    assert (almaly.kind, almaly.name, almaly.country, almaly.sphere) == (
+        "address",
+        '"Almaly Village" v.5, Almaty Kazakhstan',
+        "kz",
+        "other",
+    )
+    assert ds.relations["icij:14000001:located-in:kz"].target == "kz"
+    # The 2016 layout (no name column) gives the address text as the name too.
+    assert ds.entities["icij:14000009"].kind == "address"
+
+
+def test_shared_address_links_companies_but_a_hub_address_is_not_walked() -> None:
+    import networkx as nx
+
+    from tracker.graph import HUB_RELATIONS, reach
+
+    G = nx.MultiDiGraph()
+    G.add_node("agent-address", kind="address")
+    G.add_node("small-address", kind="address")
+    for i in range(HUB_RELATIONS + 1):
+        G.add_node(f"co{i}", kind="company")
+        G.add_edge(f"co{i}", "agent-address", key=f"r{i}", kind="located_in")
+    G.add_edge("co0", "small-address", key="s0", kind="located_in")
+    G.add_node("shell", kind="company")
+    G.add_edge("shell", "small-address", key="s1", kind="located_in")
+    # Two companies at one ordinary address meet in two hops; the 1,001-company address is an end point.
+    assert reach(G, ["shell"], 2) == {"shell": 0, "small-address": 1, "co0": 2}
+    assert sorted(reach(G, ["co1"], 2)) == ["agent-address", "co1"]
 
 
 def test_icij_sources_link_node_pages(icij_dir: Path) -> None:

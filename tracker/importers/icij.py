@@ -9,8 +9,10 @@ leak data is not evidence of wrongdoing. Evidence: investigative_report.
 - entities -> company (trust_or_foundation when the company type says so), registered_in its
   jurisdiction; officers -> person, or company when the name carries a legal form;
   intermediaries -> professional_firm, or person when the name has no legal form and no firm
-  word; others -> company; addresses are not entities: a `registered_address` link becomes
-  located_in the address's country.
+  word; others -> company; addresses -> address entities, located_in their countries, and a
+  `registered_address` link -> located_in the address (role "registered address"), so that the
+  registered-agent address shared by hundreds of companies stays one entity. Walks and focus
+  views do not pass through an address with more than `tracker.graph.HUB_RELATIONS` relations.
 - ';'-joined alpha-3 country codes -> jurisdiction entities (alpha-2 ids) and located_in links.
 - `rel_type` + free-text `link` -> relation kind and role through `LINKS`; identity links
   (same_as, similar, ...) are not relations and are skipped (`tracker match` is for those).
@@ -197,7 +199,7 @@ def _files(paths: list[Path]) -> list[tuple[str, Path, list[str], Any]]:
 
 
 def read(paths: list[Path], writer: DatasetWriter, meta: Meta) -> dict[str, Any]:
-    address_countries: dict[str, list[str]] = {}
+    addresses: set[str] = set()
     for layout, path, header, rows in _files(paths):
         if layout in {"addresses"} and "name" not in header:
             writer.summary.info.append(f"{path.name}: older (2016) address layout recognised")
@@ -205,17 +207,18 @@ def read(paths: list[Path], writer: DatasetWriter, meta: Meta) -> dict[str, Any]
             writer.tick()
             where = f"{path.name}:{line}"
             if layout == "relationships":
-                _relationship(row, where, writer, address_countries)
+                _relationship(row, where, writer, addresses)
                 continue
             node = clean_text(row.get("node_id"))
             if not node.isdigit():
                 writer.summary.skip("node without a numeric node_id", where)
                 continue
             codes = [c for c in (country_code(x) for x in row.get("country_codes", "").split(";")) if c]
-            if layout == "addresses":
-                address_countries[node] = codes
-                continue
             src = _source(node, row, writer, meta)
+            if layout == "addresses":
+                if _address(node, row, codes, src, writer):
+                    addresses.add(node)
+                continue
             _node(layout, node, row, codes, src, writer)
     return {
         "title": "ICIJ Offshore Leaks Database",
@@ -344,7 +347,22 @@ def _node(layout: str, node: str, row: dict[str, str], codes: list[str], src: st
         )
 
 
-def _relationship(row: dict[str, str], where: str, writer: DatasetWriter, address_countries: dict[str, list[str]]) -> None:
+def _address(node: str, row: dict[str, str], codes: list[str], src: str, writer: DatasetWriter) -> bool:
+    # The address text is the name (the 2016 layout has no `name`; the current one repeats it).
+    text = " ".join(clean_text(row.get("address"), 1000).split()) or clean_text(row.get("name"), 1000)
+    if not text:
+        writer.summary.skip("addresses node without an address", node)
+        return False
+    ident = _node_id(node)
+    writer.entity(ident, "address", text, node, country=codes[0] if codes else "", sphere="other", sources=[src])
+    for code in codes:
+        writer.relation(
+            f"{ident}:located-in:{code}", "located_in", ident, writer.jurisdiction(code, src), node, role="address country", sources=[src]
+        )
+    return True
+
+
+def _relationship(row: dict[str, str], where: str, writer: DatasetWriter, addresses: set[str]) -> None:
     start, end = clean_text(row.get("node_id_start")), clean_text(row.get("node_id_end"))
     rel_type, link = clean_text(row.get("rel_type")), clean_text(row.get("link"))
     if not (start.isdigit() and end.isdigit()):
@@ -359,21 +377,10 @@ def _relationship(row: dict[str, str], where: str, writer: DatasetWriter, addres
     record = f"{start}-{rel_type}-{end}"
     dates = {"start": clean_date(row.get("start_date")), "end": clean_date(row.get("end_date"))}
     if kinds == ("located_in",):
-        codes = address_countries.get(end)
-        if codes is None:
+        if end not in addresses:
             writer.summary.skip("registered_address to an address not in the import", where)
             return
-        for code in codes:
-            writer.relation(
-                make_id("icij", start, "address", end, code),
-                "located_in",
-                src,
-                writer.jurisdiction(code, src),
-                record,
-                role=role,
-                sources=[src],
-                **dates,
-            )
+        writer.relation(make_id("icij", start, "address", end), "located_in", src, _node_id(end), record, role=role, sources=[src], **dates)
         return
     ident = _link_id(start, rel_type, end)
     if ident in writer.relations and writer.relations[ident].values.get("role") != role:
