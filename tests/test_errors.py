@@ -191,7 +191,8 @@ def broken_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize("case", sorted(BROKEN))
 def test_validate_names_file_line_and_field(case: str, broken_root: Path, cli_runner: CliRunner) -> None:
     r = run(cli_runner, ["validate", "--data", str(broken_root / case)])
-    assert r.exit_code == EXIT_ERROR and r.exception is None or isinstance(r.exception, SystemExit)
+    assert r.exit_code == 1
+    assert r.exception is None or isinstance(r.exception, SystemExit)
     assert "Traceback" not in r.output
     assert BROKEN[case][1] in r.stderr, r.stderr
     assert r.stderr.splitlines()[-1].startswith("INVALID: ")

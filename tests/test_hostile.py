@@ -144,16 +144,27 @@ def test_analysis_csv_is_inert(args: list[str], cli_runner: CliRunner, tmp_path:
     assert assert_csv_inert(path) >= 1
 
 
+SCRIPT_NAME = "<script>window.__pwned=1</script>Evil Name"
+
+
 @pytest.mark.parametrize(
-    "args",
-    [["chains", "x-rtl"], ["path", "x-script", "x..passwd"], ["neighbours", "x..y:z"], ["search", "<script>"], ["search", "Злой"]],
-    ids=lambda a: "-".join(a),
+    "args,where,expected",
+    [
+        (["chains", "x-rtl"], ("name",), "Invoice \u202egnp.exe Holdings"),
+        (["path", "x-script", "x..passwd"], ("paths", 0, "hops", 0, "from_name"), SCRIPT_NAME),
+        (["neighbours", "x..y:z"], ("name",), "{{7*7}} ${7*7} <%= 7*7 %>"),
+        (["search", "<script>"], ("rows", 0, "name"), SCRIPT_NAME),
+        (["search", "Злой"], ("rows", 0, "matched"), "Злой <b>Имя</b>"),
+    ],
+    ids=lambda a: "-".join(a) if isinstance(a, list) else "",
 )
-def test_text_commands_print_data_as_plain_text(args: list[str], cli_runner: CliRunner) -> None:
+def test_text_commands_print_data_as_plain_text(args: list[str], where: tuple[Any, ...], expected: str, cli_runner: CliRunner) -> None:
     r = cli_runner.invoke(cli, [args[0], "--data", str(HOSTILE), *args[1:], "--format", "json"])
     assert r.exit_code == 0, r.stderr
-    json.loads(r.stdout)
-    assert "\x1b" not in r.stdout  # no terminal escape sequences
+    value: Any = json.loads(r.stdout)
+    for key in where:
+        value = value[key]
+    assert value == expected  # verbatim: neither escaped nor interpreted
 
 
 @pytest.mark.parametrize("fmt", ["csv", "neo4j", "graphml", "gexf", "json", "ftm"])
@@ -162,7 +173,11 @@ def test_every_export_format_is_inert(fmt: str, cli_runner: CliRunner, tmp_path:
     r = cli_runner.invoke(cli, ["export", "--data", str(HOSTILE), "-f", fmt, "-o", str(target)])
     assert r.exit_code == 0, r.stderr
     files = sorted(target.iterdir()) if target.is_dir() else [target]
-    assert all(target in p.parents or p == target for p in files)
+    expected = {
+        "csv": ["edges.csv", "nodes.csv", "sources.csv"],
+        "neo4j": ["README.txt", "import.cypher", "nodes.csv", "relationships.csv"],
+    }.get(fmt, [f"out.{fmt}"])
+    assert [p.name for p in files] == expected  # nothing written outside the target
     for p in files:
         if p.suffix == ".csv":
             assert_csv_inert(p)
