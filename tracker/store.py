@@ -376,6 +376,16 @@ def open_store(roots: Sequence[Path] | None = None, say: Say = _quiet, dataset: 
         from tracker.dataset import load
 
         say(f"store: compiling {', '.join(str(f) for f in _folders(roots))} ({reason})")
+        # >>> columnar fast path (tracker/compile.py, issue 12): large clean folders compile column
+        # by column; it gives None for anything `load` would report (or small data), and then the
+        # record path below runs exactly as before.
+        from tracker.compile import fast_store
+
+        fast = fast_store(roots, dest)
+        if fast is not None:
+            say(f"store: {fast.manifest['entities']} entities, {fast.manifest['relations']} relations in {dest}")
+            return fast
+        # <<< columnar fast path
         dataset = load(list(roots) if roots else None)
     else:
         say(f"store: compiling ({reason})")

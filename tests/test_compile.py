@@ -1,0 +1,320 @@
+"""The columnar compile (tracker/compile.py) writes the record path's tables, or steps aside.
+
+Clean folders (the curated data, the fixtures, a generated ICIJ import) compile to Parquet tables
+equal, column by column, to `compile_store(load(...))`'s. Every broken dataset of test_errors.py,
+and every warning, makes the fast path refuse, so that `open_store` raises exactly `load`'s error
+(or keeps `load`'s warnings).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from conftest import FIXTURES_PATH, MINI_PATH
+from test_errors import ACCEPTED, BROKEN, set_cell
+
+import tracker.compile as compile_mod
+from tracker.compile import _scan, _space, compile_columnar
+from tracker.dataset import default_data_dir, load
+from tracker.exc import InvalidData
+from tracker.store import TABLES, compile_store, open_store
+
+ROOT = Path(__file__).resolve().parents[1]
+GOLDEN = FIXTURES_PATH / "scale" / "golden"
+
+
+def compile_both(roots: list[Path], tmp: Path) -> tuple[Path, Path]:
+    """The store folders of the fast path and of the record path for the same folders."""
+    reasons: list[str] = []
+    fast = compile_columnar(roots, tmp / "fast", reasons)
+    assert fast is not None, reasons
+    assert reasons == []
+    compile_store(load(roots), tmp / "slow", roots)
+    return tmp / "fast", tmp / "slow"
+
+
+def assert_same_tables(fast: Path, slow: Path) -> dict[str, int]:
+    """Every table equal in schema and in each column (values, types, order); returns row counts."""
+    rows = {}
+    for name in TABLES:
+        a = pq.read_table(fast / f"{name}.parquet")
+        b = pq.read_table(slow / f"{name}.parquet")
+        assert a.schema == b.schema, name
+        assert a.column_names == b.column_names, name
+        for col in b.column_names:
+            assert a.column(col).to_pylist() == b.column(col).to_pylist(), f"{name}.{col}"
+        rows[name] = a.num_rows
+    return rows
+
+
+def manifest_without_paths(store: Path) -> dict[str, object]:
+    import json
+
+    m = json.loads((store / "manifest.json").read_text(encoding="utf-8"))
+    return m  # type: ignore[no-any-return]
+
+
+def test_mini_compiles_to_the_record_paths_tables(tmp_path: Path) -> None:
+    fast, slow = compile_both([MINI_PATH], tmp_path)
+    rows = assert_same_tables(fast, slow)
+    # 14 entity rows, 18 relation rows (one answers another: r10 refers_to r09), 5 sources.
+    assert {k: rows[k] for k in ("entities", "relations", "adjacency", "refs", "sources")} == {
+        "entities": 14,
+        "relations": 18,
+        "adjacency": 36,
+        "refs": 1,
+        "sources": 5,
+    }
+    assert manifest_without_paths(fast) == manifest_without_paths(slow)
+
+
+@pytest.mark.parametrize(
+    "folders",
+    [
+        ["analysis/ownership"],
+        ["scale/golden/icij"],
+        ["scale/golden/icij-partial"],
+    ],
+)
+def test_fixtures_compile_to_the_record_paths_tables(folders: list[str], tmp_path: Path) -> None:
+    roots = [FIXTURES_PATH / f for f in folders]
+    fast, slow = compile_both(roots, tmp_path)
+    assert_same_tables(fast, slow)
+    assert manifest_without_paths(fast) == manifest_without_paths(slow)
+
+
+def test_curated_data_compiles_to_the_record_paths_tables(tmp_path: Path) -> None:
+    fast = compile_columnar(None, tmp_path / "fast")
+    assert fast is not None
+    compile_store(load(None), tmp_path / "slow")
+    assert_same_tables(tmp_path / "fast", tmp_path / "slow")
+    assert fast.manifest == manifest_without_paths(tmp_path / "slow")
+
+
+def test_jurisdictions_defined_twice_keep_the_first_folders(tmp_path: Path) -> None:
+    curated = default_data_dir()
+    roots = [curated, GOLDEN / "icij"]
+    fast, slow = compile_both(roots, tmp_path)
+    assert_same_tables(fast, slow)
+    ents = pq.read_table(fast / "entities.parquet", columns=["id", "kind", "dataset"]).to_pylist()
+    twice = {e["id"] for e in ents if e["kind"] == "jurisdiction"} & {
+        line.split(",", 1)[0] for line in (GOLDEN / "icij" / "entities.csv").read_text(encoding="utf-8").splitlines()
+    }
+    assert "kz" in twice  # both folders define Kazakhstan
+    assert {e["dataset"] for e in ents if e["id"] in twice} == {load([curated]).names[0]}
+
+
+@pytest.fixture(scope="module")
+def icij_import(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tracker.importers import Meta, run_import
+    from tracker.synthetic import generate_icij
+
+    root = tmp_path_factory.mktemp("icij")
+    generate_icij(root / "bulk", 1500, seed=11)
+    run_import("icij", [root / "bulk"], root / "data", Meta(url="https://example.org/icij"))
+    return root / "data"
+
+
+def test_a_generated_icij_import_compiles_to_the_record_paths_tables(icij_import: Path, tmp_path: Path) -> None:
+    fast, slow = compile_both([icij_import], tmp_path)
+    rows = assert_same_tables(fast, slow)
+    assert rows["adjacency"] == 2 * rows["relations"]
+    assert manifest_without_paths(fast) == manifest_without_paths(slow)
+
+
+def test_an_import_beside_the_curated_data(icij_import: Path, tmp_path: Path) -> None:
+    fast, slow = compile_both([default_data_dir(), icij_import], tmp_path)
+    assert_same_tables(fast, slow)
+
+
+# --- refusals: every broken dataset and every warning goes to the record path -----------------
+
+
+def _broken(case: str, tmp: Path) -> Path:
+    folder = tmp / case
+    shutil.copytree(MINI_PATH, folder)
+    BROKEN[case][0](folder)
+    return folder
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_broken_data_falls_back_and_raises_loads_error(case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = _broken(case, tmp_path)
+    reasons: list[str] = []
+    assert compile_columnar([folder], tmp_path / "fast", reasons) is None
+    assert len(reasons) == 1 and reasons[0]
+    assert not (tmp_path / "fast").exists()
+    with pytest.raises(InvalidData) as expected:
+        load([folder])
+    monkeypatch.setenv("TRACKER_STORE", str(tmp_path / "stores"))
+    monkeypatch.setattr(compile_mod, "MIN_BYTES", 0)
+    with pytest.raises(InvalidData) as got:
+        open_store([folder])
+    assert str(got.value) == str(expected.value)
+    assert got.value.errors == expected.value.errors
+
+
+@pytest.mark.parametrize("case", sorted(ACCEPTED))
+def test_harmless_variants_give_the_record_paths_tables(case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / case
+    shutil.copytree(MINI_PATH, folder)
+    ACCEPTED[case](folder)
+    monkeypatch.setenv("TRACKER_STORE", str(tmp_path / "stores"))
+    monkeypatch.setattr(compile_mod, "MIN_BYTES", 0)
+    store = open_store([folder])
+    compile_store(load([folder]), tmp_path / "slow", [folder])
+    assert_same_tables(store.root, tmp_path / "slow")
+
+
+WARNED = {
+    # Each is a warning only: load succeeds, the store keeps the warning, the fast path refuses.
+    "long-cell": (set_cell("entities.csv", 3, "notes", "x" * 10_001), "long-cell"),
+    "bidi-control": (set_cell("entities.csv", 3, "notes", "a\u202eb"), "bidi-control"),
+    "offshore-not-jurisdiction": (set_cell("entities.csv", 3, "offshore", "true"), "offshore-not-jurisdiction"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(WARNED))
+def test_a_warning_sends_the_data_to_the_record_path(case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / case
+    shutil.copytree(MINI_PATH, folder)
+    WARNED[case][0](folder)
+    assert compile_columnar([folder], tmp_path / "fast") is None
+    monkeypatch.setenv("TRACKER_STORE", str(tmp_path / "stores"))
+    monkeypatch.setattr(compile_mod, "MIN_BYTES", 0)
+    warnings = open_store([folder]).manifest["warnings"]
+    assert len(warnings) == 1 and f"[{WARNED[case][1]}]" in warnings[0]
+
+
+def test_direct_shares_past_100_percent_send_the_data_to_the_record_path(tmp_path: Path) -> None:
+    folder = tmp_path / "over"
+    shutil.copytree(FIXTURES_PATH / "analysis" / "ownership", folder)
+    rel = folder / "relations.csv"
+    text = rel.read_text(encoding="utf-8")
+    # o01 gives p-direct 60% of co-direct; a second direct 50% owner takes it to 110%.
+    rel.write_text(text + "o99,owns,hold-d,co-direct,shareholder,50,,,direct,,,,,2016,,,,,register-2020,,\n", encoding="utf-8")
+    assert [w.code for w in load([folder]).warnings] == ["shares-over-100"]
+    reasons: list[str] = []
+    assert compile_columnar([folder], tmp_path / "fast", reasons) is None
+    assert reasons == ["relations.csv: direct shares in one asset past 100%"]
+
+
+def test_decisions_send_the_data_to_the_record_path(tmp_path: Path) -> None:
+    folder = tmp_path / "mini"
+    shutil.copytree(MINI_PATH, folder)
+    (folder / "decisions.csv").write_text("left_id,right_id,decision\n", encoding="utf-8")
+    reasons: list[str] = []
+    assert compile_columnar([folder], tmp_path / "fast", reasons) is None
+    assert reasons == ["mini/decisions.csv: merges need the record path"]
+
+
+def test_a_relation_whose_sources_cell_names_none_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "mini"
+    shutil.copytree(MINI_PATH, folder)
+    set_cell("relations.csv", 3, "sources", " ; ")(folder)
+    reasons: list[str] = []
+    assert compile_columnar([folder], tmp_path / "fast", reasons) is None
+    assert reasons == ["relations.csv: a relation without a source"]
+
+
+def test_open_store_takes_the_fast_path_without_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tracker.dataset
+
+    def no_load(*args: object) -> None:
+        raise AssertionError("load() was called")
+
+    monkeypatch.setenv("TRACKER_STORE", str(tmp_path / "stores"))
+    monkeypatch.setattr(compile_mod, "MIN_BYTES", 0)
+    monkeypatch.setattr(tracker.dataset, "load", no_load)
+    said: list[str] = []
+    store = open_store([MINI_PATH], say=said.append)
+    assert store.entity_count == 14 and store.relation_count == 18
+    assert said[1] == f"store: 14 entities, 18 relations in {store.root}"
+    assert open_store([MINI_PATH]).manifest == store.manifest  # current now: no recompile
+
+
+def test_small_folders_keep_the_record_path(tmp_path: Path) -> None:
+    assert compile_mod.fast_store([MINI_PATH], tmp_path / "fast") is None
+    assert not (tmp_path / "fast").exists()
+
+
+# --- the reader's agreement with pyarrow -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b'a,b\n"x, y","he said ""no"""\n', b'a,b\r\n"multi\nline",2\r\n', b"\xef\xbb\xbfa,b\n1,2", b'a,b\n"",""\n'],
+)
+def test_scan_accepts_standard_quoting(data: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "f.csv"
+    path.write_bytes(data)
+    for chunk in (1 << 20, 1, 2, 3):  # quotes and line ends across every chunk boundary
+        monkeypatch.setattr(compile_mod, "CHUNK", chunk)
+        _scan(path)
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b'a,b\n"x"y,2\n', "a quote inside an unquoted field or after a closing quote"),
+        (b'a,b\nx"y,2\n', "a quote inside an unquoted field or after a closing quote"),
+        (b'a,b\n "x",2\n', "a quote inside an unquoted field or after a closing quote"),
+        (b'a,b\n"x,2\n', "an unclosed quote"),
+        (b"a,b\r1,2\r", "a carriage return outside CRLF"),
+        (b"a,b\n1,2\r", "a carriage return outside CRLF"),
+        (b"a,b\n1,\x002\n", "a NUL byte"),
+    ],
+)
+def test_scan_refuses_what_the_readers_could_read_differently(
+    data: bytes, reason: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "f.csv"
+    path.write_bytes(data)
+    for chunk in (1 << 20, 1, 2, 3):
+        monkeypatch.setattr(compile_mod, "CHUNK", chunk)
+        with pytest.raises(compile_mod._Refused, match=re.escape(reason)):
+            _scan(path)
+
+
+def test_scan_refuses_bad_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "f.csv"
+    path.write_bytes(b"a,b\n\xff,2\n")
+    with pytest.raises(UnicodeDecodeError):
+        _scan(path)
+
+
+def test_the_stripped_characters_are_all_of_pythons_whitespace() -> None:
+    every = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
+    assert _space() == every
+    assert len(every) == 29
+
+
+# --- a tripwire: a new validation rule needs its column check here too ------------------------
+
+KNOWN_CODES = {
+    # tracker/dataset.py's reader
+    "unreadable", "encoding", "empty-file", "malformed-csv", "duplicate-column", "row-width", "missing-file", "bad-descriptor",
+    # tracker/validate.py
+    "unknown-format", "unknown-resource", "descriptor-fields", "missing-column", "unknown-column", "assertion-failed",
+    "too-long", "long-cell", "bidi-control", "control-character", "required", "bad-id", "bad-url", "bad-date",
+    "bad-number", "bad-boolean", "bad-currency", "unknown-country", "duplicate-id", "duplicate-row",
+    "precision-without-date", "precision-mismatch", "dangling-reference", "offshore-not-jurisdiction", "self-loop",
+    "statement-target", "wrong-range", "field-not-allowed", "self-reference", "reversed-dates", "share-out-of-range",
+    "share-range", "share-and-range", "shares-over-100",
+}  # fmt: skip
+
+
+def test_every_validation_code_has_a_check_in_the_fast_path() -> None:
+    found: set[str] = set()
+    for module in ("tracker/dataset.py", "tracker/validate.py"):
+        text = (ROOT / module).read_text(encoding="utf-8")
+        # A code is the string just before its message (text with a space, or str(exc)).
+        found |= set(re.findall(r'"([a-z]+(?:-[a-z0-9]+)*)",\s*(?:f?"[^"\n]* |str\()', text))
+    assert {"bad-date", "wrong-range", "required", "encoding"} <= found  # the patterns read them
+    # `unknown-<vocabulary>` codes come from the enum check, which the fast path runs as it is.
+    assert found - KNOWN_CODES == set(), "a new rule: add its check to tracker/compile.py"
