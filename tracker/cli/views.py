@@ -104,3 +104,42 @@ def view(
     say(f"wrote {output} ({H.number_of_nodes()} entities, {H.number_of_edges()} relations)")
     if open_:
         click.launch(str(output.resolve()))
+
+
+@cli.command("dossier")
+@data_option
+@click.argument("entity")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("html", "md")),
+    default="html",
+    show_default=True,
+    help="One offline HTML page, or Markdown for a newsroom's editor.",
+)
+@click.option("-o", "--output", type=OutFile, default=Path("-"), show_default=True, help="File to write ('-' for stdout).")
+def dossier(data: tuple[Path, ...], entity: str, fmt: str, output: Path) -> None:
+    """Write one page about one entity: who it is, every relation with its sources, chains, paths.
+
+    Names in every script and identifiers; every relation grouped by kind with its evidence,
+    outcome, answering relations and sources; ownership chains up and down; the shortest
+    explained paths to the City of London and to offshore jurisdictions; centrality ranks; a
+    small drawing of its neighbourhood; and the disclaimer.
+
+    \b
+    Example:
+        tracker dossier "Timur Kulibayev" -o kulibayev.html
+        tracker dossier timur-kulibayev --format md > kulibayev.md
+    """
+    from tracker.cli.common import load_graph, resolve_entity
+    from tracker.dossier import dossier_html, dossier_markdown
+    from tracker.output import write_text
+
+    G = load_graph(data)
+    ident = resolve_entity(G, entity)
+    text = dossier_html(G, ident) if fmt == "html" else dossier_markdown(G, ident)
+    if str(output) == "-":
+        click.echo(text, nl=False)
+        return
+    write_text(output, text)
+    say(f"wrote {output} (dossier of {G.nodes[ident].get('name', ident)})")
