@@ -200,7 +200,17 @@ def test_csv_column_at_a_time_equals_cell_by_cell() -> None:
     writer.writerow([safe_cell(c) for c in columns])
     writer.writerows([[_csv_cell(v) for v in row] for row in rows])
     assert render(df, "csv") == buf.getvalue()
-    assert "'=x" in buf.getvalue() and ",0.123457," in buf.getvalue()
+    # Spelt out: floats to 6 decimals (-0.0 and 1e-7 as 0.0), NaN and None empty, booleans in lower
+    # case, lists joined with ";", a cell a spreadsheet would run as a formula prefixed with "'".
+    assert render(df, "csv") == (
+        "id,f,i,b,o,m\n"
+        "i,0.123457,1,true,'=x,\n"
+        "'+j,0.0,-2,false,' @y,1.5\n"
+        "k,,3,true,,2\n"
+        "l,0.0,4,false,p;q,'+1\n"
+        'm,3e-06,5,true,"\'\n-z",\n'
+        "n,3.0,6,false,Альфа,false\n"
+    )
 
 
 def test_degree_chart_is_aggregated_on_heavy_tails() -> None:
