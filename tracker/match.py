@@ -122,20 +122,72 @@ def _dates_agree(a: str, b: str) -> bool:
     return a.startswith(b) or b.startswith(a)
 
 
-def _best_name(left: Entity, right: Entity) -> tuple[float, tuple[str, str]]:
-    """The best name score over every name and alias pair, and the pair."""
+_NUMBER = re.compile(r"\d+")
+# Words that many organisation names share and that tell none apart.
+_GENERIC_ORG_WORDS = frozenset(
+    """company national group holding holdings international investments investment bank trust foundation
+    services management capital partners the of and joint stock corporation corp fund state""".split()
+)
+# A name pair whose numbers differ ("Property 3", "Property 1") or whose parts do not all meet
+# ("Dariga Nazarbayeva", "Dinara Nazarbayeva") scores at most this: far below any threshold in
+# use, so it is never proposed, however alike the rest of the names are.
+DIFFERENT = 50.0
+# Two name parts meet at this rapidfuzz ratio or above (transliteration variants: 80-95).
+PART_MATCH = 80.0
+
+
+def name_score(lk: str, rk: str, org: bool) -> tuple[float, str]:
+    """Score two name keys (0-100) and say what, if anything, caps the score.
+
+    Examples
+    --------
+    >>> name_score(name_key("NCA v Baker Property 3", True), name_key("NCA v Baker Property 1", True), True)
+    (50.0, 'numbers differ (3 vs 1)')
+    >>> name_score(name_key("Dariga Nazarbayeva", False), name_key("Dinara Nazarbayeva", False), False)
+    (50.0, 'name parts differ (dariga vs dinara)')
+    >>> name_score(name_key("Timur Kulibayev", False), name_key("Kulibaev Timur Askarovich", False), False)[0] >= 85
+    True
+    """
     from rapidfuzz import fuzz
 
+    if lk == rk:
+        return 100.0, ""
+    score = float(fuzz.token_sort_ratio(lk, rk))
+    ln, rn = set(_NUMBER.findall(lk)), set(_NUMBER.findall(rk))
+    if ln and rn and ln != rn:
+        return min(score, DIFFERENT), f"numbers differ ({' '.join(sorted(ln))} vs {' '.join(sorted(rn))})"
+    short, long = sorted((lk.split(), rk.split()), key=len)
+    if org:  # the words that tell one company from another, not "national company"
+        short = [w for w in short if w not in _GENERIC_ORG_WORDS] or short
+    parts = []
+    for part in short:
+        best = max((fuzz.ratio(_spelling(part), _spelling(other)) for other in long), default=0.0)
+        if best < PART_MATCH and len(part) > 1:
+            other = max(long, key=lambda o: fuzz.ratio(part, o))
+            return min(score, DIFFERENT), f"name parts differ ({part} vs {other})"
+        parts.append(best)
+    if not org and len(parts) >= 2:
+        # Every part of the shorter name meets one of the longer (a patronymic more, a spelling).
+        score = max(score, round(sum(parts) / len(parts), 1))
+    return score, ""
+
+
+def _spelling(part: str) -> str:
+    # Romanisations of one name part that the skeleton keeps apart: Alpha/Alfa, Philipp/Filipp.
+    return part.replace("ph", "f")
+
+
+def _best_name(left: Entity, right: Entity) -> tuple[float, tuple[str, str], str]:
+    """The best name score over every name and alias pair, the pair, and what capped it."""
     org = left.kind in ORG_KINDS
-    best, pair = 0.0, ("", "")
+    best, pair, why = -1.0, ("", ""), ""
     for ln in left.names:
         lk = name_key(ln, org)
         for rn in right.names:
-            rk = name_key(rn, org)
-            score = 100.0 if lk == rk else float(fuzz.token_sort_ratio(lk, rk))
+            score, capped = name_score(lk, name_key(rn, org), org)
             if score > best:
-                best, pair = score, (ln, rn)
-    return best, pair
+                best, pair, why = score, (ln, rn), capped
+    return max(best, 0.0), pair, why
 
 
 def compare(left: Entity, right: Entity) -> tuple[float, str, bool]:
@@ -148,8 +200,8 @@ def compare(left: Entity, right: Entity) -> tuple[float, str, bool]:
     >>> compare(a, b)
     (100.0, 'names: Назарбаева Дарига ~ Dariga Nazarbayeva (100); birth dates agree (1963-05-07, 1963)', False)
     """
-    best, pair = _best_name(left, right)
-    reasons = [f"names: {pair[0]} ~ {pair[1]} ({best:.0f})"]
+    best, pair, capped = _best_name(left, right)
+    reasons = [f"names: {pair[0]} ~ {pair[1]} ({best:.0f}{'; ' + capped if capped else ''})"]
     conflict = False
     score = best
     shared = sorted(set(left.identifiers) & set(right.identifiers))
@@ -195,6 +247,69 @@ def _blocks(entities: Iterable[Entity], max_block: int) -> dict[tuple[str, str],
     return {k: v for k, v in index.items() if len(v) <= max_block}
 
 
+def _raw_keys(ent: Entity) -> set[str]:
+    # The names as written (skeleton, parts sorted), legal forms kept: "KMG EP" stays "ep kmg".
+    return {" ".join(sorted(skeleton(n.casefold()).split())) for n in ent.names} - {""}
+
+
+class _Context:
+    """What one dataset already says that bears on a match: whose name, identifier and holdings."""
+
+    def __init__(self, ds: Dataset) -> None:
+        self.ds = ds
+        self.by_name: dict[str, set[str]] = defaultdict(set)
+        self.by_identifier: dict[str, set[str]] = defaultdict(set)
+        for ent in ds.entities.values():
+            if ent.kind == "jurisdiction":
+                continue
+            for key in _raw_keys(ent):
+                self.by_name[key].add(ent.id)
+            for ident in ent.identifiers:
+                self.by_identifier[ident].add(ent.id)
+        from tracker.model import load_model
+
+        owning = {k for k, kind in load_model().relation_kinds.items() if kind.ownership}
+        self.linked: dict[str, set[str]] = defaultdict(set)  # parent <-> subsidiary, either way
+        for rel in ds.relations.values():
+            if rel.kind in owning and rel.source != rel.target:
+                self.linked[rel.source].add(rel.target)
+                self.linked[rel.target].add(rel.source)
+
+
+def _rival(left: Entity, right: Entity, left_ctx: _Context, right_ctx: _Context, score: float) -> str:
+    """Why the data says `right` is another entity than `left` (or "" when it does not).
+
+    - `right`'s identifier belongs to another entity of `left`'s dataset;
+    - one of `right`'s names, as written, is the name of another entity of `left`'s dataset
+      and none of `left`'s ("KMG EP" is KazMunaiGas EP's name, not KazMunayGas's);
+    - an entity that owns or is owned by `left` (a parent or subsidiary) matches `right` at
+      least as well: the pair is likely the group, not the entity. And the same from the right.
+    """
+    for ident in right.identifiers:
+        others = sorted(left_ctx.by_identifier.get(ident, set()) - {left.id})
+        if others and ident not in left.identifiers:
+            return f"identifier {ident} belongs to {others[0]}"
+    right_keys, left_keys = _raw_keys(right), _raw_keys(left)
+    if not right_keys & left_keys:
+        for key in sorted(right_keys):
+            others = sorted(left_ctx.by_name.get(key, set()) - {left.id})
+            if others:
+                return f"the name {key!r} is that of {others[0]}, a different entity"
+        for key in sorted(left_keys):
+            others = sorted(right_ctx.by_name.get(key, set()) - {right.id})
+            if others:
+                return f"the name {key!r} is that of {others[0]}, a different entity"
+    for ctx, mine, theirs, flip in ((left_ctx, left, right, False), (right_ctx, right, left, True)):
+        for kin in sorted(ctx.linked.get(mine.id, set())):
+            other = ctx.ds.entities.get(kin)
+            if other is None or kin == theirs.id:
+                continue
+            kin_score = compare(theirs, other)[0] if flip else compare(other, theirs)[0]
+            if kin_score >= score:
+                return f"{kin}, held by or holding {mine.id}, matches at least as well ({kin_score:g})"
+    return ""
+
+
 def propose(roots: Sequence[Path], threshold: float = 85.0, max_block: int = 2000) -> list[Candidate]:
     """Candidate pairs across the dataset folders `roots`, best first, merged with kept decisions.
 
@@ -214,8 +329,10 @@ def propose(roots: Sequence[Path], threshold: float = 85.0, max_block: int = 200
                 kept[(c.left_id, c.right_id)] = c
     out: dict[tuple[str, str], Candidate] = {}
     for i, left_ds in enumerate(datasets):
+        left_ctx = _Context(left_ds)
         for right_ds in datasets[i + 1 :]:
             right_blocks = _blocks(right_ds.entities.values(), max_block)
+            right_ctx = _Context(right_ds)
             for left in sorted(left_ds.entities.values(), key=lambda e: e.id):
                 if left.kind == "jurisdiction" or left.placeholder:
                     continue
@@ -232,6 +349,14 @@ def propose(roots: Sequence[Path], threshold: float = 85.0, max_block: int = 200
                         continue
                     if conflict and _best_name(left, right)[0] < threshold:
                         continue
+                    rival = _rival(left, right, left_ctx, right_ctx, score)
+                    if rival and not conflict:
+                        if score >= threshold:
+                            # Written as not proposed, with the reason, so a reviewer sees why.
+                            conflict, why = True, f"{why}; {rival}"
+                            score = min(score, DIFFERENT)
+                        else:
+                            continue
                     out[(left.id, rid)] = Candidate(
                         left.id,
                         rid,
