@@ -47,7 +47,10 @@ def test_indirect_declared_is_not_double_counted(G: nx.MultiDiGraph) -> None:
     assert o["hold-a"]["share"] == 60.0 and o["hold-a"]["ultimate"] is False
     ch = ownership_chains(G, "co-indirect")
     computed = [p for p in ch.paths if not p.declared]
-    assert [(p.nodes, p.share) for p in computed] == [(["co-indirect", "hold-a"], (60.0, 60.0)), (["co-indirect", "hold-a", "p-indirect"], (30.0, 30.0))]
+    assert [(p.nodes, p.share) for p in computed] == [
+        (["co-indirect", "hold-a"], (60.0, 60.0)),
+        (["co-indirect", "hold-a", "p-indirect"], (30.0, 30.0)),
+    ]
 
 
 def test_joint_ownership_with_a_range(G: nx.MultiDiGraph) -> None:

@@ -11,17 +11,47 @@ from tracker.exc import InvalidModel
 from tracker.model import load_model, parse_model
 
 REQUIRED_ENTITY_KINDS = {
-    "person", "company", "financial_institution", "professional_firm", "trust_or_foundation",
-    "property", "jurisdiction", "public_body", "organisation",
+    "person",
+    "company",
+    "financial_institution",
+    "professional_firm",
+    "trust_or_foundation",
+    "property",
+    "jurisdiction",
+    "public_body",
+    "organisation",
 }
 REQUIRED_RELATION_KINDS = {
-    "family", "associate", "owns", "beneficial_owner_of", "controls", "registered_owner_of", "officer_of",
-    "employed_by", "founder_of", "advised", "financed", "underwrote", "listed_on", "registered_in", "located_in",
-    "transaction", "litigation", "investigated_by", "sanctioned_by", "response", "ranked",
+    "family",
+    "associate",
+    "owns",
+    "beneficial_owner_of",
+    "controls",
+    "registered_owner_of",
+    "officer_of",
+    "employed_by",
+    "founder_of",
+    "advised",
+    "financed",
+    "underwrote",
+    "listed_on",
+    "registered_in",
+    "located_in",
+    "transaction",
+    "litigation",
+    "investigated_by",
+    "sanctioned_by",
+    "response",
+    "ranked",
 }
 EVIDENCE = {
-    "official_register", "court_judgment", "company_filing", "government_statement",
-    "investigative_report", "news_report", "allegation",
+    "official_register",
+    "court_judgment",
+    "company_filing",
+    "government_statement",
+    "investigative_report",
+    "news_report",
+    "allegation",
 }
 
 

@@ -65,8 +65,18 @@ def test_csv_and_neo4j_exports(shipped: nx.MultiDiGraph, tmp_path: Path) -> None
 def test_build_writes_every_output_from_the_shipped_data(tmp_path: Path) -> None:
     r = CliRunner().invoke(cli, ["build", "--out", str(tmp_path)])
     assert r.exit_code == 0, r.output
-    for name in ["graph.graphml", "graph.json", "nodes.csv", "edges.csv", "sources.csv", "centrality.csv",
-                 "brokers.csv", "jurisdictions.csv", "report.html", "network.html"]:
+    for name in [
+        "graph.graphml",
+        "graph.json",
+        "nodes.csv",
+        "edges.csv",
+        "sources.csv",
+        "centrality.csv",
+        "brokers.csv",
+        "jurisdictions.csv",
+        "report.html",
+        "network.html",
+    ]:
         assert (tmp_path / name).stat().st_size > 0, name
 
 

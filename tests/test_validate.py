@@ -37,30 +37,72 @@ CASES = [
     ("duplicate-id", "entities.csv", "pa,jurisdiction,Panama", "vg,jurisdiction,Panama", ("entities.csv", 12, "id", "duplicate-id")),
     ("unknown-kind", "entities.csv", "eta-law,professional_firm", "eta-law,law_firm", ("entities.csv", 8, "kind", "unknown-entity-kind")),
     ("unknown-sphere", "entities.csv", "Zeta,london_finance", "Zeta,city", ("entities.csv", 7, "sphere", "unknown-sphere")),
-    ("unknown-country", "entities.csv", "Kappa Crime Agency,,other,gb", "Kappa Crime Agency,,other,xx", ("entities.csv", 13, "country", "unknown-country")),
+    (
+        "unknown-country",
+        "entities.csv",
+        "Kappa Crime Agency,,other,gb",
+        "Kappa Crime Agency,,other,xx",
+        ("entities.csv", 13, "country", "unknown-country"),
+    ),
     ("bad-birth-date", "entities.csv", "1963-05", "1963-13", ("entities.csv", 3, "birth_date", "bad-date")),
     ("bad-boolean", "entities.csv", "offshore,pa,,true", "offshore,pa,,yes", ("entities.csv", 12, "offshore", "bad-boolean")),
     ("unknown-relation-kind", "relations.csv", "r02,family", "r02,cousin_of", ("relations.csv", 3, "kind", "unknown-relation-kind")),
-    ("dangling-target", "relations.csv", "r04,registered_owner_of,theta-foundation,iota-house", "r04,registered_owner_of,theta-foundation,iota-flat", ("relations.csv", 5, "target", "dangling-reference")),
-    ("wrong-range", "relations.csv", "r02,family,beta-daughter,gamma-soninlaw", "r02,family,beta-daughter,delta-holdings", ("relations.csv", 3, "kind", "wrong-range")),
-    ("self-loop", "relations.csv", "r02,family,beta-daughter,gamma-soninlaw", "r02,family,beta-daughter,beta-daughter", ("relations.csv", 3, "target", "self-loop")),
+    (
+        "dangling-target",
+        "relations.csv",
+        "r04,registered_owner_of,theta-foundation,iota-house",
+        "r04,registered_owner_of,theta-foundation,iota-flat",
+        ("relations.csv", 5, "target", "dangling-reference"),
+    ),
+    (
+        "wrong-range",
+        "relations.csv",
+        "r02,family,beta-daughter,gamma-soninlaw",
+        "r02,family,beta-daughter,delta-holdings",
+        ("relations.csv", 3, "kind", "wrong-range"),
+    ),
+    (
+        "self-loop",
+        "relations.csv",
+        "r02,family,beta-daughter,gamma-soninlaw",
+        "r02,family,beta-daughter,beta-daughter",
+        ("relations.csv", 3, "target", "self-loop"),
+    ),
     ("bad-date", "relations.csv", "2019-05-22", "2019-02-30", ("relations.csv", 12, "start", "bad-date")),
     ("reversed-dates", "relations.csv", "2008,2012", "2012,2008", ("relations.csv", 19, "end", "reversed-dates")),
     ("share-out-of-range", "relations.csv", "shareholder,20,", "shareholder,120,", ("relations.csv", 7, "share", "share-out-of-range")),
     ("negative-share", "relations.csv", "shareholder,20,", "shareholder,-5,", ("relations.csv", 7, "share", "share-out-of-range")),
     ("bad-number", "relations.csv", "shareholder,20,", "shareholder,twenty,", ("relations.csv", 7, "share", "bad-number")),
     ("share-range", "relations.csv", "shareholder,,25,50", "shareholder,,60,50", ("relations.csv", 6, "share_min", "share-range")),
-    ("field-not-allowed", "relations.csv", "r01,family,alpha-ruler,beta-daughter,parent,", "r01,family,alpha-ruler,beta-daughter,parent,50", ("relations.csv", 2, "share", "field-not-allowed")),
+    (
+        "field-not-allowed",
+        "relations.csv",
+        "r01,family,alpha-ruler,beta-daughter,parent,",
+        "r01,family,alpha-ruler,beta-daughter,parent,50",
+        ("relations.csv", 2, "share", "field-not-allowed"),
+    ),
     ("no-source", "relations.csv", ",,,,,,judgment-2020,,\nr02", ",,,,,,,,\nr02", ("relations.csv", 2, "sources", "required")),
     ("dangling-source", "relations.csv", "index-2022,,\nr15", "index-2021,,\nr15", ("relations.csv", 15, "sources", "dangling-reference")),
     ("dangling-refers-to", "relations.csv", ",r12,claim-2010", ",r99,claim-2010", ("relations.csv", 14, "refers_to", "dangling-reference")),
     ("bad-url", "sources.csv", "http://claims.example.net/claim", "javascript:alert(1)", ("sources.csv", 6, "url", "bad-url")),
     ("unknown-evidence", "sources.csv", "2022,investigative_report", "2022,rumour", ("sources.csv", 5, "evidence", "unknown-evidence")),
     ("duplicate-column", "sources.csv", "id,url,title,publisher", "id,url,title,title", ("sources.csv", 1, "title", "duplicate-column")),
-    ("missing-column", "sources.csv", "id,url,title,publisher,", "id,url,title,publishers,", ("sources.csv", 1, "publisher", "missing-column")),
+    (
+        "missing-column",
+        "sources.csv",
+        "id,url,title,publisher,",
+        "id,url,title,publishers,",
+        ("sources.csv", 1, "publisher", "missing-column"),
+    ),
     ("row-width", "sources.csv", "Example Wire,2010,allegation,", "Example Wire,2010,allegation,,", ("sources.csv", 6, "", "row-width")),
     ("not-utf8", "entities.csv", "Бета".encode(), b"\xff\xfe", ("entities.csv", 3, "", "encoding")),
-    ("malformed-quote", "entities.csv", '"1 Iota Avenue, London N2"', '"1 Iota Avenue, London N2', ("entities.csv", 10, "", "malformed-csv")),
+    (
+        "malformed-quote",
+        "entities.csv",
+        '"1 Iota Avenue, London N2"',
+        '"1 Iota Avenue, London N2',
+        ("entities.csv", 10, "", "malformed-csv"),
+    ),
 ]
 
 
@@ -85,7 +127,9 @@ def test_duplicate_row_is_an_error(tmp_path: Path) -> None:
 
 
 def test_shares_over_100_is_a_warning(tmp_path: Path) -> None:
-    root = broken_copy(tmp_path, "relations.csv", "r17,owns,zeta-bank,delta-holdings,shareholder,10", "r17,owns,zeta-bank,epsilon-mining,shareholder,90")
+    root = broken_copy(
+        tmp_path, "relations.csv", "r17,owns,zeta-bank,delta-holdings,shareholder,10", "r17,owns,zeta-bank,epsilon-mining,shareholder,90"
+    )
     report = validate_paths([root])
     assert report.ok
     assert [(w.code, w.line) for w in report.warnings] == [("shares-over-100", 18)]
@@ -159,7 +203,9 @@ def test_long_and_bidi_cells_are_warnings_and_huge_ones_errors(tmp_path: Path) -
 def test_folders_may_share_a_jurisdiction(tmp_path: Path) -> None:
     extra = tmp_path / "extra"
     extra.mkdir()
-    (extra / "entities.csv").write_text("id,kind,name,sphere,country,offshore\nvg,jurisdiction,BVI,offshore,vg,true\nnew-co,company,New Co,offshore,vg,\n", encoding="utf-8")
+    (extra / "entities.csv").write_text(
+        "id,kind,name,sphere,country,offshore\nvg,jurisdiction,BVI,offshore,vg,true\nnew-co,company,New Co,offshore,vg,\n", encoding="utf-8"
+    )
     (extra / "sources.csv").write_text("id,url,title,publisher,evidence\nmy-src,https://example.org/x,X,Me,news_report\n", encoding="utf-8")
     (extra / "relations.csv").write_text("id,kind,source,target,sources\nx1,registered_in,new-co,vg,my-src\n", encoding="utf-8")
     assert validate_paths([MINI_PATH, extra]).ok

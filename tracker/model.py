@@ -124,8 +124,7 @@ class Model:
             "disclaimer": self.disclaimer,
             "spheres": {n: {"label": s.label, "description": s.description} for n, s in self.spheres.items()},
             "evidence_statuses": {
-                n: {"label": e.label, "rank": e.rank, "description": e.description}
-                for n, e in self.evidence_statuses.items()
+                n: {"label": e.label, "rank": e.rank, "description": e.description} for n, e in self.evidence_statuses.items()
             },
             "entity_kinds": {
                 n: {
@@ -175,7 +174,10 @@ def parse_model(data: Any) -> Model:
         if not isinstance(rank, int):
             raise InvalidModel(f"schema.yaml: evidence_statuses.{name}.rank must be an integer")
         statuses[name] = EvidenceStatus(
-            name, _text(v.get("label"), f"evidence_statuses.{name}.label"), rank, _text(v.get("description"), f"evidence_statuses.{name}.description")
+            name,
+            _text(v.get("label"), f"evidence_statuses.{name}.label"),
+            rank,
+            _text(v.get("description"), f"evidence_statuses.{name}.description"),
         )
 
     entity_kinds: dict[str, EntityKind] = {}

@@ -78,7 +78,9 @@ def scale_notes(n: int) -> list[str]:
     p = plan(n)
     notes = []
     if p["betweenness_k"] is not None:
-        notes.append(f"exact betweenness (O(nodes x edges)): sampled from k={p['betweenness_k']} source entities, seed {p['seed']}, on {p['engine']}")
+        notes.append(
+            f"exact betweenness (O(nodes x edges)): sampled from k={p['betweenness_k']} source entities, seed {p['seed']}, on {p['engine']}"
+        )
     if p["closeness_k"] is not None:
         notes.append(
             f"closeness and harmonic for every entity: computed for a fixed-seed sample of {p['closeness_k']} entities "

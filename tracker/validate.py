@@ -219,7 +219,9 @@ class _Checker:
         if len(value) > LONG_CELL:
             self.err(row.file, row.line, spec.name, "long-cell", f"{len(value)} characters; check for a broken quote", "warning")
         if any(c in BIDI_CONTROLS for c in value):
-            self.err(row.file, row.line, spec.name, "bidi-control", "contains a right-to-left or other direction override character", "warning")
+            self.err(
+                row.file, row.line, spec.name, "bidi-control", "contains a right-to-left or other direction override character", "warning"
+            )
         if any(ord(c) < 32 and c not in "\n\t" for c in value):
             self.err(row.file, row.line, spec.name, "control-character", "contains a control character")
             return
@@ -237,6 +239,7 @@ class _Checker:
         if found is not None:
             self.err(row.file, row.line, spec.name, *found)
 
+
 def _check_header(raw: RawDataset, ck: _Checker) -> dict[str, bool]:
     """Check each file's columns; returns which tables are usable for row checks."""
     usable: dict[str, bool] = {}
@@ -252,7 +255,9 @@ def _check_header(raw: RawDataset, ck: _Checker) -> dict[str, bool]:
                 ok = False
         for col in table.header:
             if col not in known:
-                ck.err(FILES[name], 1, col, "unknown-column", f"unknown column; expected some of: {', '.join(s.name for s in RESOURCES[name])}")
+                ck.err(
+                    FILES[name], 1, col, "unknown-column", f"unknown column; expected some of: {', '.join(s.name for s in RESOURCES[name])}"
+                )
         usable[name] = ok
     return usable
 
@@ -277,7 +282,13 @@ def _check_descriptor(raw: RawDataset, ck: _Checker) -> None:
         # fields out, but not rename, reorder or drop a required one.
         required = [s.name for s in RESOURCES[name] if s.required]
         if declared and ([f for f in expected if f in declared] != declared or not set(required) <= set(declared)):
-            ck.err("datapackage.yaml", 0, f"resources.{name}", "descriptor-fields", "declared fields differ from the format's; regenerate them with tracker.dataset.descriptor_dict")
+            ck.err(
+                "datapackage.yaml",
+                0,
+                f"resources.{name}",
+                "descriptor-fields",
+                "declared fields differ from the format's; regenerate them with tracker.dataset.descriptor_dict",
+            )
 
 
 def _check_assertions(raw: RawDataset, ck: _Checker, counts: dict[str, int], kinds: dict[str, int]) -> None:
@@ -293,7 +304,13 @@ def _check_assertions(raw: RawDataset, ck: _Checker, counts: dict[str, int], kin
         elif key.startswith("kind:"):
             have = kinds.get(key.split(":", 1)[1], 0)
         else:
-            ck.err("datapackage.yaml", 0, f"assertions.{key}", "bad-descriptor", "unknown assertion; use entities, relations, sources or kind:<kind>")
+            ck.err(
+                "datapackage.yaml",
+                0,
+                f"assertions.{key}",
+                "bad-descriptor",
+                "unknown assertion; use entities, relations, sources or kind:<kind>",
+            )
             continue
         lo, hi = bound.get("min"), bound.get("max")
         if isinstance(lo, int) and have < lo:
@@ -342,9 +359,20 @@ def validate_raw(raws: Sequence[RawDataset], model: Model | None = None) -> Repo
                     other = seen.get(rid)
                     if other is not None:
                         other_ck = checker_of[id(other.columns)]
-                        if name == "entities" and other_ck is not ck and kind_at is not None and cells[kind_at] == other.get("kind") == "jurisdiction":
+                        if (
+                            name == "entities"
+                            and other_ck is not ck
+                            and kind_at is not None
+                            and cells[kind_at] == other.get("kind") == "jurisdiction"
+                        ):
                             continue  # folders may each define a jurisdiction; the first definition is used
-                        ck.err(row.file, row.line, "id", "duplicate-id", f"{rid!r} is already used at {other_ck.prefix}{other.file}:{other.line}")
+                        ck.err(
+                            row.file,
+                            row.line,
+                            "id",
+                            "duplicate-id",
+                            f"{rid!r} is already used at {other_ck.prefix}{other.file}:{other.line}",
+                        )
                     else:
                         seen[rid] = row
                 key = cells[:id_at] + cells[id_at + 1 :] if id_at is not None else cells
@@ -381,7 +409,14 @@ def validate_raw(raws: Sequence[RawDataset], model: Model | None = None) -> Repo
                         if ref not in source_rows and ID_PATTERN.match(ref):
                             ck.err(row.file, row.line, "sources", "dangling-reference", f"no source with id {ref!r}")
                 if row.get("offshore") and row.get("kind") != "jurisdiction":
-                    ck.err(row.file, row.line, "offshore", "offshore-not-jurisdiction", "the offshore flag is for jurisdictions; use the offshore sphere for vehicles", "warning")
+                    ck.err(
+                        row.file,
+                        row.line,
+                        "offshore",
+                        "offshore-not-jurisdiction",
+                        "the offshore flag is for jurisdictions; use the offshore sphere for vehicles",
+                        "warning",
+                    )
         if not usable["relations"]:
             continue
         table = raw.tables["relations"]
@@ -417,7 +452,10 @@ def validate_raw(raws: Sequence[RawDataset], model: Model | None = None) -> Repo
                 ck.err(row.file, row.line, "target", "self-loop", "a relation cannot link an entity to itself")
             if kind is not None and len(ends) == 2 and not kind.allows(ends["source"], ends["target"]):
                 ck.err(
-                    row.file, row.line, "kind", "wrong-range",
+                    row.file,
+                    row.line,
+                    "kind",
+                    "wrong-range",
                     f"{kind.name} cannot run from a {ends['source']} to a {ends['target']} "
                     f"(allowed: {', '.join(sorted(kind.source))} -> {', '.join(sorted(kind.target))})",
                 )
@@ -443,7 +481,14 @@ def validate_raw(raws: Sequence[RawDataset], model: Model | None = None) -> Repo
         total = sum(s for s, _, _ in shares)
         if total > 100.0001:
             _, row, ck = shares[-1]
-            ck.err(row.file, row.line, "share", "shares-over-100", f"direct shares in {target!r} in force together add up to {total:g}%", "warning")
+            ck.err(
+                row.file,
+                row.line,
+                "share",
+                "shares-over-100",
+                f"direct shares in {target!r} in force together add up to {total:g}%",
+                "warning",
+            )
 
     for i, raw in enumerate(raws):
         counts = {name: len(t.rows) for name, t in raw.tables.items()}

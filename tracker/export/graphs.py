@@ -37,7 +37,16 @@ from tracker.export.common import (
     xml_safe,
 )
 
-__all__ = ["flatten_value", "interchange_graph", "graphml_bytes", "gexf_bytes", "node_link_data", "node_link_json", "write_node_link_json", "write_graphml"]
+__all__ = [
+    "flatten_value",
+    "interchange_graph",
+    "graphml_bytes",
+    "gexf_bytes",
+    "node_link_data",
+    "node_link_json",
+    "write_node_link_json",
+    "write_graphml",
+]
 
 LIST_SEP = ";"
 _GRAPH_KEYS = ("name", "content_hash", "data_date")
