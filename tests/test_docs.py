@@ -41,7 +41,8 @@ def test_readme_names_every_module_in_its_architecture_list() -> None:
 def test_ci_runs_the_readme_test_command() -> None:
     ci = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text(encoding="utf-8")
     test_cmd = ci.strip().splitlines()[-1]
-    assert test_cmd.startswith("pip install -q '.[dev]' && python -m pytest")
-    readme_cmd = "pip install '.[dev]' && python -m pytest -q -p no:cacheprovider"
+    lint = "ruff check tracker tests && ruff format --check tracker tests && mypy tracker"
+    assert test_cmd == f"pip install -q '.[dev]' && {lint} && python -m pytest -q -p no:cacheprovider"
+    readme_cmd = f"pip install '.[dev]' && \\\n    {lint} && python -m pytest -q -p no:cacheprovider"
     assert readme_cmd in README
-    assert test_cmd.replace("pip install -q", "pip install") == readme_cmd
+    assert test_cmd.replace("pip install -q", "pip install") == readme_cmd.replace(" \\\n   ", "")
