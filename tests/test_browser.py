@@ -479,3 +479,27 @@ def test_report_opens_cleanly_and_its_names_open_the_view(browser: Any, mini: nx
     assert page.evaluate("trackerView.network.getSelectedNodes()") == ["gamma-soninlaw"]
     context.close()
     assert outside == [] and errors == []
+
+
+def test_jurisdiction_panel_shows_its_constitutional_tie(open_view: Any, curated: nx.MultiDiGraph) -> None:
+    ties = [(u, v, d["role"]) for u, v, d in curated.edges(data=True) if d.get("kind") == "constitutional_tie"]
+    if not ties:
+        pytest.skip("the curated data records no constitutional tie")
+    u, v, role = sorted(ties)[0]
+    view = open_view(curated, fragment=f"focus={u}")
+    rows = view.js("[...document.querySelectorAll('#panel-body dl')[0].children].map(e => e.textContent)")
+    at = rows.index("Constitutional tie")
+    assert rows[at + 1] == f"{role} of {curated.nodes[v]['name']}"
+    view.clean()
+
+
+def test_dossier_opens_offline_without_errors(browser: Any, curated: nx.MultiDiGraph, tmp_path: Path) -> None:
+    from tracker.dossier import dossier_html
+
+    path = tmp_path / "dossier.html"
+    path.write_text(dossier_html(curated, "timur-kulibayev"), encoding="utf-8")
+    context, page, outside, errors = open_page(browser, path, None, width=1600, height=1000)
+    assert page.locator("h1").inner_text() == "Timur Kulibayev"
+    fill = page.evaluate("getComputedStyle(document.querySelector('svg circle')).fill")
+    context.close()
+    assert outside == [] and errors == [] and fill.startswith("rgb(")

@@ -195,6 +195,14 @@ def build_dossier(G: nx.MultiDiGraph, ident: str, centrality_table: pd.DataFrame
         {"kind": kind, "label": model.relation_kinds[kind].label if kind in model.relation_kinds else kind, "relations": groups[kind]}
         for kind in sorted(groups, key=lambda k: (order.index(k) if k in order else len(order), k))
     ]
+    # A jurisdiction's constitutional tie (Crown Dependency, Overseas Territory) is who it is.
+    ties = [
+        f"{G.edges[u, v, k].get('role') or 'tied'} of {G.nodes[v].get('name') or v}"
+        for u, v, k in edges
+        if u == ident and G.edges[u, v, k].get("kind") == "constitutional_tie"
+    ]
+    attributes = {"country": data.get("country"), "constitutional_tie": ties}
+    attributes |= {k: data.get(k) for k in ("birth_date", "topics", "offshore", "placeholder", "notes", "dataset", "record_id")}
     city = {n for n, d in G.nodes(data=True) if d.get("sphere") == "london_finance"}
     offshore = {n for n, d in G.nodes(data=True) if d.get("kind") == "jurisdiction" and d.get("offshore") is True}
     # Grouped by sphere in the mission's order (the drawing's ring reads elite → offshore), then by links.
@@ -210,11 +218,7 @@ def build_dossier(G: nx.MultiDiGraph, ident: str, centrality_table: pd.DataFrame
         "kind_label": model.entity_kinds[data["kind"]].label if data.get("kind") in model.entity_kinds else str(data.get("kind", "")),
         "sphere": str(data.get("sphere", "")),
         "sphere_label": model.spheres[data["sphere"]].label if data.get("sphere") in model.spheres else str(data.get("sphere", "")),
-        "attributes": {
-            k: data.get(k)
-            for k in ("country", "birth_date", "topics", "offshore", "placeholder", "notes", "dataset", "record_id")
-            if data.get(k) not in (None, "", [], False)
-        },
+        "attributes": {k: v for k, v in attributes.items() if v not in (None, "", [], False)},
         "names": names,
         "identifiers": list(data.get("identifiers") or []),
         "sources": _sources(G, data.get("sources") or []),

@@ -562,9 +562,17 @@
     tools.appendChild(button("tool", "Path to here", function () { pathEnd("b", id); }));
     panel.appendChild(tools);
     var offshore = e.offshore === true ? "yes" : e.offshore === false ? "no" : "";
+    /* A jurisdiction's constitutional tie (Crown Dependency, Overseas Territory) stands with its attributes. */
+    var ties = [], tied = [];
+    (INCIDENT[id] || []).forEach(function (rid) {
+      var r = DATA.relations[rid];
+      if (r.kind !== "constitutional_tie") return;
+      if (r.source === id) ties.push((r.role || r.label || "tied") + " of " + entityName(r.target));
+      else tied.push(entityName(r.source) + (r.role ? " (" + r.role + ")" : ""));
+    });
     panel.appendChild(attrs([
       ["Kind", LABELS.kinds[e.kind] || e.kind], ["Sphere", LABELS.spheres[e.sphere] || e.sphere], ["Also known as", e.aliases],
-      ["Country", e.country], ["Topics", e.topics], ["Offshore", offshore], ["Placeholder", e.placeholder ? "yes: stands for entities the sources do not name" : ""],
+      ["Country", e.country], ["Constitutional tie", ties], ["Tied to it", tied], ["Topics", e.topics], ["Offshore", offshore], ["Placeholder", e.placeholder ? "yes: stands for entities the sources do not name" : ""],
       ["Born", e.birth_date], ["Identifiers", e.identifiers], ["Notes", e.notes]
     ].concat(extraRows(e, ENTITY_KNOWN)).concat([["Dataset", e.dataset], ["Record", e.record_id], ["Id", id]])));
     var rels = INCIDENT[id] || [];
