@@ -61,7 +61,8 @@ def test_descriptor_asserts_the_minimum_counts() -> None:
 def test_all_four_spheres_and_every_entity_kind_present(ds: Dataset) -> None:
     spheres = {e.sphere for e in ds.entities.values()}
     assert {"elite", "company", "london_finance", "offshore"} <= spheres
-    assert {e.kind for e in ds.entities.values()} == set(load_model().entity_kinds)
+    # address (issue 15) is for imported leak data; the curated facts record no postal address.
+    assert {e.kind for e in ds.entities.values()} == set(load_model().entity_kinds) - {"address"}
 
 
 def test_largest_component_holds_at_least_90_percent(G: nx.MultiDiGraph) -> None:
