@@ -14,8 +14,17 @@ reference on the same data in the same run and prints the ratio:
   Louvain with modularity, components; `tracker.metrics.plan` says which), conversion included;
 - load: `tracker report`'s first part alone (read, validate, build the networkx graph), so the
   report's ratio can be read as load + metrics;
-- path and chains: igraph loading the same edge list and running one BFS between the same ids;
-- build and view: no outside reference; the figures stand alone.
+- path and chains: igraph loading the same edge list and running one BFS between the same ids
+  (the old reference, kept for comparison with earlier runs), and the DuckDB reference below;
+- path, neighbours, view and search (issue 12): a DuckDB-over-Parquet reference process that
+  answers the same question on the same compiled store with plain SQL, one statement per hop
+  (`REF_DUCKDB`: written here, independent of tracker's code): a bidirectional walk with the hub
+  cap for path, a 2-hop walk for neighbours and view, a name-word lookup for search;
+- store: `tracker store compile` (read, validate, write Parquet), against pyarrow's bare read;
+- build: no outside reference; the figures stand alone.
+
+Query steps run on the compiled store (`--engine auto` picks it above about 10,000 relations),
+so they measure answering a question, not loading the data.
 
 Results go to stdout as a table and to benchmarks/out/<size>/results.json.
 """
@@ -38,7 +47,7 @@ sys.path.insert(0, str(ROOT))
 
 from tracker.synthetic import generate_icij, parse_size  # noqa: E402
 
-STEPS = ["import", "build", "report", "path", "chains", "view"]
+STEPS = ["import", "store", "build", "report", "path", "neighbours", "search", "chains", "view"]
 
 
 def measure(cmd: list[str], env: dict[str, str] | None = None, timeout: float = 7200) -> dict[str, object]:
@@ -112,6 +121,34 @@ from tracker.cli.common import load_graph
 load_graph([Path(sys.argv[1])])
 """
 
+REF_DUCKDB = """
+import sys, duckdb
+store, question, a, b = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+con = duckdb.connect()
+for t in ("entities", "adjacency", "names"):
+    con.execute(f"CREATE VIEW {t} AS SELECT * FROM read_parquet('{store}/{t}.parquet')")
+CAP = 1000
+def walk(seed, depth):
+    con.execute("CREATE OR REPLACE TEMP TABLE seen AS SELECT idx, 0 AS d FROM entities WHERE id = ?", [seed])
+    con.execute("CREATE OR REPLACE TEMP TABLE frontier AS SELECT idx FROM seen")
+    for level in range(1, depth + 1):
+        if level > 1:  # only entities that are not hubs or places are walked through
+            con.execute("CREATE OR REPLACE TEMP TABLE frontier AS SELECT f.idx FROM frontier f JOIN entities e ON e.idx = f.idx "
+                        "WHERE e.degree <= ? AND e.kind <> 'jurisdiction'", [CAP])
+        con.execute("CREATE OR REPLACE TEMP TABLE frontier AS SELECT DISTINCT nbr AS idx FROM adjacency "
+                    "WHERE node IN (SELECT idx FROM frontier) AND nbr NOT IN (SELECT idx FROM seen)")
+        con.execute(f"INSERT INTO seen SELECT idx, {level} FROM frontier")
+    return con.execute("SELECT idx, d FROM seen").fetchall()
+if question == "walk":
+    print(len(walk(a, int(b))))
+elif question == "path":
+    da = dict(walk(a, 3)); db = dict(walk(b, 3))
+    print(min((da[v] + db[v] for v in da.keys() & db.keys()), default=None))
+else:
+    words = [w for w in a.lower().split() if w]
+    print(con.execute("SELECT count(DISTINCT idx) FROM names WHERE token IN (SELECT unnest(?))", [words]).fetchone())
+"""
+
 REF_PATH = """
 import sys, pyarrow.csv as pc, numpy as np, igraph as ig
 t = pc.read_csv(sys.argv[1] + "/relations.csv", convert_options=pc.ConvertOptions(include_columns=["source", "target"]))
@@ -148,6 +185,15 @@ def pick_ids(dataset: Path) -> tuple[str, str, str]:
     return src[0], dst[len(dst) // 2], owned
 
 
+def search_query(dataset: Path) -> str:
+    """A name to search for: the surname and first word of the 1000th entity (Latin or Cyrillic)."""
+    import pyarrow.csv as pc
+
+    t = pc.read_csv(dataset / "entities.csv", convert_options=pc.ConvertOptions(include_columns=["name"]))
+    names = t.column("name").to_pylist()
+    return " ".join(str(names[min(999, len(names) - 1)]).split()[:2])
+
+
 def run(size_text: str, steps: list[str], out_root: Path) -> list[dict[str, object]]:
     nodes = parse_size(size_text)
     out = out_root / size_text
@@ -176,30 +222,44 @@ def run(size_text: str, steps: list[str], out_root: Path) -> list[dict[str, obje
         mine = measure(tracker("import", "icij", str(raw), "--out", str(dataset)))
         ref = measure(python(REF_READ) + [str(raw)])
         record("import", mine, ref, "pyarrow read_csv of the same files")
+    a, b, owned = pick_ids(dataset)
+    env = {**os.environ, "TRACKER_STORE": str(out / "store")}
+    if "store" in steps or not (out / "store").is_dir():
+        shutil.rmtree(out / "store", ignore_errors=True)
+        mine = measure(tracker("store", "compile", "--data", str(dataset)), env=env)
+        ref = measure(python(REF_READ) + [str(dataset)])
+        record("store", mine, ref, "pyarrow read_csv of the dataset's files")
+    store = str(next((out / "store").glob("*/manifest.json")).parent)
     if "build" in steps:
-        record("build", measure(tracker("build", "--data", str(dataset), "--out", str(graphs))), None)
+        record("build", measure(tracker("build", "--data", str(dataset), "--out", str(graphs)), env=env), None)
     if "report" in steps:
         from tracker.metrics import plan
 
         entities = pc_rows(dataset / "entities.csv")
         the_plan = plan(entities)
-        mine = measure(tracker("report", "--data", str(dataset), "--format", "csv", "-o", str(out / "report.csv")))
+        mine = measure(tracker("report", "--data", str(dataset), "--format", "csv", "-o", str(out / "report.csv")), env=env)
         ref = measure(python(REF_METRICS) + [str(dataset), json.dumps(the_plan)])
         record("report", mine, ref, f"igraph: load edge list + same metrics ({plan_text(the_plan)})")
-        load = measure(python(LOAD_ONLY) + [str(dataset)])
+        load = measure(python(LOAD_ONLY) + [str(dataset)], env=env)
         record("load", load, None)
-    a, b, owned = pick_ids(dataset)
+    duck = "DuckDB SQL per hop over the same Parquet"
     if "path" in steps:
-        mine = measure(tracker("path", a, b, "--data", str(dataset), "--format", "json"))
-        ref = measure(python(REF_PATH) + [str(dataset), a, b])
-        record("path", mine, ref, "igraph: load edge list + one shortest path")
+        mine = measure(tracker("path", a, b, "--data", str(dataset), "--format", "json"), env=env)
+        record("path", mine, measure(python(REF_DUCKDB) + [store, "path", a, b]), duck + " (bidirectional, 3 hops each side)")
+        record("path-igraph", mine, measure(python(REF_PATH) + [str(dataset), a, b]), "igraph: load edge list + one shortest path")
+    if "neighbours" in steps:
+        mine = measure(tracker("neighbours", a, "--depth", "2", "--data", str(dataset), "--format", "json"), env=env)
+        record("neighbours", mine, measure(python(REF_DUCKDB) + [store, "walk", a, "2"]), duck + " (2 hops)")
+    if "search" in steps:
+        query = search_query(dataset)
+        mine = measure(tracker("search", query, "--data", str(dataset), "--format", "json"), env=env)
+        record("search", mine, measure(python(REF_DUCKDB) + [store, "search", query, ""]), "DuckDB lookup of the query's words")
     if "chains" in steps:
-        mine = measure(tracker("chains", owned, "--up", "--data", str(dataset), "--format", "json"))
-        ref = measure(python(REF_PATH) + [str(dataset), owned, a])
-        record("chains", mine, ref, "igraph: load edge list + one BFS")
+        mine = measure(tracker("chains", owned, "--up", "--data", str(dataset), "--format", "json"), env=env)
+        record("chains", mine, measure(python(REF_DUCKDB) + [store, "walk", owned, "3"]), duck + " (3 hops)")
     if "view" in steps:
-        mine = measure(tracker("view", "--data", str(dataset), "--focus", a, "--depth", "1", "-o", str(out / "view.html")))
-        record("view", mine, None)
+        mine = measure(tracker("view", "--data", str(dataset), "--focus", a, "--depth", "2", "-o", str(out / "view.html")), env=env)
+        record("view", mine, measure(python(REF_DUCKDB) + [store, "walk", a, "2"]), duck + " (2 hops)")
     (out / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
     return results
 

@@ -44,6 +44,7 @@ class BuildResult:
     skipped: list[str] = field(default_factory=list)
     warnings: int = 0
     seconds: float = 0.0
+    store: Path | None = None
 
     def summary(self) -> list[str]:
         G = self.graph
@@ -58,6 +59,8 @@ class BuildResult:
             "  relations by kind: " + ", ".join(f"{k} {n}" for k, n in sorted(rels.items())),
         ]
         lines += [f"  skipped: {s}" for s in self.skipped]
+        if self.store is not None:
+            lines.append(f"  store: {self.store} (queries on this data read it; `tracker store clear` deletes it)")
         lines.append(f"wrote {len(self.files)} files to {self.out}/ in {self.seconds:.1f}s:")
         lines += [f"  {p.name}" for p in self.files]
         return lines
@@ -101,6 +104,15 @@ def run_build(data: Sequence[Path], out: Path, view: bool = True) -> BuildResult
     check_not_input(out)  # an output folder inside an input dataset would change the data
     G = build(dataset)
     result = BuildResult(G, out, warnings=len(dataset.warnings))
+    from tracker.query import STORE_ABOVE_BYTES, relations_bytes
+
+    if relations_bytes(dataset.roots) > STORE_ABOVE_BYTES:
+        # Large data: compile the store now, from the data already read and validated, so
+        # that the questions asked next (path, neighbours, view --focus) start at once.
+        from tracker.store import open_store
+
+        store = open_store(list(data) or None, say=log.info, dataset=dataset)
+        result.store = store.root
     log.info("graph built: %d nodes, %d edges", G.number_of_nodes(), G.number_of_edges())
     result.files += write_build_exports(G, out)
     result.skipped += build_export_skips(G)
