@@ -290,15 +290,16 @@ def _rival(left: Entity, right: Entity, left_ctx: _Context, right_ctx: _Context,
         if others and ident not in left.identifiers:
             return f"identifier {ident} belongs to {others[0]}"
     right_keys, left_keys = _raw_keys(right), _raw_keys(left)
-    if not right_keys & left_keys:
-        for key in sorted(right_keys):
-            others = sorted(left_ctx.by_name.get(key, set()) - {left.id})
-            if others:
-                return f"the name {key!r} is that of {others[0]}, a different entity"
-        for key in sorted(left_keys):
-            others = sorted(right_ctx.by_name.get(key, set()) - {right.id})
-            if others:
-                return f"the name {key!r} is that of {others[0]}, a different entity"
+    if right_keys & left_keys:
+        return ""  # one name as written on both sides: the data's own spelling, not a near miss
+    for key in sorted(right_keys):
+        others = sorted(left_ctx.by_name.get(key, set()) - {left.id})
+        if others:
+            return f"the name {key!r} is that of {others[0]}, a different entity"
+    for key in sorted(left_keys):
+        others = sorted(right_ctx.by_name.get(key, set()) - {right.id})
+        if others:
+            return f"the name {key!r} is that of {others[0]}, a different entity"
     for ctx, mine, theirs, flip in ((left_ctx, left, right, False), (right_ctx, right, left, True)):
         for kin in sorted(ctx.linked.get(mine.id, set())):
             other = ctx.ds.entities.get(kin)
