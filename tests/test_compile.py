@@ -318,3 +318,10 @@ def test_every_validation_code_has_a_check_in_the_fast_path() -> None:
     assert {"bad-date", "wrong-range", "required", "encoding"} <= found  # the patterns read them
     # `unknown-<vocabulary>` codes come from the enum check, which the fast path runs as it is.
     assert found - KNOWN_CODES == set(), "a new rule: add its check to tracker/compile.py"
+
+
+def test_names_folded_in_worker_processes_give_the_same_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(compile_mod, "PARALLEL_NAMES", 0)
+    monkeypatch.setattr(compile_mod.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    fast, slow = compile_both([MINI_PATH], tmp_path)
+    assert_same_tables(fast, slow)

@@ -22,6 +22,7 @@ import csv
 import json
 import os
 import shutil
+import sys
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
 
 __all__ = ["MIN_BYTES", "compile_columnar", "fast_store"]
 
+#: Distinct names from which `fold` and `skeleton` run in worker processes, one per core.
+PARALLEL_NAMES = 20_000
 #: Below this many bytes of CSV the record path is the faster one: this path's imports and set-up
 #: cost about a second, while `load` reads the curated data (a few hundred KB) in a fraction of one.
 MIN_BYTES = 2 << 20
@@ -328,6 +331,18 @@ def _sorted_ids(ids: Any) -> tuple[Any, Any, Any]:
     return order.to_numpy(), ordered, same
 
 
+def _take(table: Any, order: Any) -> Any:
+    """The rows of `table` at `order`; the table itself when that is every row in place (no copy).
+
+    Importers write rows sorted by id, so this usually saves a copy of the largest table.
+    """
+    import numpy as np
+
+    if len(order) == table.num_rows and (order == np.arange(len(order))).all():
+        return table
+    return table.take(order)
+
+
 def _folder_tables(root: Path, model: Model) -> tuple[RawDataset, dict[str, Any]]:
     """One folder read and checked on its own: descriptor, headers, columns, duplicate rows."""
     from tracker.validate import Report, _check_descriptor, _check_header, _Checker
@@ -422,7 +437,7 @@ def _compile(folders: list[Path], roots: Sequence[Path] | None, tmp: Path) -> di
     order, sids, same = _sorted_ids(src.column("id"))
     if same.any():
         raise _Refused("sources.csv: a duplicate id")
-    src = src.take(order)
+    src = _take(src, order)
     sids = sids.combine_chunks()
     # validate.py `_check_date_precision`: exact, month and year need a date of that form.
     precision = pc.index_in(src.column("date_precision"), value_set=pa.array(["year", "month", "exact"]))
@@ -461,14 +476,14 @@ def _compile(folders: list[Path], roots: Sequence[Path] | None, tmp: Path) -> di
         if not ((kind[now] == "jurisdiction") & (kind[before] == "jurisdiction") & (folder[now] > folder[before])).all():
             raise _Refused("entities.csv: a duplicate id")
         order, eids = order[~same], eids.filter(pa.array(~same))
-    ent = ent.take(order)
+    ent = _take(ent, order)
     eids = eids.combine_chunks()
 
     # --- relations -------------------------------------------------------------------------------
     order, rids, same = _sorted_ids(rel.column("id"))
     if same.any():
         raise _Refused("relations.csv: a duplicate id")
-    rel = rel.take(order)
+    rel = _take(rel, order)
     rids = rids.combine_chunks()
     src_at = pc.index_in(rel.column("source"), value_set=eids)
     dst_at = pc.index_in(rel.column("target"), value_set=eids)
@@ -641,7 +656,6 @@ def _write_names(path: Path, names: Any, aliases: Any) -> None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from tracker.names import fold, skeleton
     from tracker.store import _write_table
 
     n = len(names)
@@ -666,11 +680,10 @@ def _write_names(path: Path, names: Any, aliases: Any) -> None:
     folds: list[str] = []
     tokens: list[str] = []
     ntok = np.zeros(len(uniq), dtype=np.int64)
-    for i, name in enumerate(uniq.to_pylist()):
-        key = skeleton(name)
+    for i, (key, folded) in enumerate(_name_keys_all(uniq.to_pylist())):
         words = list(dict.fromkeys(key.split())) if key else []
         keys.append(key)
-        folds.append(fold(name) if key else "")
+        folds.append(folded)
         tokens.extend(words)
         ntok[i] = len(words)
     tok_start = np.zeros(len(uniq), dtype=np.int64)
@@ -690,3 +703,38 @@ def _write_names(path: Path, names: Any, aliases: Any) -> None:
     }
     nschema = pa.schema([("idx", pa.int64()), ("name", pa.string()), ("key", pa.string()), ("fold", pa.string()), ("token", pa.string())])
     _write_table(path, cols, nschema)
+
+
+def _name_keys(names: list[str]) -> list[tuple[str, str]]:
+    """(skeleton, fold) of each name, fold left empty where the skeleton is (`compile_store`'s rule)."""
+    from tracker.names import fold, skeleton
+
+    out = []
+    for name in names:
+        key = skeleton(name)
+        out.append((key, fold(name) if key else ""))
+    return out
+
+
+def _name_keys_all(names: list[str]) -> list[tuple[str, str]]:
+    """`_name_keys` of many names, in worker processes when there are many.
+
+    Folding costs up to milliseconds per non-Latin name (rigour's transliteration) and is most
+    of a large compile's time; each name is independent, so the work splits over the cores.
+    The workers start from a fresh interpreter (forkserver): forking a process that runs
+    pyarrow's and DuckDB's threads is unsafe.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if len(names) < PARALLEL_NAMES or cores < 2:
+        return _name_keys(names)
+    step = 5_000
+    chunks = [names[i : i + step] for i in range(0, len(names), step)]
+    context = multiprocessing.get_context("forkserver" if sys.platform != "win32" else "spawn")
+    out: list[tuple[str, str]] = []
+    with ProcessPoolExecutor(max_workers=cores, mp_context=context) as pool:
+        for part in pool.map(_name_keys, chunks):
+            out.extend(part)
+    return out
