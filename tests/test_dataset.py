@@ -83,3 +83,20 @@ def test_descriptor_declares_every_field() -> None:
 
 def test_shipped_dataset_is_found() -> None:
     assert (default_data_dir() / "entities.csv").is_file()
+
+
+def test_every_dataset_field_has_one_definition() -> None:
+    from dataclasses import fields
+
+    from tracker.dataset import Entity, Relation, Source, columns
+    from tracker.export.tables import EDGE_COLUMNS, NODE_COLUMNS, SOURCE_COLUMNS
+
+    assert columns("sources")[:6] == ("id", "url", "title", "publisher", "date", "date_precision")
+    for resource, record, exported in (
+        ("entities", Entity, NODE_COLUMNS),
+        ("relations", Relation, EDGE_COLUMNS),
+        ("sources", Source, SOURCE_COLUMNS),
+    ):
+        assert {f.name for f in fields(record)} - {"dataset"} == set(columns(resource))
+        assert set(columns(resource)) <= set(exported), resource  # the export shows every field
+    assert SOURCE_COLUMNS[-2:] == ("dataset", "date_precision")

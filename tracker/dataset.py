@@ -19,8 +19,8 @@ import hashlib
 import io
 import operator
 import sys
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from tracker.exc import InvalidData, RowError
 __all__ = [
     "FORMAT",
     "RESOURCES",
+    "columns",
     "FieldSpec",
     "Row",
     "Table",
@@ -53,9 +54,12 @@ __all__ = [
 ]
 
 FORMAT = "tracker-dataset/1"
-# Cells up to 2 MB parse, so that the validator (not the CSV parser) reports an oversized cell
-# with its line and field; the standard library's default limit is 128 KB.
-csv.field_size_limit(2 * 1024 * 1024)
+# The one CSV field-size limit of the process, set here once for every CSV the tool reads
+# (datasets and bulk imports alike; tracker.importers.readers imports this module): cells up to
+# 2 MB parse, so that the validator reports a long cell with its line and field, and a larger one
+# fails with its line named. The standard library's default is 128 KB.
+CSV_FIELD_LIMIT = 2 * 1024 * 1024
+csv.field_size_limit(CSV_FIELD_LIMIT)
 LIST_SEP = ";"
 
 
@@ -510,61 +514,37 @@ def _getter(row: Row, names: tuple[str, ...]) -> Any:
     return operator.itemgetter(*(row.columns.get(n, width) for n in names))
 
 
-_ENTITY_COLS = (
-    "id",
-    "kind",
-    "name",
-    "sphere",
-    "aliases",
-    "country",
-    "topics",
-    "offshore",
-    "placeholder",
-    "birth_date",
-    "identifiers",
-    "sources",
-    "record_id",
-    "notes",
-)
-_SOURCE_COLS = (
-    "id",
-    "url",
-    "title",
-    "publisher",
-    "date",
-    "evidence",
-    "archived_url",
-    "mirror",
-    "canonical_url",
-    "language",
-    "licence",
-    "retrieved",
-    "notes",
-    "date_precision",
-)
-_RELATION_COLS = (
-    "id",
-    "kind",
-    "source",
-    "target",
-    "sources",
-    "evidence",
-    "role",
-    "share",
-    "share_min",
-    "share_max",
-    "direct",
-    "amount",
-    "currency",
-    "rank",
-    "score",
-    "start",
-    "end",
-    "outcome",
-    "refers_to",
-    "record_id",
-    "note",
-)
+def columns(resource: str, after: Mapping[str, Sequence[str]] | None = None, end: Sequence[str] = ()) -> tuple[str, ...]:
+    """The columns of a resource in `RESOURCES` order, the one definition of a dataset's fields.
+
+    Other tables that show a resource (the export's nodes, edges and sources) derive their
+    columns from it: `after` inserts derived columns after a field, `end` appends some.
+
+    Examples
+    --------
+    >>> columns("sources")[:6]
+    ('id', 'url', 'title', 'publisher', 'date', 'date_precision')
+    >>> columns("entities", after={"sources": ["citations"]}, end=["dataset"])[-5:]
+    ('sources', 'citations', 'record_id', 'notes', 'dataset')
+    """
+    out: list[str] = []
+    for spec in RESOURCES[resource]:
+        out.append(spec.name)
+        out.extend((after or {}).get(spec.name, ()))
+    return (*out, *end)
+
+
+def _record_columns(cls: type, resource: str) -> tuple[str, ...]:
+    """A record class's fields (in its order, which its constructor takes), checked against `RESOURCES`."""
+    names = tuple(f.name for f in fields(cls) if f.name != "dataset")
+    if set(names) != set(columns(resource)):
+        raise AssertionError(f"{cls.__name__} fields and RESOURCES[{resource!r}] differ: {sorted(set(names) ^ set(columns(resource)))}")
+    return names
+
+
+_ENTITY_COLS = _record_columns(Entity, "entities")
+_SOURCE_COLS = _record_columns(Source, "sources")
+_RELATION_COLS = _record_columns(Relation, "relations")
 
 
 def _to_entities(rows: Sequence[Row], dataset: str) -> Iterable[Entity]:
@@ -609,13 +589,13 @@ def _to_sources(rows: Sequence[Row], dataset: str) -> Iterable[Source]:
             date,
             evidence,
             archived_url,
+            date_precision,
             mirror,
             canonical_url,
             language,
             licence,
             retrieved,
             notes,
-            date_precision,
         ) = get(row.cells + _PAD)
         yield Source(
             intern(ident),

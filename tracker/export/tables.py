@@ -20,6 +20,7 @@ from typing import Any, TextIO
 
 import networkx as nx
 
+from tracker.dataset import columns
 from tracker.export.common import (
     citation_text,
     cited_source_ids,
@@ -51,20 +52,23 @@ __all__ = [
 BOM = "\ufeff"
 LIST_SEP = ";"
 
-NODE_COLUMNS = (
-    "id", "kind", "name", "aliases", "sphere", "country", "topics", "offshore", "placeholder", "birth_date",
-    "identifiers", "sources", "citations", "record_id", "notes", "dataset", "declared_unknown_owner",
-)  # fmt: skip
-EDGE_COLUMNS = (
-    "id", "kind", "label", "source", "source_name", "target", "target_name", "directed", "role",
-    "share", "share_min", "share_max", "direct", "amount", "currency", "rank", "score", "start", "end",
-    "evidence", "outcome", "refers_to", "referred_by", "sources", "source_urls", "citations", "ownership",
-    "record_id", "note", "dataset",
-)  # fmt: skip
-SOURCE_COLUMNS = (
-    "id", "url", "title", "publisher", "date", "evidence", "archived_url", "mirror", "canonical_url",
-    "language", "licence", "retrieved", "notes", "dataset",
-)  # fmt: skip
+# The dataset's fields (tracker.dataset.RESOURCES, their one definition) in their order, with the
+# columns the export derives from the graph inserted beside the field they explain.
+NODE_COLUMNS = columns("entities", after={"sources": ("citations",)}, end=("dataset", "declared_unknown_owner"))
+EDGE_COLUMNS = columns(
+    "relations",
+    after={
+        "kind": ("label",),
+        "source": ("source_name",),
+        "target": ("target_name", "directed"),
+        "refers_to": ("referred_by",),
+        "sources": ("source_urls", "citations", "ownership"),
+    },
+    end=("dataset",),
+)
+# date_precision came after the export's columns were fixed: it goes last, so that the columns
+# spreadsheets and scripts already read keep their positions.
+SOURCE_COLUMNS = (*(c for c in columns("sources") if c != "date_precision"), "dataset", "date_precision")
 NUMERIC_COLUMNS = frozenset({"share", "share_min", "share_max", "amount", "rank", "score"})
 
 # Attributes the tables show under another name or not at all.
