@@ -477,3 +477,11 @@ def test_python_m_tracker_import_and_debug(tmp_path: Path) -> None:
     assert p.returncode != 0 and "Traceback" in p.stderr and "InvalidData" in p.stderr
     p = _python_m("view", "--data", str(tmp_path / "missing"), cwd=tmp_path)
     assert p.returncode == EXIT_USAGE and "Traceback" not in p.stderr and "Error: Invalid value for '--data'" in p.stderr
+
+
+def test_a_file_cut_inside_a_character_names_its_last_line_and_byte(tmp_path: Path) -> None:
+    from tracker.importers.readers import not_utf8
+
+    path = tmp_path / "cut.json"
+    path.write_bytes('{"name": "ok"}\n{"name": "Тимур'.encode() + b"\xd0")  # "Т" is d0 a2: cut after d0
+    assert str(not_utf8(path)) == "cut.json:2: not valid UTF-8 (byte 0xd0); save the file as UTF-8"

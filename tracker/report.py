@@ -20,7 +20,6 @@ import io
 import json
 import math
 import re
-import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -36,7 +35,6 @@ __all__ = [
     "safe_cell",
     "cell_value",
     "render",
-    "default_format",
     "write_build_reports",
     "report_html",
     "svg_chart",
@@ -180,13 +178,6 @@ def render(df: pd.DataFrame, fmt: str) -> str:
             out += [f"# {k}: {v}" for k, v in notes.items()]
         return "\n".join(out) + "\n"
     raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
-
-
-def default_format(fmt: str | None, human: str = "table") -> str:
-    """The format asked for, else `human` on a terminal and ``json`` when piped."""
-    if fmt:
-        return fmt
-    return human if sys.stdout.isatty() else "json"
 
 
 # --- the build's files ------------------------------------------------------------------

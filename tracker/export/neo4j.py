@@ -17,7 +17,6 @@ opened in Excel by mistake cannot run a formula; such a value keeps its leading 
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -157,14 +156,8 @@ def _write(stream: TextIO, header: Sequence[tuple[str, str, str]], rows: Iterabl
     writer.writerows([_cell(row.get(attr), type_) for _, attr, type_ in header] for row in rows)
 
 
-def _render(header: Sequence[tuple[str, str, str]], rows: Iterable[dict[str, Any]]) -> str:
-    buffer = io.StringIO()
-    _write(buffer, header, rows)
-    return buffer.getvalue()
-
-
 def _stream_to(path: Path, header: Sequence[tuple[str, str, str]], rows: Iterable[dict[str, Any]]) -> Path:
-    """Write a table row by row to the atomic temporary file of `path` (same bytes as `_render`)."""
+    """Write a table row by row to the atomic temporary file of `path`."""
     with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as stream:
         _write(stream, header, rows)
     return Path(path)
@@ -196,14 +189,6 @@ def _relationship_rows(G: nx.MultiDiGraph) -> Iterator[dict[str, Any]]:
             }
         )
         yield row
-
-
-def nodes_csv(G: nx.MultiDiGraph) -> str:
-    return _render(NODE_HEADER, _node_rows(G))
-
-
-def relationships_csv(G: nx.MultiDiGraph) -> str:
-    return _render(RELATIONSHIP_HEADER, _relationship_rows(G))
 
 
 def _cypher_value(header: str, type_: str) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+import tracker.dataset  # noqa: F401  - sets the process's one CSV field-size limit
 from tracker.exc import InvalidData
 
 __all__ = ["iter_json_records", "open_csv", "not_utf8", "utf8_error_line"]
@@ -83,8 +84,10 @@ def utf8_error_line(path: Path) -> tuple[int, int]:
             line += block.count(b"\n")
         try:
             decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            pass
+        except UnicodeDecodeError as exc:
+            # The file ends inside a multi-byte character: that first byte is the bad one.
+            pending = bytes(exc.object)
+            return line, pending[exc.start] if exc.start < len(pending) else 0
     return line, 0
 
 
@@ -125,7 +128,6 @@ def open_csv(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]
 
     Quoted fields may span lines (ICIJ addresses do); the line is the one the record starts on.
     """
-    csv.field_size_limit(1 << 24)
     fh = _open_text(path)
     reader = csv.reader(fh)
     name = path.name
