@@ -220,7 +220,9 @@ def render_view(
     positions = spheres if layout == "spheres" else force
     nodes, edges = _vis_items(G, scores, positions, paths, focus)
     payload = _payload(G, nodes, edges, paths, focus, title, size_by, fixed=positions is not None)
-    payload["meta"].update({"layout": layout, "caption": caption, "made_with": _clean(dict(made_with or {})), "bands": bands})
+    payload["meta"].update(
+        {"layout": layout, "caption": caption, "made_with": _clean(dict(made_with or {})), "bands": bands, "disclaimer": load_model().disclaimer}
+    )
     payload["positions"] = {"force": _xy(force), "spheres": _xy(spheres)}
     payload["top_labels"] = _top(scores, TOP_LABELS)
     return _render_page(G, title, nodes, edges, payload, fixed=positions is not None)

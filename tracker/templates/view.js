@@ -212,6 +212,17 @@
   var BY_VALUE = Object.keys(DATA.entities).sort(function (a, b) {
     return (VALUE[b] || 0) - (VALUE[a] || 0) || (a < b ? -1 : a > b ? 1 : 0);
   });
+  /* In the sphere layout every band gets its share of labels: each band's most central first,
+     then each band's second, and so on (the offshore jurisdictions are named, not just the hubs). */
+  var BY_BAND = (function () {
+    var seen = {}, rank = {};
+    BY_VALUE.forEach(function (id) {
+      var s = DATA.entities[id].sphere;
+      seen[s] = (seen[s] || 0) + 1;
+      rank[id] = seen[s];
+    });
+    return BY_VALUE.slice().sort(function (a, b) { return rank[a] - rank[b] || BY_VALUE.indexOf(a) - BY_VALUE.indexOf(b); });
+  })();
   var PLACED = [];
   var LABEL_PX = 12, TOP_PX = 13;
   function overlaps(a, list) {
@@ -248,7 +259,8 @@
     if (state.path) state.path.nodes.forEach(function (id) { add(id, true); });
     if (dimming) BY_VALUE.forEach(function (id) { if (!DIM[id]) add(id, false); });
     (DATA.top_labels || []).forEach(function (id) { add(id, true); });
-    for (var i = 0; i < BY_VALUE.length; i++) add(BY_VALUE[i], false);
+    var rest = state.layout === "spheres" ? BY_BAND : BY_VALUE;
+    for (var i = 0; i < rest.length; i++) add(rest[i], false);
     /* At most one label per 11,000 px² of canvas beyond the forced ones: the picture stays a
        picture; zooming in brings fewer entities on screen, so each of them gets its label. */
     var budget = Math.max(30, Math.round(W * H / 11000)), free = 0;
@@ -308,17 +320,26 @@
         return;
       }
       var canvas = ctx.canvas, ratio = canvas.width / (canvas.clientWidth || canvas.width);
-      var p = network.canvasToDOM({ x: b.x0, y: b.y0 });
+      var p = network.canvasToDOM({ x: b.x0, y: b.y0 }), q = network.canvasToDOM({ x: b.x1, y: b.y1 });
       ctx.save();
       ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-      ctx.font = "bold 14px " + FONT;
       ctx.textBaseline = "top";
       ctx.lineWidth = 4; ctx.strokeStyle = "#ffffff"; ctx.fillStyle = "#1d2430";
-      var text = b.label.toUpperCase();
-      ctx.strokeText(text, p.x + 6, p.y + 6);
-      ctx.fillText(text, p.x + 6, p.y + 6);
+      bandTitle(ctx, b.label.toUpperCase(), q.x - p.x - 10).forEach(function (line, k) {
+        ctx.strokeText(line[0], p.x + 6, p.y + 6 + k * (line[1] + 2));
+        ctx.fillText(line[0], p.x + 6, p.y + 6 + k * (line[1] + 2));
+      });
       ctx.restore();
     });
+  }
+  /* A band's title fits its band: smaller type, then one word a line (never over the next band). */
+  function bandTitle(ctx, text, width) {
+    for (var px = 14; px >= 10; px--) {
+      ctx.font = "bold " + px + "px " + FONT;
+      if (ctx.measureText(text).width <= width) return [[text, px]];
+    }
+    ctx.font = "bold 10px " + FONT;
+    return text.split(" ").map(function (w) { return [w, 10]; });
   }
   network.on("beforeDrawing", function (ctx) { drawBands(ctx, false); });
   network.on("afterDrawing", function (ctx) { drawLabels(ctx); drawBands(ctx, true); });
@@ -420,10 +441,26 @@
     if (state.path) clearPath();
     network.unselectAll();
     undim();
+    startPanel();
+    changed();
+  }
+  /* The panel before anything is chosen: where to start, the most central entities first. */
+  function startPanel() {
     clear(panel);
     panel.removeAttribute("data-showing");
-    panel.appendChild(el("p", "hint", "Click an entity or a line to read its attributes and every source."));
-    changed();
+    panel.appendChild(el("p", "hint", "Click an entity or a line to read its attributes and every source. Pick two entities under " +
+      "“Path between” to see how they are linked. The URL always holds what you see: copy it to share this view."));
+    var top = (DATA.top_labels || []).filter(function (id) { return DATA.entities[id]; });
+    if (!top.length) return;
+    panel.appendChild(el("h3", null, "Most central (by " + META.size_by + ")"));
+    var ol = el("ol", "start");
+    top.forEach(function (id) {
+      var li = el("li");
+      li.appendChild(button("linkish", entityName(id), function () { selectNode(id); }));
+      li.appendChild(el("span", "hint", " " + (LABELS.spheres[DATA.entities[id].sphere] || "")));
+      ol.appendChild(li);
+    });
+    panel.appendChild(ol);
   }
 
   /* ---- the side panel ------------------------------------------------------------------- */
@@ -1108,7 +1145,7 @@
   document.getElementById("show-all").addEventListener("click", showAll);
 
   /* ---- the picture: PNG and SVG with the caption and the disclaimer inside -------------- */
-  var DISCLAIMER = document.getElementById("disclaimer-text").textContent;
+  var DISCLAIMER = META.disclaimer || document.getElementById("disclaimer-text").textContent;
   function wrap(ctx, text, width) {
     var words = String(text).split(/\s+/), lines = [], line = "";
     words.forEach(function (w) {
@@ -1184,7 +1221,9 @@
         var a = dom({ x: b.x0, y: b.y0 }), c = dom({ x: b.x1, y: b.y1 });
         var colour = (STYLE.spheres.filter(function (s) { return s.name === b.name; })[0] || {}).colour || "#8d99ae";
         g.appendChild(svgEl("rect", { x: a[0], y: a[1], width: c[0] - a[0], height: c[1] - a[1], fill: colour, "fill-opacity": 0.08 }));
-        g.appendChild(svgEl("text", { x: a[0] + 6, y: a[1] + 20, "font-size": 14, "font-weight": "bold", fill: "#1d2430" }, b.label.toUpperCase()));
+        bandTitle(probe, b.label.toUpperCase(), c[0] - a[0] - 10).forEach(function (line, k) {
+          g.appendChild(svgEl("text", { x: a[0] + 6, y: a[1] + 6 + line[1] + k * (line[1] + 2), "font-size": line[1], "font-weight": "bold", fill: "#1d2430" }, line[0]));
+        });
       });
     }
     visibleEdges().forEach(function (rid) {
@@ -1238,5 +1277,6 @@
     download(new Blob([pictureSVG()], { type: "image/svg+xml" }), fileStem() + ".svg");
   });
 
+  startPanel();
   applyFilters(false);
 })();
