@@ -29,7 +29,7 @@ FTM = FIXTURES_PATH / "import" / "ftm"
         ("PublicBody", "public_body"),
         ("RealEstate", "property"),
         ("Vessel", "property"),
-        ("Address", None),
+        ("Address", "address"),
         ("Passport", None),
     ],
 )
@@ -102,7 +102,7 @@ def test_ftm_bad_json_line_is_counted_and_the_rest_imports(tmp_path: Path) -> No
 
 def test_ftm_file_with_no_usable_record_is_an_error(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
-    bad.write_text('{"id": "a", "schema": "NoSuchSchema", "properties": {}}\n{"id": "b", "schema": "Address"}\n', encoding="utf-8")
+    bad.write_text('{"id": "a", "schema": "NoSuchSchema", "properties": {}}\n{"id": "b", "schema": "Passport"}\n', encoding="utf-8")
     with pytest.raises(
         InvalidData, match=r"^no usable record in bad.json \(2 read, every one left out\); the first problem: bad.json:1: schema: "
     ):
@@ -120,17 +120,16 @@ def messy(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Summary]:
 
 
 def test_messy_ftm_records_add_up(messy: tuple[Path, Summary]) -> None:
-    # 13 lines, worked out by hand: p1, p2, fam1, c1, own1 and occ1 map; the second p1 merges;
-    # pos1 names occ1's post; {oops, a list schema, an Address, a record with no source and a
-    # numeric id are skipped.
+    # 13 lines, worked out by hand: p1, p2, the address a1, fam1, c1, own1 and occ1 map; the
+    # second p1 merges; pos1 names occ1's post; {oops, a list schema, a record with no source and
+    # a numeric id are skipped.
     _, summary = messy
     assert summary.read == 13
-    assert dict(summary.outcomes) == {"mapped": 6, "merged": 1, "used": 1, "skipped": 5}
+    assert dict(summary.outcomes) == {"mapped": 7, "merged": 1, "used": 1, "skipped": 4}
     assert summary.adds_up()
     assert summary.skipped == {
         "not valid JSON": 1,
         "schema is not a schema name": 1,
-        "Address entities are not modelled": 1,
         "names no dataset or sourceUrl (pass --url)": 1,
         "id is not a non-empty text": 1,
     }
@@ -142,7 +141,7 @@ def test_messy_ftm_values_left_out_are_counted(messy: tuple[Path, Summary]) -> N
     assert dict(summary.rejected) == {"birthDate": 1, "nationality": 1, "incorporationDate": 1}
     assert summary.rejected_examples["birthDate"] == ["messy.ftm.json:2 'n/a'"]
     lines = summary.lines()
-    assert lines[0] == "ftm: read 13 records from 1 file(s): 6 mapped, 1 merged, 1 used, 5 skipped"
+    assert lines[0] == "ftm: read 13 records from 1 file(s): 7 mapped, 1 merged, 1 used, 4 skipped"
     assert "left out 4 values of 2 properties the schema does not define: shoeSize 3, hairColour 1" in lines
 
 
@@ -154,8 +153,10 @@ def test_messy_ftm_keeps_scalars_and_everything_usable(messy: tuple[Path, Summar
     assert (p1.name, p1.aliases, p1.birth_date) == ("Aigul Testova", ("A. Testova",), "1970-02-03")
     assert (p2.birth_date, p2.country) == ("1965", "kz")  # 'n/a' left out, the scalar 1965 kept
     assert ds.relations["ftm:own1"].share == 50.0  # a number where FtM has text
+    assert (ds.entities["ftm:a1"].kind, ds.entities["ftm:a1"].name) == ("address", "1 Main St")
     assert sorted((r.kind, r.source, r.target) for r in ds.relations.values()) == [
         ("employed_by", "ftm:p1", "ftm:c1"),
         ("family", "ftm:p1", "ftm:p2"),
+        ("located_in", "ftm:c1", "ftm:a1"),
         ("owns", "ftm:p2", "ftm:c1"),
     ]

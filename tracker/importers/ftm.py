@@ -11,8 +11,9 @@ counted by name, a value its property's type rejects is left out and counted wit
 a record with no usable id, schema or source (or a line that is not JSON) is skipped with its
 reason (`tolerant_record`). Only a file with no usable record at all is an error.
 
-References to entities that are not in the files (OpenSanctions exports leave Address entities
-out) are reported, not fatal: the summary counts them with the first few ids. Sources: the
+Address entities become address entities, and an entity's `addressEntity` a located_in relation
+to it. References to entities that are not in the files (OpenSanctions exports leave Address
+entities out) are reported, not fatal: the summary counts them with the first few ids. Sources: the
 OpenSanctions dataset pages of the entity's `datasets`, else its `sourceUrl`, else `--url`.
 """
 
@@ -38,6 +39,7 @@ SCHEMATA: dict[str, str] = {
     "Vessel": "property",
     "Airplane": "property",
     "Vehicle": "property",
+    "Address": "address",
 }
 
 # Edge schema -> (relation kinds to try, FtM source property, FtM target property, role property).
@@ -101,7 +103,7 @@ def thing_kind(schema: Any, topics: list[str]) -> str | None:
     Examples
     --------
     >>> from followthemoney import model
-    >>> thing_kind(model.get("Company"), []), thing_kind(model.get("Company"), ["fin.bank"]), thing_kind(model.get("Address"), [])
+    >>> thing_kind(model.get("Company"), []), thing_kind(model.get("Company"), ["fin.bank"]), thing_kind(model.get("Passport"), [])
     ('company', 'financial_institution', None)
     """
     kind: str | None
@@ -384,6 +386,24 @@ def _thing(proxy: Any, data: dict[str, Any], kind: str, topics: list[str], srcs:
             s = "gb-coh" if scheme == "reg" and country == "gb" and kind == "company" else scheme
             idents.append(f"{s}:{clean_text(value, 100).replace(';', ',')}")
     notes = "; ".join(clean_text(n, 500) for n in _get(proxy, "notes")[:3] if proxy.schema.get("notes") is not None)
+    if kind == "address":
+        caption = (
+            caption
+            or clean_text(_first(proxy, "full"))
+            or ", ".join(clean_text(v) for p in ("street", "city", "postalCode") for v in _get(proxy, p)[:1])
+        )
+    ident = make_id("ftm", proxy.id)
+    # An entity's addresses (`addressEntity`) are where it is registered or lives: located_in them.
+    for address in _get(proxy, "addressEntity") if proxy.schema.get("addressEntity") is not None else []:
+        writer.relation(
+            f"{ident}:address:{make_id('ftm', address)[4:]}",
+            "located_in",
+            ident,
+            make_id("ftm", address),
+            proxy.id,
+            role="address",
+            sources=srcs,
+        )
     writer.entity(
         make_id("ftm", proxy.id),
         kind,
