@@ -629,12 +629,11 @@
     sec.appendChild(el("h3", null, "Cited through its relations (" + order.length + ")"));
     order.forEach(function (sid) {
       var box = sourceBlock(sid, true);
-      var cites = el("div", "cites", "for " + through[sid].length + " relation" + (through[sid].length === 1 ? "" : "s") + ": ");
-      through[sid].slice(0, 3).forEach(function (rid, i) {
-        if (i) cites.appendChild(document.createTextNode("; "));
-        cites.appendChild(relButton(rid));
-      });
-      if (through[sid].length > 3) cites.appendChild(document.createTextNode("; and " + (through[sid].length - 3) + " more"));
+      var cites = el("div", "cites", "Cited for " + through[sid].length + " relation" + (through[sid].length === 1 ? "" : "s") + ":");
+      var list = el("ul");
+      through[sid].slice(0, 3).forEach(function (rid) { var li = el("li"); li.appendChild(relButton(rid)); list.appendChild(li); });
+      if (through[sid].length > 3) list.appendChild(el("li", null, "and " + (through[sid].length - 3) + " more"));
+      cites.appendChild(list);
       box.appendChild(cites);
       sec.appendChild(box);
     });
