@@ -17,6 +17,14 @@ BROKEN_PATH = FIXTURES_PATH / "broken"
 SHARED_PATH = Path(__file__).resolve().parents[1].parent / "shared"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _store_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Compiled stores go to a temporary folder, never to the user's cache (tracker.store)."""
+    import os
+
+    os.environ["TRACKER_STORE"] = str(tmp_path_factory.mktemp("stores"))
+
+
 @pytest.fixture(scope="module")
 def cli_runner() -> CliRunner:
     return CliRunner()

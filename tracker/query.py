@@ -41,6 +41,7 @@ __all__ = [
     "chain_region",
     "search",
     "resolve",
+    "public",
 ]
 
 # The same rule as the in-memory walk (tracker.graph): places and hubs are end points only.
@@ -79,7 +80,7 @@ class Extract:
             dataset = self.backend.store.dataset(nodes, rels)
             G = build(dataset, compact=False)
             walkable = self.backend.store.walkable(HUB_RELATIONS, NOT_TRAVERSED)
-            G.graph["hubs"] = sorted(_ids(self, nodes[~walkable[nodes]]))
+            G.graph["hubs"] = sorted(_ids(self, nodes[~walkable[nodes]]))  # see `public`
             self._graph = G
         return self._graph
 
@@ -91,6 +92,12 @@ class Extract:
     def core_graph(self) -> Any:
         """The selected entities and the relations among them, without the answering context."""
         return self.graph.subgraph(self.core).copy()
+
+
+def public(G: Any) -> Any:
+    """`G` without the extract's private bookkeeping (``hubs``), for pages and exports."""
+    G.graph.pop("hubs", None)
+    return G
 
 
 def _ids(ex: Extract, nodes: Iterable[int]) -> list[str]:
@@ -368,15 +375,19 @@ class OnStore(Graphs):
         return build(self.store.whole())
 
     def scope(self, focus: Sequence[str], depth: int, ends: Sequence[str] = (), max_hops: int = 6) -> Any:
+        # Without a focus the page or export is of the whole graph, as in memory, while that
+        # fits a view; above it, only a path's region (with --path) or a refusal.
+        from tracker.views import MAX_NODES
+
+        if not focus and self.store.entity_count <= MAX_NODES:
+            return self.whole()
         if not focus and len(ends) != 2:
             from tracker.exc import ViewTooLarge
-            from tracker.views import MAX_NODES
 
-            if self.store.entity_count > MAX_NODES:
-                raise ViewTooLarge(
-                    f"{self.store.entity_count} entities is over the cap of {MAX_NODES} for a whole view or filter; "
-                    "narrow it with --focus ENTITY --depth N"
-                )
+            raise ViewTooLarge(
+                f"{self.store.entity_count} entities is over the cap of {MAX_NODES} for a whole view or filter; "
+                "narrow it with --focus ENTITY --depth N"
+            )
         return super().scope(focus, depth, ends, max_hops)
 
     def close(self) -> None:

@@ -574,12 +574,20 @@ def edge_table(store: Store) -> Any:
     from tracker.metrics import EdgeTable
 
     t = pq.read_table(store.path("relations"), columns=["src", "dst", "directed", "kind"])
-    kinds = t.column("kind").combine_chunks().dictionary_encode()
-    labels = np.asarray(kinds.dictionary.to_pylist(), dtype=object)
     return EdgeTable(
         store.ids(),
         t.column("src").to_numpy().astype(np.int64),
         t.column("dst").to_numpy().astype(np.int64),
         ~t.column("directed").to_numpy(zero_copy_only=False).astype(bool),
-        labels[kinds.indices.to_numpy(zero_copy_only=False)],
+        _labels(t.column("kind")),
+        _labels(pq.read_table(store.path("entities"), columns=["kind"]).column("kind")),
     )
+
+
+def _labels(column: Any) -> Any:
+    """A text column as a numpy object array, converting each distinct value once."""
+    import numpy as np
+
+    encoded = column.combine_chunks().dictionary_encode()
+    labels = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
+    return labels[encoded.indices.to_numpy(zero_copy_only=False)]

@@ -71,6 +71,9 @@ def export_cmd(
     graphs = open_graphs(data, engine)
     focus_id = graphs.resolve(focus, notice=say) if focus else None
     G = apply_filters(graphs.scope([focus_id] if focus_id else [], depth), focus_id, depth, spheres, kinds, as_of, min_degree)
+    from tracker.query import public
+
+    G = public(G.copy() if "hubs" in G.graph else G)
     if out is None or str(out) == "-":
         click.echo(export_bytes(G, fmt, all_sources=all_sources), nl=False)
         return

@@ -75,6 +75,7 @@ def view(
     from tracker.cli.engines import open_graphs
     from tracker.graph import with_paths
     from tracker.output import write_text
+    from tracker.query import public
     from tracker.views import render_view, with_answers
 
     graphs = open_graphs(data, engine)
@@ -86,7 +87,7 @@ def view(
     if path_ends:
         a, b = ends
         H, highlight = with_paths(G, H, a, b, MAX_PATHS)
-    H = with_answers(G, H)
+    H = public(with_answers(G, H))
     made_with = {
         "focus": focus_id,
         "depth": depth if focus_id else None,
