@@ -17,8 +17,6 @@ from __future__ import annotations
 import csv
 import html
 import io
-import json
-import math
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -29,6 +27,7 @@ import pandas as pd
 
 from tracker.export.common import safe_cell
 from tracker.output import write_text
+from tracker.render import FORMATS, cell_text, cell_value, csv_cell, render_rows
 
 __all__ = [
     "FORMATS",
@@ -40,50 +39,10 @@ __all__ = [
     "svg_chart",
 ]
 
-FORMATS = ("table", "csv", "json", "md")
 
-
-# OWASP "CSV injection": a spreadsheet runs a cell that starts with one of these as a formula
-# (https://owasp.org/www-community/attacks/CSV_Injection). tracker.export.common has the same
-# rule for the exports; this copy keeps the report writer independent of it.
-def cell_value(value: Any) -> Any:
-    """A cell as plain JSON-able data: None for missing/NaN, floats rounded to 6 places, lists joined.
-
-    Examples
-    --------
-    >>> cell_value(float("nan")), cell_value(0.1234567891), cell_value(["a", "b"]), cell_value(3)
-    (None, 0.123457, 'a;b', 3)
-    """
-    if value is None:
-        return None
-    if isinstance(value, (list, tuple, set)):
-        return ";".join(str(v) for v in value)
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        value = value.item()  # numpy scalar -> Python
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, float):
-        if math.isnan(value):
-            return None
-        out = round(value, 6)
-        return 0.0 if out == 0 else out
-    return value
-
-
-def _text(value: Any, table: bool = False) -> str:
-    v = cell_value(value)
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float):
-        return f"{v:.4f}".rstrip("0").rstrip(".") if table else repr(v)
-    return str(v)
-
-
-def _csv_cell(value: Any) -> str:
-    v = cell_value(value)
-    return safe_cell(v) if isinstance(v, str) else _text(v)
+# One definition of a cell's text, shared with the quick commands (tracker.render).
+_text = cell_text
+_csv_cell = csv_cell
 
 
 def _csv_column(values: pd.Series | pd.Index) -> list[str]:
@@ -146,38 +105,7 @@ def render(df: pd.DataFrame, fmt: str) -> str:
         writer.writerows(zip(_csv_column(df.index), *(_csv_column(df[c]) for c in df.columns)))
         return buf.getvalue()
     columns, rows = _records(df)
-    notes = _notes(df)
-    if fmt == "json":
-        data = {"notes": notes, "rows": [dict(zip(columns, row)) for row in rows]}
-        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    if fmt == "md":
-
-        def esc(s: str) -> str:
-            return s.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("\r", " ")
-
-        lines = ["| " + " | ".join(esc(c) for c in columns) + " |", "|" + "|".join(" --- " for _ in columns) + "|"]
-        lines += ["| " + " | ".join(esc(_text(v, table=True)) for v in row) + " |" for row in rows]
-        if notes:
-            lines.append("")
-            lines += [f"- {esc(k)}: {esc(v)}" for k, v in notes.items()]
-        return "\n".join(lines) + "\n"
-    if fmt == "table":
-        cells = [[_text(v, table=True).replace("\n", " ") for v in row] for row in rows]
-        numeric = [
-            bool(rows) and all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in col) for col in zip(*rows)
-        ] or [False] * len(columns)
-        widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
-
-        def line(values: Sequence[str]) -> str:
-            parts = [v.rjust(w) if numeric[i] else v.ljust(w) for i, (v, w) in enumerate(zip(values, widths))]
-            return "  ".join(parts).rstrip()
-
-        out = [line(columns), line(["-" * w for w in widths])] + [line(r) for r in cells]
-        if notes:
-            out.append("")
-            out += [f"# {k}: {v}" for k, v in notes.items()]
-        return "\n".join(out) + "\n"
-    raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
+    return render_rows(columns, rows, fmt, _notes(df))
 
 
 # --- the build's files ------------------------------------------------------------------
@@ -590,6 +518,7 @@ def report_html(G: nx.MultiDiGraph, cen: pd.DataFrame, brk: pd.DataFrame, jur: p
     parts.append(_notes_html(jur))
     if len(jur):
         sources = G.graph.get("sources", {})
+        has_tie = "uk_tie" in jur.columns
         scored = jur[jur["exposure"].notna()].head(15)
         if len(scored):
             parts.append(
@@ -613,11 +542,16 @@ def report_html(G: nx.MultiDiGraph, cen: pd.DataFrame, brk: pd.DataFrame, jur: p
                 ),
                 html.escape(str(row["secrecy_index"] or "")) + cites.cite(sids),
             ]
-            rows.append(f"<tr><td>{cells[0]}</td><td>{cells[1]}</td>{''.join(cells[2:8])}<td>{cells[8]}</td></tr>")
+            tie = ""
+            if has_tie:
+                tie_ids = [x for x in str(row.get("uk_tie_sources") or "").split(";") if x in sources]
+                tie = f"<td>{_esc(row['uk_tie'])}{cites.cite(tie_ids)}</td>"
+            rows.append(f"<tr><td>{cells[0]}</td><td>{cells[1]}</td>{''.join(cells[2:8])}<td>{cells[8]}</td>{tie}</tr>")
         parts.append(
             "<table><thead><tr><th>jurisdiction</th><th>offshore</th><th>entities</th><th>relations</th><th>paths through</th>"
-            "<th>secrecy score</th><th>rank</th><th>exposure</th><th>index (source)</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>"
+            "<th>secrecy score</th><th>rank</th><th>exposure</th><th>index (source)</th>"
+            + ("<th>tie to the UK</th>" if has_tie else "")
+            + f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"
         )
 
     # Chains.

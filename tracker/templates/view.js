@@ -221,7 +221,9 @@
       seen[s] = (seen[s] || 0) + 1;
       rank[id] = seen[s];
     });
-    return BY_VALUE.slice().sort(function (a, b) { return rank[a] - rank[b] || BY_VALUE.indexOf(a) - BY_VALUE.indexOf(b); });
+    var at = {};
+    BY_VALUE.forEach(function (id, i) { at[id] = i; });
+    return BY_VALUE.slice().sort(function (a, b) { return rank[a] - rank[b] || at[a] - at[b]; });
   })();
   var PLACED = [];
   var LABEL_PX = 12, TOP_PX = 13;
@@ -273,6 +275,7 @@
       var p = pos[id];
       var x = origin.x + p.x * scale, y = origin.y + p.y * scale;
       if (x < -200 || x > W + 200 || y < -50 || y > H + 50) return;
+      if (!force && free >= budget) return;
       var big = !!TOP[id] || id === state.selected;
       var px = big ? TOP_PX : LABEL_PX;
       ctx.font = (big ? "bold " : "") + px + "px " + FONT;
