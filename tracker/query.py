@@ -30,6 +30,7 @@ import numpy as np
 
 from tracker.backends import Backend
 from tracker.exc import UnknownEntity
+from tracker.graph import HUB_RELATIONS, NOT_TRAVERSED
 
 __all__ = [
     "HUB_RELATIONS",
@@ -44,9 +45,8 @@ __all__ = [
     "public",
 ]
 
-# The same rule as the in-memory walk (tracker.graph): places and hubs are end points only.
-NOT_TRAVERSED = frozenset({"jurisdiction"})
-HUB_RELATIONS = 1000
+# The same rule as the in-memory walk (`tracker.graph.reach`), from the same constants: places
+# (`NOT_TRAVERSED`) and hubs (more than `HUB_RELATIONS` relations) are end points only.
 # Candidates scored by the name index at most: names that share the most words come first.
 NAME_CANDIDATES = 5000
 
