@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import pytest
@@ -47,3 +48,38 @@ def shared_path() -> Path:
     if not SHARED_PATH.is_dir():
         pytest.skip("../shared is absent")
     return SHARED_PATH
+
+
+def spark_missing() -> str | None:
+    """Why the Spark engine cannot run here (no pyspark, no Java), or None."""
+    import importlib.util
+    import os
+    import shutil
+
+    if importlib.util.find_spec("pyspark") is None:
+        return "pyspark is not installed (pip install '.[spark]')"
+    if not os.environ.get("TRACKER_SPARK", "").startswith("sc://") and shutil.which("java") is None:
+        return "no Java runtime on PATH (a local Spark master needs Java 17)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def spark_session() -> Any:
+    """One Spark session for every Spark test (starting one costs 13-30 s).
+
+    Skipped where pyspark or Java is missing, but failed when ``CI=true``: in CI a missing
+    install step must not pass as a skip.
+    """
+    import os
+
+    missing = spark_missing()
+    if missing:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"the Spark tests must run in CI: {missing}")
+        pytest.skip(missing)
+    from tracker.backends.spark import spark_session as start
+
+    session, owned = start()
+    yield session
+    if owned:
+        session.stop()

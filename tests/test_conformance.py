@@ -20,17 +20,13 @@ compiled into a temporary ``TRACKER_STORE``. The data: the curated datasets/ and
 set from `tracker.synthetic` imported with `tracker import icij`, walked with a hub cap of
 `ICIJ_CAP` so that the cap is exercised (its professional firms and some companies exceed it).
 
-Spark tests (marked ``spark``) share one session (`local[2]` or ``$TRACKER_SPARK``): they skip
-where pyspark or Java is missing, and fail instead when ``CI=true``, so a missing install step
-in CI cannot pass as a skip.
+Spark tests (marked ``spark``) share one session (`local[2]` or ``$TRACKER_SPARK``, the
+``spark_session`` fixture of conftest.py): they skip where pyspark or Java is missing, and fail
+instead when ``CI=true``, so a missing install step in CI cannot pass as a skip.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -150,30 +146,6 @@ def data(request: pytest.FixtureRequest) -> Data:
 
 
 # --- the engines -------------------------------------------------------------------------------
-
-
-def _spark_missing() -> str | None:
-    if importlib.util.find_spec("pyspark") is None:
-        return "pyspark is not installed (pip install '.[spark]')"
-    if not os.environ.get("TRACKER_SPARK", "").startswith("sc://") and shutil.which("java") is None:
-        return "no Java runtime on PATH (Spark needs Java 17)"
-    return None
-
-
-@pytest.fixture(scope="session")
-def spark_session() -> Iterator[Any]:
-    """One Spark session for every Spark test (a session costs 13-18 s to start)."""
-    missing = _spark_missing()
-    if missing:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"the Spark tests must run in CI: {missing}")
-        pytest.skip(missing)
-    from tracker.backends.spark import spark_session as start
-
-    session, owned = start()
-    yield session
-    if owned:
-        session.stop()
 
 
 class Memory:

@@ -48,6 +48,7 @@ __all__ = [
     "degree",
     "pagerank",
     "spark_session",
+    "spark_target",
 ]
 
 #: The environment variable naming the Spark master or Spark Connect URL, set once per shell.
@@ -86,6 +87,17 @@ def _import_pyspark() -> Any:
     return SparkSession
 
 
+def spark_target(master: str | None = None) -> str:
+    """Where a new session goes: `master`, else ``$TRACKER_SPARK``, else ``local[2]``.
+
+    Examples
+    --------
+    >>> spark_target("local[4]"), spark_target("sc://spark-master:15002")
+    ('local[4]', 'sc://spark-master:15002')
+    """
+    return (master or "").strip() or os.environ.get(SPARK_ENV, "").strip() or DEFAULT_MASTER
+
+
 def spark_session(master: str | None = None) -> tuple[Any, bool]:
     """The Spark session to use and whether this call started it.
 
@@ -100,7 +112,7 @@ def spark_session(master: str | None = None) -> tuple[Any, bool]:
     active = SparkSession.getActiveSession()
     if active is not None:
         return active, False
-    target = master or os.environ.get(SPARK_ENV, "").strip() or DEFAULT_MASTER
+    target = spark_target(master)
     try:
         if target.startswith("sc://"):
             session = SparkSession.builder.remote(target).appName("tracker").getOrCreate()

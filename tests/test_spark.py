@@ -1,0 +1,115 @@
+"""The Spark engine's own behaviour: install errors, where a session goes, whose session it is.
+
+Its answers are tested in tests/test_conformance.py, against networkx and DuckDB.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from conftest import MINI_PATH
+
+from tracker.backends import spark
+from tracker.cli import cli
+from tracker.exc import EngineUnavailable, TrackerError
+from tracker.store import open_store
+
+
+@pytest.fixture()
+def no_pyspark(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make ``import pyspark`` fail, as on a machine without the extra."""
+    for name in [m for m in sys.modules if m == "pyspark" or m.startswith("pyspark.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "pyspark", None)
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)
+
+
+def test_without_pyspark_the_error_names_the_install_line(no_pyspark: None) -> None:
+    store = open_store([MINI_PATH])
+    with pytest.raises(EngineUnavailable) as info:
+        spark.SparkBackend(store)
+    assert "pip install 'tracker[spark]'" in str(info.value)
+    assert isinstance(info.value, TrackerError)
+
+
+def test_without_pyspark_the_cli_exits_2_with_the_install_line(no_pyspark: None) -> None:
+    result = CliRunner().invoke(cli, ["neighbours", "mini-person", "--data", str(MINI_PATH), "--engine", "spark"])
+    assert result.exit_code == 2, result.output
+    assert "pip install 'tracker[spark]'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_master_comes_from_the_argument_then_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TRACKER_SPARK", raising=False)
+    assert spark.spark_target() == "local[2]"
+    monkeypatch.setenv("TRACKER_SPARK", " sc://spark-master:15002 ")
+    assert spark.spark_target() == "sc://spark-master:15002"
+    assert spark.spark_target("local[1]") == "local[1]"
+
+
+def test_local_settings_are_the_measured_ones() -> None:
+    s = spark.LOCAL_SETTINGS
+    assert s["spark.ui.enabled"] == "false"
+    assert s["spark.driver.host"] == s["spark.driver.bindAddress"] == "127.0.0.1"
+    assert s["spark.driver.extraJavaOptions"] == "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+    assert s["spark.driver.memory"] == "1g"
+    assert int(s["spark.sql.shuffle.partitions"]) <= 8
+
+
+@pytest.mark.spark
+def test_a_running_session_is_reused_and_left_running(spark_session: Any) -> None:
+    backend = spark.SparkBackend(open_store([MINI_PATH]))
+    assert backend.spark is spark_session
+    backend.close()
+    assert spark_session.range(3).count() == 3  # close() did not stop a session it did not start
+
+
+@pytest.mark.spark
+def test_empty_questions_start_no_job(spark_session: Any) -> None:
+    backend = spark.SparkBackend(open_store([MINI_PATH]))
+    assert len(backend.hop([])) == len(backend.induced([])) == len(backend.answers([])) == len(backend.endpoints([])) == 0
+    assert backend.lookup_ids([]) == {} and backend.entity_names([]) == []
+    assert len(backend.lookup_keys(["", ""])) == len(backend.name_candidates([], 10)) == 0
+
+
+@pytest.mark.spark
+def test_mini_answers_worked_out_by_hand(spark_session: Any) -> None:
+    """tests/fixtures/mini: 14 entities (positions in id order), 18 relations r01-r18."""
+    from tracker import query
+
+    store = open_store([MINI_PATH])
+    backend = spark.SparkBackend(store)
+    pos = {e: i for i, e in enumerate(store.ids())}
+    assert pos["alpha-ruler"] == 0 and pos["zeta-bank"] == 13
+    assert backend.lookup_ids(["vg", "no-such-id", "beta-daughter"]) == {"vg": 12, "beta-daughter": 1}
+    # vg: r09 delta-holdings registered_in vg, r14 vg ranked lambda-ngo.
+    assert backend.hop([pos["vg"]]).tolist() == [pos["delta-holdings"], pos["lambda-ngo"]]
+    # Owners of delta-holdings by ownership relations: gamma (r05 owns), zeta-bank (r17 owns).
+    assert backend.hop([pos["delta-holdings"]], "in", ownership_only=True).tolist() == [pos["gamma-soninlaw"], pos["zeta-bank"]]
+    # beta-daughter, one hop: r01 alpha, r02 gamma, r03 theta, r08 eta-law; among them also
+    # r12 (gamma alleged alpha) and r13 (alpha's response).
+    ex = query.neighbourhood(backend, ["beta-daughter"], 1)
+    assert ex.core == ["alpha-ruler", "beta-daughter", "eta-law", "gamma-soninlaw", "theta-foundation"]
+    assert sorted(k for _, _, k in ex.core_graph().edges(keys=True)) == ["r01", "r02", "r03", "r08", "r12", "r13"]
+    # Above epsilon-mining: delta-holdings (r06), then gamma (r05) and zeta-bank (r17); r07
+    # (underwrote) is not ownership.
+    assert query.chain_region(backend, "epsilon-mining", True, 12).core == [
+        "delta-holdings",
+        "epsilon-mining",
+        "gamma-soninlaw",
+        "zeta-bank",
+    ]
+    # alpha-ruler - gamma-soninlaw (r12, r13) - delta-holdings (r05) - epsilon-mining (r06).
+    assert query.path_region(backend, "alpha-ruler", "epsilon-mining", 4)[1] == 3
+    assert query.resolve(backend, "Гамма Құлыбаев") == "gamma-soninlaw"
+    # Degree by hand: delta-holdings has r05, r06, r09, r17; gamma r02, r05, r12, r13, r16, r18.
+    deg = spark.degree(backend)
+    assert deg["degree"][pos["delta-holdings"]] == 4 and deg["degree"][pos["gamma-soninlaw"]] == 6
+    # In and out count directed relations only (r02, family, is not): gamma's out are r05, r12,
+    # r16, r18; its in is r13 (alpha's response).
+    assert deg["out_degree"][pos["gamma-soninlaw"]] == 4 and deg["in_degree"][pos["gamma-soninlaw"]] == 1
+    # Every mini entity is linked to the rest: one component, labelled by position 0.
+    assert set(spark.components(backend).tolist()) == {0}
