@@ -74,11 +74,11 @@ def test_neighbours(mini_graph: nx.MultiDiGraph) -> None:
 
 
 def test_search_latin_and_cyrillic(mini_graph: nx.MultiDiGraph) -> None:
-    df = search(mini_graph, "Альфа Правитель")
-    assert df.index[0] == "alpha-ruler" and df.iloc[0]["score"] == 100.0
-    df = search(mini_graph, "qulybaev")
-    assert df.index[0] == "gamma-soninlaw"
-    assert search(mini_graph, "qwpvx").empty
+    rows = search(mini_graph, "Альфа Правитель")
+    assert (rows[0]["id"], rows[0]["score"]) == ("alpha-ruler", 100.0)
+    rows = search(mini_graph, "qulybaev")
+    assert rows[0]["id"] == "gamma-soninlaw"
+    assert search(mini_graph, "qwpvx") == []
 
 
 def test_cli_path_text_and_json(cli_runner) -> None:  # type: ignore[no-untyped-def]

@@ -288,6 +288,18 @@ class Dataset:
         return max(dates) if dates else ""
 
 
+def load_yaml(text: str) -> Any:
+    """Safe YAML through libyaml's C parser when PyYAML has it (ten times faster than the Python one:
+    a second off every command's start on the shipped descriptor and schema), else the Python one.
+
+    Examples
+    --------
+    >>> load_yaml("a: [1, two]")
+    {'a': [1, 'two']}
+    """
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
+
+
 def shipped_data_dir() -> Path:
     """The curated dataset that ships with the tool: `datasets/` of a checkout, or the installed copy.
 
@@ -461,7 +473,7 @@ def read_raw(root: Path) -> RawDataset:
     dpath = root / DESCRIPTOR
     if dpath.is_file():
         try:
-            loaded = yaml.safe_load(dpath.read_text(encoding="utf-8-sig"))
+            loaded = load_yaml(dpath.read_text(encoding="utf-8-sig"))
         except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             errors.append(RowError(DESCRIPTOR, 0, "", "bad-descriptor", f"cannot read descriptor: {first}"))

@@ -239,7 +239,7 @@ def load_model() -> Model:
     """Load the packaged `schema.yaml` (once per process)."""
     text = resources.files("tracker").joinpath("schema.yaml").read_text(encoding="utf-8")
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml when present: fast start
     except yaml.YAMLError as exc:
         raise InvalidModel(f"schema.yaml: not valid YAML: {exc}") from exc
     return parse_model(data)

@@ -12,7 +12,6 @@ from itertools import islice
 from typing import Any
 
 import networkx as nx
-import pandas as pd
 
 from tracker.exc import TrackerError
 from tracker.graph import collapse, name_index, reach, walkable
@@ -199,18 +198,23 @@ def neighbours(G: nx.MultiDiGraph, center: str, depth: int = 1) -> list[dict[str
     return out
 
 
-def search(G: nx.MultiDiGraph, query: str, limit: int = 10) -> pd.DataFrame:
+SEARCH_COLUMNS = ("id", "name", "matched", "score", "kind", "sphere")
+
+
+def search(G: nx.MultiDiGraph, query: str, limit: int = 10) -> list[dict[str, Any]]:
     """Entities whose name or alias resembles `query` (Latin or Cyrillic), with a 0-100 score.
+
+    Rows of `SEARCH_COLUMNS`, best first (see `tracker.names.NameIndex.search`); plain rows,
+    so that `tracker search` never imports pandas.
 
     Examples
     --------
     >>> G = nx.MultiDiGraph()
     >>> G.add_node("nn", name="Nursultan Nazarbayev", aliases=["Нурсултан Назарбаев"], kind="person", sphere="elite")
-    >>> bool(search(G, "Назарбаев").loc["nn", "score"] >= 90)
-    True
+    >>> [(r["id"], r["score"]) for r in search(G, "Назарбаев")]
+    [('nn', 93.3)]
     """
-    matches = name_index(G).search(query, limit=limit)
-    rows = [
+    return [
         {
             "id": m.id,
             "name": m.name,
@@ -219,10 +223,8 @@ def search(G: nx.MultiDiGraph, query: str, limit: int = 10) -> pd.DataFrame:
             "kind": G.nodes[m.id].get("kind", ""),
             "sphere": G.nodes[m.id].get("sphere", ""),
         }
-        for m in matches
+        for m in name_index(G).search(query, limit=limit)
     ]
-    df = pd.DataFrame(rows, columns=["id", "name", "matched", "score", "kind", "sphere"]).set_index("id")
-    return df
 
 
 def format_source(src: dict[str, Any]) -> str:

@@ -302,11 +302,12 @@ def search_cmd(data: tuple[Path, ...], query: str, limit: int, fmt: str | None, 
         tracker search kulibayev
         tracker search "Құлыбаев" --format json
     """
-    from tracker.paths import search
-    from tracker.report import render
+    from tracker.paths import SEARCH_COLUMNS, search
+    from tracker.render import render_rows
 
     G = open_graphs(data, engine).search_graph(query)
-    df = search(G, query, limit=limit)
-    if df.empty:
+    rows = search(G, query, limit=limit)
+    if not rows:
         say(f"no entity matches {query!r}")
-    click.echo(render(df, fmt or ("json" if json_mode(None) else "table")), nl=False)
+    table = [[r[c] for c in SEARCH_COLUMNS] for r in rows]
+    click.echo(render_rows(SEARCH_COLUMNS, table, fmt or ("json" if json_mode(None) else "table")), nl=False)
