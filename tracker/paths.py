@@ -15,6 +15,7 @@ import networkx as nx
 
 from tracker.exc import TrackerError
 from tracker.graph import collapse, name_index, reach, walkable
+from tracker.render import share_text
 
 __all__ = [
     "relation_detail",
@@ -241,12 +242,9 @@ def format_relation(G: nx.MultiDiGraph, rel: dict[str, Any]) -> str:
     arrow = "->" if rel.get("directed", True) else "--"
     text = f"{G.nodes[u].get('name', u)} -[{rel['label']}{role}]{arrow} {G.nodes[v].get('name', v)}"
     bits = []
-    if rel.get("share") is not None:
-        bits.append(f"share {rel['share']:g}%")
-    elif rel.get("share_min") is not None or rel.get("share_max") is not None:
-        lo = "?" if rel.get("share_min") is None else f"{rel['share_min']:g}"
-        hi = "?" if rel.get("share_max") is None else f"{rel['share_max']:g}"
-        bits.append(f"share {lo}-{hi}%")
+    share = share_text(rel)
+    if share:
+        bits.append(f"share {share}")
     if rel.get("amount") is not None:
         bits.append(f"amount {rel['amount']:,.0f} {rel.get('currency', '')}".rstrip())
     if rel.get("start") or rel.get("end"):

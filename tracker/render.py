@@ -18,7 +18,7 @@ from typing import Any
 
 from tracker.export.common import safe_cell
 
-__all__ = ["FORMATS", "cell_value", "cell_text", "csv_cell", "render_rows"]
+__all__ = ["FORMATS", "cell_value", "cell_text", "csv_cell", "render_rows", "share_text"]
 
 FORMATS = ("table", "csv", "json", "md")
 
@@ -121,3 +121,32 @@ def render_rows(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str,
             out += [f"# {k}: {v}" for k, v in notes.items()]
         return "\n".join(out) + "\n"
     raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
+
+
+def share_text(d: Mapping[str, Any]) -> str:
+    """A relation's ownership share as short text: "20%", "25–50%", "≥25%", "≤50%", or "" when none.
+
+    The one formatter of a relation's `share` / `share_min` / `share_max` (the view, the dossier,
+    `tracker path` and `neighbours`); an effective share along a chain is `tracker.chains`'.
+
+    Examples
+    --------
+    >>> share_text({"share": 20.0}), share_text({"share_min": 25.0, "share_max": 50.0}), share_text({"share_min": 75.0}), share_text({})
+    ('20%', '25–50%', '≥75%', '')
+    """
+
+    def num(x: Any) -> str | None:
+        if x is None or (isinstance(x, float) and math.isnan(x)):
+            return None
+        return f"{float(x):g}"
+
+    share, low, high = num(d.get("share")), num(d.get("share_min")), num(d.get("share_max"))
+    if share is not None:
+        return f"{share}%"
+    if low is not None and high is not None:
+        return f"{low}–{high}%"
+    if low is not None:
+        return f"≥{low}%"
+    if high is not None:
+        return f"≤{high}%"
+    return ""

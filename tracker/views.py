@@ -221,7 +221,13 @@ def render_view(
     nodes, edges = _vis_items(G, scores, positions, paths, focus)
     payload = _payload(G, nodes, edges, paths, focus, title, size_by, fixed=positions is not None)
     payload["meta"].update(
-        {"layout": layout, "caption": caption, "made_with": _clean(dict(made_with or {})), "bands": bands, "disclaimer": load_model().disclaimer}
+        {
+            "layout": layout,
+            "caption": caption,
+            "made_with": _clean(dict(made_with or {})),
+            "bands": bands,
+            "disclaimer": load_model().disclaimer,
+        }
     )
     payload["positions"] = {"force": _xy(force), "spheres": _xy(spheres)}
     payload["top_labels"] = _top(scores, TOP_LABELS)
@@ -454,29 +460,10 @@ def describe(G: nx.MultiDiGraph, made_with: Mapping[str, Any]) -> str:
 
 
 def share_text(d: dict[str, Any]) -> str:
-    """An ownership share as short text: "20%", "25–50%", "≥25%", or "" when none is given.
+    """An ownership share as short text (`tracker.render.share_text`, the one formatter)."""
+    from tracker.render import share_text as text
 
-    Examples
-    --------
-    >>> share_text({"share": 20.0}), share_text({"share_min": 25.0, "share_max": 50.0}), share_text({})
-    ('20%', '25–50%', '')
-    """
-
-    def num(x: Any) -> str | None:
-        if x is None or (isinstance(x, float) and math.isnan(x)):
-            return None
-        return f"{float(x):g}"
-
-    share, low, high = num(d.get("share")), num(d.get("share_min")), num(d.get("share_max"))
-    if share is not None:
-        return f"{share}%"
-    if low is not None and high is not None:
-        return f"{low}–{high}%"
-    if low is not None:
-        return f"≥{low}%"
-    if high is not None:
-        return f"≤{high}%"
-    return ""
+    return text(d)
 
 
 # --- names: the search keys the page compares a typed query with -------------------------------
