@@ -598,7 +598,7 @@ def test_cli_csv_bom(cli_runner: CliRunner, tmp_path: Path) -> None:
         (["--format", "neo4j", "-o", "-"], "Error: --format neo4j writes a folder of files: give it with -o FOLDER"),
         (["--format", "gexf", "--bom"], "Error: --bom applies only to --format csv"),
         (["--format", "ftm", "--all-sources"], "Error: --all-sources applies only to --format csv and json"),
-        (["--format", "xls"], "Error: Invalid value for '--format' / '-f': 'xls' is not one of"),
+        (["--format", "xls"], "Error: Invalid value for '-f' / '--format': 'xls' is not one of"),
         (["--format", "json", "--sphere", "moon"], "Error: Invalid value for --sphere: 'moon' is not one of"),
     ],
 )

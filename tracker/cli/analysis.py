@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from tracker.cli import cli
-from tracker.cli.common import OutFile, data_option, json_mode, say
+from tracker.cli.common import TABLE_FORMATS, TEXT_FORMATS, data_option, format_option, json_mode, output_option, say
 from tracker.cli.engines import REPORT_ENGINES, engine_option, open_graphs, report_graph
 
 # The names of tracker.metrics.METRICS, listed here so that building the --metric choices does
@@ -51,13 +51,8 @@ def _emit(text: str, output: Path | None) -> None:
 )
 @click.option("--top", type=click.IntRange(0), default=20, show_default=True, help="Rows to show; 0 for all.")
 @click.option("--sphere", "spheres", multiple=True, help="Show only entities of this sphere (repeatable); metrics use the whole graph.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json", "md"]),
-    help="Output format (default: table on a terminal, JSON when piped).",
-)
-@click.option("-o", "--output", type=OutFile, help="Write to FILE instead of stdout (format from its suffix unless --format).")
+@format_option(TABLE_FORMATS)
+@output_option("Write to FILE instead of stdout (format from its suffix unless --format).")
 @click.option(
     "--engine",
     type=click.Choice(REPORT_ENGINES),
@@ -150,12 +145,7 @@ def report_cmd(
     "--min-share", type=click.FloatRange(0, 100), help="Hide paths and owners whose effective share is known to be below P percent."
 )
 @click.option("--max-depth", type=click.IntRange(1, 50), default=12, show_default=True, help="Longest chain followed.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "table", "csv", "json", "md"]),
-    help="Output format (default: text on a terminal, JSON when piped).",
-)
+@format_option(("text", *TABLE_FORMATS), human="text")
 @engine_option
 def chains_cmd(
     data: tuple[Path, ...], entity: str, up: bool, min_share: float | None, max_depth: int, fmt: str | None, engine: str
@@ -207,7 +197,7 @@ def chains_cmd(
     "they are only ends: 'officer - United Kingdom - company' links nobody.",
 )
 @engine_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), help="Output format (default: text on a terminal, JSON when piped).")
+@format_option(TEXT_FORMATS, human="text")
 def path_cmd(
     data: tuple[Path, ...], a: str, b: str, max_hops: int, k: int, directed: bool, fmt: str | None, through_hubs: bool, engine: str
 ) -> None:
@@ -254,7 +244,7 @@ def path_cmd(
 @data_option
 @click.argument("entity")
 @click.option("--depth", type=click.IntRange(1, 5), default=1, show_default=True, help="Hops from ENTITY.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), help="Output format (default: text on a terminal, JSON when piped).")
+@format_option(TEXT_FORMATS, human="text")
 @engine_option
 def neighbours_cmd(data: tuple[Path, ...], entity: str, depth: int, fmt: str | None, engine: str) -> None:
     """List the entities within --depth hops of an entity, with the relations that reach them.
@@ -287,12 +277,7 @@ def neighbours_cmd(data: tuple[Path, ...], entity: str, depth: int, fmt: str | N
 @data_option
 @click.argument("query")
 @click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True, help="Most matches shown.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json", "md"]),
-    help="Output format (default: table on a terminal, JSON when piped).",
-)
+@format_option(TABLE_FORMATS)
 @engine_option
 def search_cmd(data: tuple[Path, ...], query: str, limit: int, fmt: str | None, engine: str) -> None:
     """Find entities by name or alias, in Latin or Cyrillic, with a 0-100 match score.

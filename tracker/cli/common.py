@@ -15,6 +15,59 @@ F = TypeVar("F", bound=Callable[..., Any])
 DatasetDir = click.Path(exists=True, file_okay=False, dir_okay=True, readable=True, path_type=Path)
 OutFile = click.Path(dir_okay=False, writable=True, path_type=Path, allow_dash=True)
 OutDir = click.Path(file_okay=False, dir_okay=True, writable=True, path_type=Path)
+OutPath = click.Path(writable=True, path_type=Path, allow_dash=True)  # a file or a folder, by format
+
+# The format lists, each defined once: tables (tracker.render.FORMATS, listed here so that
+# `tracker --help` does not import it), explanations as text or JSON.
+TABLE_FORMATS = ("table", "csv", "json", "md")
+TEXT_FORMATS = ("text", "json")
+
+
+class _Option(click.Option):
+    """A click option whose help shows only its first names: older spellings still work, unlisted."""
+
+    def __init__(self, *args: Any, shown: int = 0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._shown = shown
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        if not self._shown:
+            return super().get_help_record(ctx)
+        opts = self.opts
+        try:
+            self.opts = opts[: self._shown]
+            return super().get_help_record(ctx)
+        finally:
+            self.opts = opts
+
+
+def format_option(
+    choices: Sequence[str], default: str | None = None, human: str = "table", required: bool = False, describe: str = ""
+) -> Callable[[F], F]:
+    """The one `-f/--format` option: `choices` from the lists above (or a command's own registry).
+
+    Without `default`, the format follows the output: `human` on a terminal, JSON when piped.
+    """
+    if required:
+        how = ""
+    elif default is not None:
+        how = f" (default: {default})"
+    else:
+        how = f" (default: {human} on a terminal, JSON when piped)"
+    return click.option(
+        "-f",
+        "--format",
+        "fmt",
+        type=click.Choice(list(choices)),
+        default=default,
+        required=required,
+        help=f"Output format{how}.{' ' + describe if describe else ''}",
+    )
+
+
+def output_option(help: str, dest: str = "output", type: click.ParamType = OutFile, default: Any = None, **kwargs: Any) -> Callable[[F], F]:
+    """The one `-o/--output` option of every command that writes (`--out`, its older spelling, still works)."""
+    return click.option("-o", "--output", "--out", dest, cls=_Option, shown=2, type=type, default=default, help=help, **kwargs)
 
 
 def data_option(f: F) -> F:

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from tracker.cli import EXIT_ERROR, cli
-from tracker.cli.common import OutDir, announce_data, data_option, echo_json, say
+from tracker.cli.common import OutDir, announce_data, data_option, echo_json, output_option, say
 
 
 @cli.command("schema")
@@ -75,7 +75,7 @@ def validate_cmd(data: tuple[Path, ...], as_json: bool) -> None:
 
 @cli.command("build")
 @data_option
-@click.option("--out", "out", type=OutDir, default=Path("graphs"), show_default=True, help="Folder for the outputs.")
+@output_option("Folder for the outputs.", dest="out", type=OutDir, default=Path("graphs"), show_default=True)
 @click.option("--no-view", is_flag=True, help="Skip the HTML network view.")
 def build_cmd(data: tuple[Path, ...], out: Path, no_view: bool) -> None:
     """Load, validate and build the graph, then write every output to a folder.
@@ -86,7 +86,7 @@ def build_cmd(data: tuple[Path, ...], out: Path, no_view: bool) -> None:
     \b
     Example:
         tracker build
-        tracker build --data datasets --data ~/my-research --out graphs/combined
+        tracker build --data datasets --data ~/my-research -o graphs/combined
     """
     from tracker.cli.common import note_graph_size, protect_datasets
     from tracker.pipeline import run_build

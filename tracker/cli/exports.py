@@ -7,26 +7,18 @@ from pathlib import Path
 import click
 
 from tracker.cli import cli
-from tracker.cli.common import apply_filters, data_option, filter_options, say
+from tracker.cli.common import OutPath, apply_filters, data_option, filter_options, format_option, output_option, say
 from tracker.cli.engines import engine_option, open_graphs
 
 # Kept here (not imported from tracker.export) so that `tracker --help` stays fast.
 EXPORT_FORMATS = ("csv", "graphml", "gexf", "json", "ftm", "neo4j")
 FOLDER_FORMATS = ("csv", "neo4j")
-OutPath = click.Path(writable=True, path_type=Path, allow_dash=True)
 
 
 @cli.command("export")
-@click.option("--format", "-f", "fmt", type=click.Choice(EXPORT_FORMATS), required=True, help="Output format.")
+@format_option(EXPORT_FORMATS, required=True)
 @data_option
-@click.option(
-    "-o",
-    "--out",
-    "out",
-    type=OutPath,
-    default=None,
-    help="Output folder for csv and neo4j (required); output file for the others ('-' or none: stdout).",
-)
+@output_option("Output folder for csv and neo4j (required); output file for the others ('-' or none: stdout).", dest="out", type=OutPath)
 @click.option("--bom", is_flag=True, help="csv only: start each table with a UTF-8 byte-order mark so Excel reads Cyrillic.")
 @click.option("--all-sources", is_flag=True, help="csv and json: list every source of the dataset, not only those cited.")
 @filter_options

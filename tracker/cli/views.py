@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from tracker.cli import cli
-from tracker.cli.common import OutFile, apply_filters, data_option, filter_options, say
+from tracker.cli.common import apply_filters, data_option, filter_options, format_option, output_option, say
 from tracker.cli.engines import engine_option
 
 SIZE_CHOICES = ("pagerank", "betweenness", "degree")  # tracker.views.SIZE_BY, without importing pyvis here
@@ -35,14 +35,7 @@ MAX_PATHS = 20  # shortest paths drawn at most; more only repeat the same hops
     "(elite, companies, City of London, offshore; others below). The page can switch.",
 )
 @click.option("--title", help="Page title. Default: 'tracker: <dataset>' and what the filters keep.")
-@click.option(
-    "-o",
-    "--output",
-    type=OutFile,
-    default=Path("graphs/view.html"),
-    show_default=True,
-    help="HTML file to write ('-' for stdout).",
-)
+@output_option("HTML file to write ('-' for stdout).", default=Path("graphs/view.html"), show_default=True)
 @click.option("--open", "open_", is_flag=True, help="Open the page in the default browser afterwards.")
 @engine_option
 def view(
@@ -110,15 +103,8 @@ def view(
 @cli.command("dossier")
 @data_option
 @click.argument("entity")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(("html", "md")),
-    default="html",
-    show_default=True,
-    help="One offline HTML page, or Markdown for a newsroom's editor.",
-)
-@click.option("-o", "--output", type=OutFile, default=Path("-"), show_default=True, help="File to write ('-' for stdout).")
+@format_option(("html", "md"), default="html", describe="One offline HTML page, or Markdown for a newsroom's editor.")
+@output_option("File to write ('-' for stdout).", default=Path("-"), show_default=True)
 def dossier(data: tuple[Path, ...], entity: str, fmt: str, output: Path) -> None:
     """Write one page about one entity: who it is, every relation with its sources, chains, paths.
 
