@@ -456,7 +456,7 @@ def report_html(G: nx.MultiDiGraph, cen: pd.DataFrame, brk: pd.DataFrame, jur: p
     parts.append(
         f"<p>{G.number_of_nodes()} entities, {G.number_of_edges()} relations, {len(G.graph.get('sources', {}))} sources. "
         f"Data as of {html.escape(ddate or 'unknown')} (newest source date); content hash <code>{html.escape(chash)}</code>. "
-        f'Names link to the entity in the network view (<a href="{VIEW_FILE}">{VIEW_FILE}</a>, written beside this file).</p>'
+        f"Names link to the entity in the network view (<code>{VIEW_FILE}</code>, written beside this file).</p>"
     )
     parts.append(f"<p><b>{html.escape(model.disclaimer)}</b></p>")
     parts.append(
