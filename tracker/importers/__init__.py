@@ -79,10 +79,13 @@ def run_import(
     meta: Meta | None = None,
     base: Sequence[Path] = (),
     progress: Callable[[int], None] | None = None,
+    columnar: bool = True,
 ) -> Summary:
     """Import `paths` in format `fmt` into the dataset folder `out`; returns the summary.
 
     Raises `InvalidData` (one line, naming file and line) when a file is not in the format.
+    `columnar` False makes a format with a column-wise path (ICIJ) take its record path, which
+    writes the same bytes (kept for the rare data the column-wise path leaves to it, and for tests).
     """
     import importlib
 
@@ -96,7 +99,7 @@ def run_import(
     module = importlib.import_module(FORMATS[fmt])
     summary = Summary(format=fmt, files=sorted(Path(p).name for p in paths))
     with gc_paused():  # millions of acyclic records: see tracker.dataset.gc_paused
-        return _run(module, fmt, paths, out, meta, base, progress, summary)
+        return _run(module, fmt, paths, out, meta, base, progress, summary, columnar)
 
 
 def _run(
@@ -108,10 +111,12 @@ def _run(
     base: Sequence[Path],
     progress: Callable[[int], None] | None,
     summary: Summary,
+    columnar: bool = True,
 ) -> Summary:
     from tracker.dataset import descriptor_dict
 
     writer = DatasetWriter(summary, base=base, progress=progress)
+    writer.columnar = columnar
     info: dict[str, Any] = module.read([Path(p) for p in paths], writer, meta)
     writer.finish()
     summary.mapped = summary.outcomes["mapped"]

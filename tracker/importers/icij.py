@@ -199,6 +199,18 @@ def _files(paths: list[Path]) -> list[tuple[str, Path, list[str], Any]]:
 
 
 def read(paths: list[Path], writer: DatasetWriter, meta: Meta) -> dict[str, Any]:
+    info = {
+        "title": "ICIJ Offshore Leaks Database",
+        "licence": LICENCE,
+        "url": "https://offshoreleaks.icij.org/pages/database",
+        "description": CAVEAT,
+    }
+    # The column-wise path (icij_columnar) writes the same bytes; it leaves rare data to this one.
+    if writer.columnar:
+        from tracker.importers import icij_columnar
+
+        if icij_columnar.read(paths, writer, meta):
+            return info
     addresses: set[str] = set()
     for layout, path, header, rows in _files(paths):
         if layout in {"addresses"} and "name" not in header:
@@ -220,12 +232,7 @@ def read(paths: list[Path], writer: DatasetWriter, meta: Meta) -> dict[str, Any]
                     addresses.add(node)
                 continue
             _node(layout, node, row, codes, src, writer)
-    return {
-        "title": "ICIJ Offshore Leaks Database",
-        "licence": LICENCE,
-        "url": "https://offshoreleaks.icij.org/pages/database",
-        "description": CAVEAT,
-    }
+    return info
 
 
 @functools.lru_cache(maxsize=1 << 12)

@@ -167,6 +167,12 @@ class DatasetWriter:
         self._open = self._deferred = 0
         self._mark = (0, 0, 0, 0)
         self.base_jurisdictions: dict[str, bool | None] = {}
+        # A column-wise importer (icij_columnar) may hand over finished tables instead of
+        # records: `pending` writes them. `columnar` False asks for the record path; `refused`
+        # says why the column-wise path left an import to the record path.
+        self.columnar = True
+        self.pending: Any = None
+        self.refused = ""
         for root in base:
             self._read_base(Path(root))
 
@@ -438,6 +444,9 @@ class DatasetWriter:
         """
         from tracker.dataset import FILES, write_descriptor
 
+        if self.pending is not None:
+            self.pending.write(out, descriptor, self.summary)
+            return
         used_sources: set[str] = set()
 
         def relations() -> Iterator[dict[str, str]]:
