@@ -9,14 +9,13 @@ spreadsheet would run as a formula is neutralised (`tracker.export.common.safe_c
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from tracker.export.common import safe_cell
+from tracker.export.common import safe_cell, write_csv_rows
 
 __all__ = ["FORMATS", "cell_value", "cell_text", "csv_cell", "render_rows", "share_text"]
 
@@ -85,9 +84,7 @@ def render_rows(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str,
     notes = dict(notes or {})
     if fmt == "csv":
         buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow([safe_cell(str(c)) for c in columns])
-        writer.writerows([csv_cell(v) for v in row] for row in rows)
+        write_csv_rows(buf, [safe_cell(str(c)) for c in columns], ([csv_cell(v) for v in row] for row in rows), crlf=False)
         return buf.getvalue()
     values = [[cell_value(v) for v in row] for row in rows]
     if fmt == "json":

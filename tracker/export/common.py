@@ -7,9 +7,10 @@ and carry the same readable citation next to every relation.
 
 from __future__ import annotations
 
+import csv
 import re
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, TextIO
 
 import networkx as nx
 
@@ -39,6 +40,29 @@ _SUSPECT_START = frozenset(FORMULA_TRIGGERS) | frozenset(" \n\r\t")
 # Characters XML 1.0 cannot carry at all; the validator rejects control characters, this is
 # the second line of defence for graphs built by other code.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def write_csv_rows(stream: TextIO, header: Sequence[str], rows: Iterable[Sequence[Any]], crlf: bool = True, bom: bool = False) -> None:
+    r"""The one CSV writer: a header and rows of cells already made text, written to `stream`.
+
+    Files for spreadsheets (the exports) end lines with "\r\n" (RFC 4180, what Excel writes),
+    which also makes the writer quote any cell holding a bare "\r"; text printed by a command
+    ends lines with "\n" (`crlf=False`). `bom` starts with the UTF-8 byte-order mark Excel
+    needs to read Cyrillic.
+
+    Examples
+    --------
+    >>> import io
+    >>> buf = io.StringIO()
+    >>> write_csv_rows(buf, ["id", "name"], [["a", "x,y"]], crlf=False)
+    >>> buf.getvalue()
+    'id,name\na,"x,y"\n'
+    """
+    if bom:
+        stream.write("\ufeff")
+    writer = csv.writer(stream, lineterminator="\r\n" if crlf else "\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(header)
+    writer.writerows(rows)
 
 
 def safe_cell(value: str) -> str:

@@ -16,7 +16,6 @@ opened in Excel by mistake cannot run a formula; such a value keeps its leading 
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -33,6 +32,7 @@ from tracker.export.common import (
     ordered_nodes,
     safe_cell,
     source_urls,
+    write_csv_rows,
 )
 from tracker.output import atomic_path, safe_child, write_text
 
@@ -150,10 +150,7 @@ def _cell(value: Any, type_: str) -> str:
 
 
 def _write(stream: TextIO, header: Sequence[tuple[str, str, str]], rows: Iterable[dict[str, Any]]) -> None:
-    # "\r\n" (RFC 4180, what Excel writes) also makes the writer quote any cell holding a bare "\r".
-    writer = csv.writer(stream, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow([h for h, _, _ in header])
-    writer.writerows([_cell(row.get(attr), type_) for _, attr, type_ in header] for row in rows)
+    write_csv_rows(stream, [h for h, _, _ in header], ([_cell(row.get(attr), type_) for _, attr, type_ in header] for row in rows))
 
 
 def _stream_to(path: Path, header: Sequence[tuple[str, str, str]], rows: Iterable[dict[str, Any]]) -> Path:

@@ -12,7 +12,6 @@ reads them as numbers and no formula can hide in them.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -31,6 +30,7 @@ from tracker.export.common import (
     ordered_nodes,
     safe_cell,
     source_urls,
+    write_csv_rows,
 )
 from tracker.output import atomic_path, safe_child
 
@@ -115,12 +115,7 @@ Table = tuple[list[str], Iterator[list[str]]]
 
 def _write_table(stream: TextIO, table: Table, bom: bool) -> None:
     header, rows = table
-    if bom:
-        stream.write(BOM)
-    # "\r\n" (RFC 4180, what Excel writes) also makes the writer quote any cell holding a bare "\r".
-    writer = csv.writer(stream, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(header)
-    writer.writerows(rows)
+    write_csv_rows(stream, header, rows, bom=bom)
 
 
 def _render(table: Table, bom: bool) -> str:
