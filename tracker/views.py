@@ -216,7 +216,7 @@ def render_view(
 
     scores = centrality(G, size_by)
     force = force_layout(G) if n > LAYOUT_THRESHOLD else None
-    spheres, bands = sphere_layout(G)
+    spheres, bands = sphere_layout(G, base=force)
     positions = spheres if layout == "spheres" else force
     nodes, edges = _vis_items(G, scores, positions, paths, focus)
     payload = _payload(G, nodes, edges, paths, focus, title, size_by, fixed=positions is not None)
@@ -314,7 +314,9 @@ layout = force_layout  # the older name
 _COL_GAP, _ROW_GAP, _BAND_GAP = 190, 56, 80
 
 
-def sphere_layout(G: nx.MultiDiGraph, seed: int = LAYOUT_SEED) -> tuple[dict[str, tuple[int, int]], list[dict[str, Any]]]:
+def sphere_layout(
+    G: nx.MultiDiGraph, seed: int = LAYOUT_SEED, base: dict[str, tuple[int, int]] | None = None
+) -> tuple[dict[str, tuple[int, int]], list[dict[str, Any]]]:
     """The four spheres as bands from left to right, every other entity in a strip below.
 
     Elite, companies, City of London finance and offshore (`SPHERE_ORDER`) each get a band;
@@ -322,7 +324,7 @@ def sphere_layout(G: nx.MultiDiGraph, seed: int = LAYOUT_SEED) -> tuple[dict[str
     are then the picture. Inside a band the entities sit on a staggered grid (so no two
     overlap), ordered top to bottom by a few barycentre sweeps that start from the seeded force
     layout: an entity moves towards the height of the entities it is linked to, which keeps
-    lines short and crossings few. Returns the positions and the bands (name, label, box) for
+    lines short and crossings few (`base` is that force layout when the caller has it). Returns the positions and the bands (name, label, box) for
     the page to draw behind them. Deterministic: the same graph gives the same numbers.
 
     Examples
@@ -341,7 +343,8 @@ def sphere_layout(G: nx.MultiDiGraph, seed: int = LAYOUT_SEED) -> tuple[dict[str
     if G.number_of_nodes() == 0:
         return {}, []
     model = load_model()
-    base = force_layout(G, seed)
+    if base is None:
+        base = force_layout(G, seed)
     groups: dict[str, list[str]] = {s: [] for s in (*SPHERE_ORDER, "other")}
     for ident in sorted(G.nodes):
         sphere = str(G.nodes[ident].get("sphere", ""))
