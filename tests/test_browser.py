@@ -503,3 +503,14 @@ def test_dossier_opens_offline_without_errors(browser: Any, curated: nx.MultiDiG
     fill = page.evaluate("getComputedStyle(document.querySelector('svg circle')).fill")
     context.close()
     assert outside == [] and errors == [] and fill.startswith("rgb(")
+
+
+def test_start_panel_lists_the_most_central_and_says_which_are_hidden(open_view: Any, mini: nx.MultiDiGraph) -> None:
+    v = open_view(mini, size_by="degree")
+    items = v.page.locator("#panel-body ol.start li")
+    assert items.count() == 12 and items.first.locator("button").inner_text() == "Gamma Qulybaev"
+    v.page.locator("#filter-sphere input[value='elite']").click()
+    assert "(hidden by filters)" in v.page.locator("#panel-body ol.start li").first.inner_text()
+    v.page.locator("#panel-body ol.start li button").nth(1).click()
+    assert v.page.locator("#panel-body").get_attribute("data-showing", timeout=5000).startswith("entity:")
+    v.clean()

@@ -460,7 +460,7 @@
     top.forEach(function (id) {
       var li = el("li");
       li.appendChild(button("linkish", entityName(id), function () { selectNode(id); }));
-      li.appendChild(el("span", "hint", " " + (LABELS.spheres[DATA.entities[id].sphere] || "")));
+      li.appendChild(el("span", "hint", " " + (LABELS.spheres[DATA.entities[id].sphere] || "") + (hiddenNode[id] ? " (hidden by filters)" : "")));
       ol.appendChild(li);
     });
     panel.appendChild(ol);
@@ -970,6 +970,7 @@
     status.textContent = visibleNodes().length + " of " + META.counts.entities + " entities · " +
       visibleEdges().length + " of " + META.counts.relations + " relations shown";
     if (refit && api.rendered) fitVisible();
+    if (!panel.hasAttribute("data-showing")) startPanel();
     changed();
   }
   /* Fit what is shown, with room for the labels and the band titles around it. */
