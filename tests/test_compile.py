@@ -8,6 +8,7 @@ and every warning, makes the fast path refuse, so that `open_store` raises exact
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import sys
@@ -322,6 +323,35 @@ def test_every_validation_code_has_a_check_in_the_fast_path() -> None:
 
 def test_names_folded_in_worker_processes_give_the_same_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(compile_mod, "PARALLEL_NAMES", 0)
-    monkeypatch.setattr(compile_mod.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
-    fast, slow = compile_both([MINI_PATH], tmp_path)
-    assert_same_tables(fast, slow)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    calls: list[int] = []
+
+    def in_process(names: list[str]) -> list[tuple[str, str]]:
+        calls.append(len(names))
+        return []
+
+    monkeypatch.setattr(compile_mod, "_name_keys", in_process)  # the workers must do all of it
+    fast = compile_columnar([MINI_PATH], tmp_path / "fast")
+    assert fast is not None and calls == []
+    monkeypatch.undo()
+    compile_store(load([MINI_PATH]), tmp_path / "slow")
+    assert_same_tables(tmp_path / "fast", tmp_path / "slow")
+
+
+def test_the_fold_worker_reads_json_names_and_writes_skeleton_and_fold() -> None:
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "-c", "from tracker.compile import _fold_worker; _fold_worker()"],
+        input='["Құлыбаев Тимур", "--"]'.encode(),
+        capture_output=True,
+        check=True,
+    )
+    assert done.stdout == b'[["kulibaev timur", "qulybaev timur"], ["", ""]]'
+
+
+def test_a_worker_that_cannot_start_leaves_the_folding_to_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(compile_mod, "PARALLEL_NAMES", 0)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python")
+    assert compile_mod._name_keys_all(["Timur", "Dariga Nazarbayeva"]) == [("timur", "timur"), ("dariga nazarbaeva", "dariga nazarbayeva")]

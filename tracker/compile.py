@@ -307,6 +307,7 @@ def _duplicate_rows(name: str, table: Any) -> None:
     quoted = ", ".join('"' + c.replace('"', '""') + '"' for c in cols)
     con = duckdb.connect()
     try:
+        con.execute("SET enable_progress_bar = false")  # stderr carries only tracker's messages
         con.register("t", table)
         row = con.execute(f"SELECT count(*) - count(DISTINCT hash({quoted})) FROM t").fetchone()
         if row is not None and row[0]:
@@ -717,24 +718,40 @@ def _name_keys(names: list[str]) -> list[tuple[str, str]]:
 
 
 def _name_keys_all(names: list[str]) -> list[tuple[str, str]]:
-    """`_name_keys` of many names, in worker processes when there are many.
+    """`_name_keys` of many names, split over one worker process per core when there are many.
 
     Folding costs up to milliseconds per non-Latin name (rigour's transliteration) and is most
-    of a large compile's time; each name is independent, so the work splits over the cores.
-    The workers start from a fresh interpreter (forkserver): forking a process that runs
-    pyarrow's and DuckDB's threads is unsafe.
+    of a large compile's time; names are independent, so the work splits over the cores. The
+    workers are plain ``python -c`` processes fed JSON on stdin (not multiprocessing, whose
+    workers re-run an unguarded ``__main__`` script); if one fails, the names are folded here.
     """
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    import subprocess
+    from concurrent.futures import ThreadPoolExecutor
 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if len(names) < PARALLEL_NAMES or cores < 2:
         return _name_keys(names)
-    step = 5_000
-    chunks = [names[i : i + step] for i in range(0, len(names), step)]
-    context = multiprocessing.get_context("forkserver" if sys.platform != "win32" else "spawn")
-    out: list[tuple[str, str]] = []
-    with ProcessPoolExecutor(max_workers=cores, mp_context=context) as pool:
-        for part in pool.map(_name_keys, chunks):
-            out.extend(part)
-    return out
+    step = -(-len(names) // cores)
+    slices = [names[i : i + step] for i in range(0, len(names), step)]
+    env = dict(os.environ)
+    package_parent = str(Path(__file__).resolve().parents[1])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH", "")) if p)
+    command = [sys.executable, "-c", "from tracker.compile import _fold_worker; _fold_worker()"]
+
+    def run(part: list[str]) -> list[tuple[str, str]]:
+        try:
+            done = subprocess.run(command, input=json.dumps(part).encode(), capture_output=True, env=env, check=False)
+        except OSError:
+            return _name_keys(part)
+        if done.returncode != 0:
+            return _name_keys(part)
+        return [(k, f) for k, f in json.loads(done.stdout)]
+
+    with ThreadPoolExecutor(max_workers=len(slices)) as pool:
+        return [pair for part in pool.map(run, slices) for pair in part]
+
+
+def _fold_worker() -> None:
+    """A worker of `_name_keys_all`: names as a JSON list on stdin, [skeleton, fold] pairs on stdout."""
+    names = json.loads(sys.stdin.buffer.read())
+    sys.stdout.write(json.dumps(_name_keys(names)))
