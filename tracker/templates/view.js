@@ -182,7 +182,8 @@
     fitVisible();
     readFragment(false);
     if (!state.selected && !state.edge && !state.path) {
-      if (DATA.focus) selectNode(DATA.focus, true);
+      /* A page made with --focus is that neighbourhood: show all of it, the entity selected. */
+      if (DATA.focus) selectNode(DATA.focus, false);
       else if (DATA.highlight.length) showPaths(DATA.highlight, "Highlighted paths");
     }
     updateCaption();
