@@ -84,6 +84,12 @@ def _refuse_foreign_dataset(out: Path) -> None:
 )
 @click.option("--evidence", type=click.Choice(EVIDENCE), default=None, help="Evidence status of the source (default: per format).")
 @click.option("--name", default="", help="Dataset name in datapackage.yaml (default: the folder name).")
+@click.option(
+    "--store/--no-store",
+    "store",
+    default=True,
+    help="Compile the imported folder's store right away, so that the first query does not wait (default: yes).",
+)
 def import_cmd(
     fmt: str,
     files: tuple[Path, ...],
@@ -96,12 +102,14 @@ def import_cmd(
     retrieved: str,
     evidence: str | None,
     name: str,
+    store: bool,
 ) -> None:
     """Import bulk data (ftm, icij, bods or psc) into a dataset folder.
 
     FILES are the format's files (ICIJ: the bulk CSV folder or any of its files). The folder
     written passes `tracker validate` and every command takes it with --data. A summary of
-    records read, mapped and skipped (with the reason) goes to stderr.
+    records read, mapped and skipped (with the reason) goes to stderr. The folder's store is
+    then compiled (the summary says so), unless --no-store.
 
     \b
     Example:
@@ -123,6 +131,12 @@ def import_cmd(
     for line in summary.lines():
         say(line)
     say(f"wrote {out}")
+    if store:
+        # The store of the folder alone, which `--data DIR` reads; compiling it now (column-wise
+        # on clean imported data) spares the first query the wait.
+        from tracker.store import open_store
+
+        open_store([out], say=say)
 
 
 @cli.command("match")

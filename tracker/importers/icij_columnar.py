@@ -463,6 +463,15 @@ def _import(paths: list[Path], writer: Any, meta: Any) -> _Pending:
             sel = named_np[code_rows]
         loc_rows = code_rows[sel]
         loc_codes = _flat(pc.filter(codes, pa.array(sel)))
+        if len(loc_rows) > 1:
+            # A code named twice by one node ("KAZ;KAZ") is one relation (the record path merges).
+            enc = pc.dictionary_encode(loc_codes)
+            key = loc_rows * (len(enc.dictionary) + 1) + np.asarray(enc.indices)
+            _, firsts = np.unique(key, return_index=True)
+            if len(firsts) != len(key):
+                firsts = np.sort(firsts)
+                loc_rows = loc_rows[firsts]
+                loc_codes = _flat(loc_codes.take(pa.array(firsts)))
         _add_relations(
             parts,
             ids=pc.binary_join_element_wise(ident.take(pa.array(loc_rows)), "located-in", loc_codes, ":"),
