@@ -355,3 +355,16 @@ def test_a_worker_that_cannot_start_leaves_the_folding_to_this_process(monkeypat
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     monkeypatch.setattr(sys, "executable", "/nonexistent/python")
     assert compile_mod._name_keys_all(["Timur", "Dariga Nazarbayeva"]) == [("timur", "timur"), ("dariga nazarbaeva", "dariga nazarbayeva")]
+
+
+def test_cells_are_stripped_as_the_reader_strips_them(tmp_path: Path) -> None:
+    folder = tmp_path / "padded"
+    shutil.copytree(MINI_PATH, folder)
+    set_cell("entities.csv", 2, "name", "\u00a0 Alpha Ruler\u3000")(folder)
+    set_cell("entities.csv", 3, "aliases", " Beta ;\u2003B. Rulerova ; ")(folder)
+    set_cell("relations.csv", 2, "kind", " family ")(folder)
+    fast, slow = compile_both([folder], tmp_path)
+    assert_same_tables(fast, slow)
+    names = pq.read_table(fast / "entities.parquet", columns=["name", "aliases"]).to_pylist()
+    assert {"name": "Alpha Ruler", "aliases": ["Альфа Правитель", "Alfa Pravitel"]} in names
+    assert {"name": "Beta Rulerova", "aliases": ["Beta", "B. Rulerova"]} in names

@@ -205,8 +205,16 @@ def _read_csv(path: Path) -> tuple[list[str], Any]:
     )
     if table.column_names != header:
         raise _Refused(f"{path.name}: pyarrow read another header")
+    # Strip cells as the reader does, copying only a column that has a cell to strip (importers
+    # write stripped cells); columns leave `table` one by one so their memory goes as they do.
     space = _space()
-    cols = [pc.utf8_trim(table.column(i), characters=space) for i in range(table.num_columns)]
+    edge = f"^[{_re2_class(space)}]|[{_re2_class(space)}]$"
+    cols = []
+    while table.num_columns:
+        col = table.column(0)
+        table = table.remove_column(0)
+        cols.append(pc.utf8_trim(col, characters=space) if _any(pc.match_substring_regex(col, edge)) else col)
+        del col
     return names, pa.table(cols, names=names)
 
 
