@@ -182,7 +182,9 @@ def pick_ids(dataset: Path) -> tuple[str, str, str]:
     src = t.column("source").to_pylist()
     dst = t.column("target").to_pylist()
     owned = next(d for k, d in zip(kinds, dst) if k in {"owns", "beneficial_owner_of", "controls"})
-    return src[0], dst[len(dst) // 2], owned
+    # b: an entity (not a jurisdiction, whose ids are country codes) half-way down the table.
+    far = next(d for d in dst[len(dst) // 2 :] if d.startswith("icij:") and d != src[0])
+    return src[0], far, owned
 
 
 def search_query(dataset: Path) -> str:

@@ -470,16 +470,60 @@ class Store:
         """Every entity id, in store order (sorted): position = ``idx``."""
         return [str(x) for x in self.column("entities", "id")]
 
+    @property
+    def sql(self) -> Any:
+        """A DuckDB connection with the store's tables as views: point reads without a full scan in Python."""
+        con = self._arrays.get("sql")
+        if con is None:
+            import duckdb
+
+            con = duckdb.connect(":memory:")
+            for table in TABLES:
+                path = str(self.path(table)).replace("'", "''")
+                con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{path}')")
+            self._arrays["sql"] = con
+        return con
+
+    def _select(self, sql: str, positions: Any) -> Any:
+        """Run `sql`, which reads the registered table ``wanted(idx)`` of these positions; Arrow out."""
+        import numpy as np
+        import pyarrow as pa
+
+        return self._arrow(sql, pa.table({"idx": pa.array(np.unique(np.asarray(positions, dtype=np.int64)), type=pa.int64())}))
+
+    def _arrow(self, sql: str, wanted: Any) -> Any:
+        con = self.sql
+        con.register("wanted", wanted)
+        try:
+            rel = con.sql(sql)
+            return rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.arrow()
+        finally:
+            con.unregister("wanted")
+
+    def ids_of(self, positions: Any) -> list[str]:
+        """The ids of the entities at these positions, in the order given."""
+        import numpy as np
+
+        positions = np.asarray(positions, dtype=np.int64)
+        if not len(positions):
+            return []
+        t = self._select("SELECT idx, id FROM entities WHERE idx IN (SELECT idx FROM wanted)", positions)
+        found = dict(zip(t.column("idx").to_pylist(), t.column("id").to_pylist(), strict=True))
+        return [str(found[int(i)]) for i in positions]
+
     def walkable(self, hub_relations: int, not_traversed: Iterable[str]) -> Any:
         """A boolean array: which entities a walk may pass through (not a hub, not a place kind)."""
         import numpy as np
 
         key = f"walkable.{hub_relations}.{','.join(sorted(not_traversed))}"
         if key not in self._arrays:
-            kinds = np.asarray(self.column("entities", "kind"), dtype=object)
-            degree = self.column("entities", "degree")
-            blocked = np.isin(kinds, np.array(sorted(set(not_traversed)), dtype=object))
-            self._arrays[key] = (~blocked) & (degree <= hub_relations)
+            places = sorted(set(not_traversed))
+            blocked = self.sql.execute(
+                "SELECT idx FROM entities WHERE degree > ? OR list_contains(?, kind)", [int(hub_relations), places]
+            ).fetchnumpy()["idx"]
+            ok = np.ones(self.entity_count, dtype=bool)
+            ok[np.asarray(blocked, dtype=np.int64)] = False
+            self._arrays[key] = ok
         return self._arrays[key]
 
     def dataset(self, entities: Any, relations: Any) -> StoreDataset:
@@ -490,21 +534,25 @@ class Store:
         are in the part, so a caller adds them: see `tracker.query.Extract`).
         """
         import numpy as np
-        import pyarrow as pa
-        import pyarrow.compute as pc
-        import pyarrow.parquet as pq
 
-        ent_idx = pa.array(np.unique(np.asarray(entities, dtype=np.int64)))
-        rel_idx = pa.array(np.unique(np.asarray(relations, dtype=np.int64)))
-        et = pq.read_table(self.path("entities"), filters=pc.field("idx").isin(ent_idx)) if len(ent_idx) else None
-        rt = pq.read_table(self.path("relations"), filters=pc.field("ridx").isin(rel_idx)) if len(rel_idx) else None
-        ents = _records(et, Entity) if et is not None else []
-        rels = _records(rt, Relation) if rt is not None else []
+        ents: list[Entity] = []
+        rels: list[Relation] = []
+        if len(np.asarray(entities)):
+            ents = _records(self._select("SELECT * FROM entities WHERE idx IN (SELECT idx FROM wanted) ORDER BY idx", entities), Entity)
+        if len(np.asarray(relations)):
+            rels = _records(
+                self._select("SELECT * FROM relations WHERE ridx IN (SELECT idx FROM wanted) ORDER BY ridx", relations), Relation
+            )
         wanted = sorted({s for r in rels for s in r.sources} | {s for e in ents for s in e.sources})
         srcs: list[Source] = []
         if wanted:
-            st = pq.read_table(self.path("sources"), filters=pc.field("id").isin(pa.array(wanted)))
-            srcs = _records(st, Source)
+            import pyarrow as pa
+
+            table = self._arrow("SELECT * FROM sources WHERE id IN (SELECT id FROM wanted) ORDER BY id", pa.table({"id": wanted}))
+            srcs = _records(table, Source)
+        return self._as_dataset(ents, rels, srcs)
+
+    def _as_dataset(self, ents: list[Entity], rels: list[Relation], srcs: list[Source]) -> StoreDataset:
         m = self.manifest
         return StoreDataset(
             roots=[Path(i["path"]) for i in m.get("inputs", [])],
@@ -518,9 +566,13 @@ class Store:
 
     def whole(self) -> StoreDataset:
         """The whole stored dataset (for small data, where loading it all is the fast way)."""
-        import numpy as np
+        import pyarrow.parquet as pq
 
-        return self.dataset(np.arange(self.entity_count), np.arange(self.relation_count))
+        return self._as_dataset(
+            _records(pq.read_table(self.path("entities")), Entity),
+            _records(pq.read_table(self.path("relations")), Relation),
+            _records(pq.read_table(self.path("sources")), Source),
+        )
 
 
 class NodeTable:
