@@ -58,7 +58,14 @@ def measure(cmd: list[str], env: dict[str, str] | None = None, timeout: float = 
     wall = time.perf_counter() - started
     err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
     code = os.waitstatus_to_exitcode(status)
-    return {"seconds": round(wall, 3), "peak_mb": round(usage.ru_maxrss / 1024, 1), "exit": code, "stderr": err[-2000:]}
+    cpu = usage.ru_utime + usage.ru_stime
+    return {
+        "seconds": round(wall, 3),
+        "cpu": round(cpu, 3),
+        "peak_mb": round(usage.ru_maxrss / 1024, 1),
+        "exit": code,
+        "stderr": err[-2000:],
+    }
 
 
 def python(code: str) -> list[str]:
@@ -210,6 +217,8 @@ def run(size_text: str, steps: list[str], out_root: Path) -> list[dict[str, obje
             row.update({f"ref_{k}": v for k, v in ref.items() if k != "stderr"})
             row["reference"] = ref_name
             row["ratio"] = round(float(mine["seconds"]) / max(float(ref["seconds"]), 1e-9), 2)  # type: ignore[arg-type]
+            # CPU seconds (user + system, from wait4): the fairer ratio on a shared machine.
+            row["cpu_ratio"] = round(float(mine["cpu"]) / max(float(ref["cpu"]), 1e-9), 2)  # type: ignore[arg-type]
         if mine.get("exit") != 0:
             row["error"] = str(mine.get("stderr", "")).strip().splitlines()[-1:] or ""
         results.append(row)
@@ -277,11 +286,14 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown steps: {', '.join(sorted(unknown))}")
     results = run(args.size, steps, args.out)
-    print(f"\n{'step':<8} {'tracker s':>10} {'peak MB':>9} {'ref s':>8} {'ref MB':>8} {'ratio':>7}  reference")
+    print(
+        f"\n{'step':<11} {'tracker s':>10} {'cpu s':>8} {'peak MB':>9} {'ref s':>8} {'ref cpu':>8} {'ref MB':>8} {'ratio':>7} {'cpu':>7}  reference"
+    )
     for r in results:
         print(
-            f"{r['step']:<8} {r['tracker_seconds']:>10} {r['tracker_peak_mb']:>9} {r.get('ref_seconds', ''):>8} "
-            f"{r.get('ref_peak_mb', ''):>8} {str(r.get('ratio', '')) + ('x' if 'ratio' in r else ''):>7}  {r.get('reference', '')}"
+            f"{r['step']:<11} {r['tracker_seconds']:>10} {r['tracker_cpu']:>8} {r['tracker_peak_mb']:>9} {r.get('ref_seconds', ''):>8} "
+            f"{r.get('ref_cpu', ''):>8} {r.get('ref_peak_mb', ''):>8} {str(r.get('ratio', '')) + ('x' if 'ratio' in r else ''):>7} "
+            f"{str(r.get('cpu_ratio', '')) + ('x' if 'cpu_ratio' in r else ''):>7}  {r.get('reference', '')}"
             + (f"  ERROR {r['error']}" if "error" in r else "")
         )
 
