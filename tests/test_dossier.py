@@ -59,7 +59,17 @@ def test_dossier_of_timur_kulibayev(curated: nx.MultiDiGraph) -> None:
 
     assert d["to_city"] and all(curated.nodes[p["target"]]["sphere"] == "london_finance" for p in d["to_city"])
     first = d["to_city"][0]
-    assert first["nodes"] == explained_paths(curated, "timur-kulibayev", first["target"], k=1)[0]["nodes"]
+    from tracker.metrics import tie_kinds
+    from tracker.model import load_model
+
+    ties = tie_kinds(load_model())
+    T = nx.MultiDiGraph(**curated.graph)
+    T.add_nodes_from(curated.nodes(data=True))
+    T.add_edges_from((u, v, k, e) for u, v, k, e in curated.edges(keys=True, data=True) if e["kind"] in ties)
+    assert first["nodes"] == explained_paths(T, "timur-kulibayev", first["target"], k=1)[0]["nodes"]
+    # a report about both ends, a ranking or a denial is not a channel: only ties between actors
+    hops = [r["kind"] for p in d["to_city"] + d["to_offshore"] for h in p["hops"] for r in h["relations"]]
+    assert hops and all(kind in ties for kind in hops)
     assert all(curated.nodes[p["target"]].get("offshore") is True for p in d["to_offshore"])
     ranks = {r["metric"]: r for r in d["ranks"]}
     assert ranks["degree"]["of"] == curated.number_of_nodes() and ranks["degree"]["rank"] >= 1

@@ -203,6 +203,16 @@ def build_dossier(G: nx.MultiDiGraph, ident: str, centrality_table: pd.DataFrame
     ]
     attributes = {"country": data.get("country"), "constitutional_tie": ties}
     attributes |= {k: data.get(k) for k in ("birth_date", "topics", "offshore", "placeholder", "notes", "dataset", "record_id")}
+    # Paths follow ties between actors only: a report about both ends, an index ranking a
+    # jurisdiction or a denial is not a channel to the City or offshore (schema `tie: false`).
+    from tracker.metrics import tie_kinds
+
+    ties_only = tie_kinds(model)
+    T: nx.MultiDiGraph = nx.MultiDiGraph(**G.graph)
+    T.add_nodes_from(G.nodes(data=True))
+    for u, v, k, e in G.edges(keys=True, data=True):
+        if e.get("kind") in ties_only:
+            T.add_edge(u, v, key=k, **e)
     city = {n for n, d in G.nodes(data=True) if d.get("sphere") == "london_finance"}
     offshore = {n for n, d in G.nodes(data=True) if d.get("kind") == "jurisdiction" and d.get("offshore") is True}
     # Grouped by sphere in the mission's order (the drawing's ring reads elite → offshore), then by links.
@@ -225,8 +235,8 @@ def build_dossier(G: nx.MultiDiGraph, ident: str, centrality_table: pd.DataFrame
         "relations": relations,
         "up": _chains(G, ident, "up"),
         "down": _chains(G, ident, "down"),
-        "to_city": [] if ident in city else _paths_to(G, ident, city),
-        "to_offshore": [] if ident in offshore else _paths_to(G, ident, offshore),
+        "to_city": [] if ident in city else _paths_to(T, ident, city),
+        "to_offshore": [] if ident in offshore else _paths_to(T, ident, offshore),
         "ranks": _ranks(G, ident, centrality_table),
         "neighbours": [
             {"id": m, "name": str(G.nodes[m].get("name") or m), "sphere": str(G.nodes[m].get("sphere", ""))} for m in neighbours
@@ -517,7 +527,8 @@ def dossier_html(
         p.append('<p class="note">No path to an offshore jurisdiction in the data.</p>')
     p += _paths_html(names, d["to_offshore"], labels, notes)
     p.append(
-        '<p class="note">As <code>tracker path</code>: paths do not pass through a jurisdiction or a hub; each hop lists every relation between its two entities.</p>'
+        '<p class="note">As <code>tracker path</code>, over the ties between actors (not reports, rankings or responses): '
+        "paths do not pass through a jurisdiction or a hub; each hop lists every such relation between its two entities.</p>"
     )
 
     p.append("<h2>Centrality ranks</h2>")
@@ -651,6 +662,7 @@ def dossier_markdown(
                     ev = labels.get(r.get("evidence", ""), r.get("evidence", ""))
                     text = f"{names.get(r['source'], r['source'])} {r['label']}{role} {names.get(r['target'], r['target'])} ({ev})"
                     out.append(f"  - {_m(text)}{_md_marks(notes.cite(r['sources']))}")
+    out += ["", "Paths follow ties between actors (not reports, rankings or responses), as `tracker path` does without them."]
     if d["ranks"]:
         out += ["", "## Centrality ranks", "", "| metric | value | rank |", "| --- | --- | --- |"]
         out += [f"| {r['metric']} | {r['value']:.4g} | {r['rank']} of {r['of']} |" for r in d["ranks"]]
