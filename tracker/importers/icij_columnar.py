@@ -81,6 +81,55 @@ def _clean(col: Any, limit: int = MAX_CELL) -> Any:
     return _flat(pc.replace_with_mask(col, bad, fixed))
 
 
+def _dict(indices: Any, values: list[str]) -> Any:
+    """A dictionary array of `values[i]` for each index, with each distinct value once.
+
+    Columns that repeat a few values over millions of rows (kinds, roles, dates, leak notes)
+    are kept this way, 4 bytes a row, and become text only a batch at a time when written.
+    """
+    import numpy as np
+
+    pa, _ = _pa()
+    uniq, inverse = (
+        np.unique(np.asarray(values, dtype=object).astype(str), return_inverse=True)
+        if values
+        else (np.array([], str), np.array([], np.int32))
+    )
+    remap = np.asarray(inverse, dtype=np.int32)
+    idx = remap[np.asarray(indices, dtype=np.int64)] if len(values) else np.zeros(0, np.int32)
+    return pa.DictionaryArray.from_arrays(pa.array(idx, pa.int32()), pa.array(list(uniq), pa.string()))
+
+
+def _dconst(value: str, n: int) -> Any:
+    import numpy as np
+
+    return _dict(np.zeros(n, dtype=np.int64), [value])
+
+
+def _mapped_dict(col: Any, fn: Callable[[str], str]) -> Any:
+    """`fn` of every cell as a dictionary array, called once per distinct value."""
+    pa, pc = _pa()
+    col = _flat(col)
+    uniq = pc.unique(col)
+    return _dict(pc.index_in(col, value_set=uniq).to_numpy(zero_copy_only=False), [fn(v) for v in uniq.to_pylist()])
+
+
+def _concat(arrays: list[Any]) -> Any:
+    """One array of the parts; dictionary parts get one dictionary."""
+    import numpy as np
+
+    pa, _ = _pa()
+    arrays = [_flat(a) for a in arrays]
+    if arrays and pa.types.is_dictionary(arrays[0].type):
+        values: dict[str, int] = {}
+        idx = []
+        for a in arrays:
+            remap = np.array([values.setdefault(v, len(values)) for v in a.dictionary.to_pylist()] or [0], dtype=np.int64)
+            idx.append(remap[np.asarray(a.indices)])
+        return _dict(np.concatenate(idx) if idx else np.zeros(0, np.int64), list(values))
+    return pa.concat_arrays(arrays) if arrays else pa.array([], pa.string())
+
+
 def _mapped(col: Any, fn: Callable[[str], str]) -> Any:
     """`fn` of every cell, called once per distinct value."""
     pa, pc = _pa()
@@ -95,6 +144,64 @@ def _mapped2(a: Any, b: Any, fn: Callable[[str, str], str]) -> Any:
     _, pc = _pa()
     key = pc.binary_join_element_wise(a, b, "\x00")
     return _mapped(key, lambda k: fn(*k.split("\x00", 1)))
+
+
+class _Countries:
+    """`country_code` and `country_name` with their answers kept on disk between imports.
+
+    The first lookup of a country *name* ("British Virgin Islands") makes rigour build its
+    table of territory names: 2 to 30 seconds by the machine's load, more than the rest of a
+    100k-node import. The answers depend only on the value, rigour's version and the cleaning
+    code, so they are kept in the store folder (a cache, deleted with it) under those three.
+    """
+
+    def __init__(self) -> None:
+        import hashlib
+        import json
+        from importlib.metadata import version
+
+        from tracker.store import store_root
+
+        self.path = store_root() / "country-lookups.json"
+        cleaning = (Path(__file__).parent / "cleaning.py").read_bytes()
+        self.key = f"rigour {version('rigour')}; cleaning {hashlib.sha256(cleaning).hexdigest()[:16]}"
+        self.codes: dict[str, str] = {}
+        self.names: dict[str, str] = {}
+        self.added = False
+        try:
+            kept = json.loads(self.path.read_text(encoding="utf-8"))
+            if kept.get("key") == self.key:
+                self.codes, self.names = dict(kept["codes"]), dict(kept["names"])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass
+
+    def code(self, value: str) -> str:
+        found = self.codes.get(value)
+        if found is None:
+            found = self.codes[value] = country_code(value)
+            self.added = True
+        return found
+
+    def name(self, code: str) -> str:
+        found = self.names.get(code)
+        if found is None:
+            found = self.names[code] = country_name(code)
+            self.added = True
+        return found
+
+    def save(self) -> None:
+        import json
+        import os
+
+        if not self.added:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({"key": self.key, "codes": self.codes, "names": self.names}, ensure_ascii=False), encoding="utf-8")
+            tmp.replace(self.path)
+        except OSError:
+            pass  # a cache: the next import looks the values up again
 
 
 def _nonempty(col: Any) -> Any:
@@ -285,18 +392,16 @@ def _import(paths: list[Path], writer: Any, meta: Any) -> _Pending:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from tracker.importers.icij import LICENCE, NODE_URL, PUBLISHER, _leak
+    from tracker.importers.icij import _leak
 
     files = _files(paths)
+    countries = _Countries()
     skips = _Skips()
     info: list[str] = []
     parts = _Parts([], [], [], [])
     read_count = mapped = merged = skipped = 0
     node_ids: list[Any] = []
     address_ids: list[Any] = []
-    publisher = meta.publisher or PUBLISHER
-    evidence = meta.evidence or "investigative_report"
-    licence = meta.licence or LICENCE
 
     node_files = [f for f in files if f.layout != "relationships"]
     for f in node_files:
@@ -336,11 +441,13 @@ def _import(paths: list[Path], writer: Any, meta: Any) -> _Pending:
         ident = _flat(pc.binary_join_element_wise("icij", node, ":"))
         node_ids.append(ident)
         # The source row, made for every node (cited only by those that become entities).
-        leak = _mapped2(_col(cols, "sourceID"), _col(cols, "valid_until"), lambda s, v: "\x00".join(_leak(s, v)))
-        leak_parts = pc.split_pattern(leak, "\x00")
-        leak_name = _flat(pc.list_element(leak_parts, 0))
-        year = _flat(pc.list_element(leak_parts, 1))
-        leak_notes = _flat(pc.list_element(leak_parts, 2))
+        leak_key = _flat(pc.binary_join_element_wise(_col(cols, "sourceID"), _col(cols, "valid_until"), "\x00"))
+        leak_uniq = pc.unique(leak_key)
+        leak_idx = pc.index_in(leak_key, value_set=leak_uniq).to_numpy(zero_copy_only=False)
+        leaks = [_leak(*k.split("\x00", 1)) for k in leak_uniq.to_pylist()]
+        leak_name = _flat(pa.array([x[0] for x in leaks], pa.string()).take(pa.array(leak_idx)))
+        year = _dict(leak_idx, [x[1] for x in leaks])
+        leak_notes = _dict(leak_idx, [x[2] for x in leaks])
         name_full = _clean(_col(cols, "name"))
         title_name = _first_of(name_full, _clean(_col(cols, "address"), 120))
         title = pc.binary_join_element_wise(title_name, " - ICIJ Offshore Leaks Database (", leak_name, ")", "")
@@ -348,7 +455,7 @@ def _import(paths: list[Path], writer: Any, meta: Any) -> _Pending:
         cc = _col(cols, "country_codes")
         split = pc.split_pattern(cc, ";")
         parent = pc.list_parent_indices(split).to_numpy()
-        code_all = _mapped(_flat(pc.list_flatten(split)), country_code)
+        code_all = _mapped(_flat(pc.list_flatten(split)), countries.code)
         keep = _nonempty(code_all).to_numpy(zero_copy_only=False)
         code_parent = parent[keep]
         codes = _flat(pc.filter(code_all, pa.array(keep)))
@@ -380,7 +487,9 @@ def _import(paths: list[Path], writer: Any, meta: Any) -> _Pending:
                 ct_raw = _col(cols, "company_type")
                 ctype = _clean(pc.if_else(_nonempty(ct_raw), ct_raw, _col(cols, "type")))
                 kind = _mapped(ctype, _trust_kind)
-                jur = _mapped2(_col(cols, "jurisdiction_description"), _col(cols, "jurisdiction"), _jur_code)
+                jur = _mapped2(
+                    _col(cols, "jurisdiction_description"), _col(cols, "jurisdiction"), lambda d, j: countries.code(d) or countries.code(j)
+                )
                 country = _first_of(jur, codes0)
                 ent["birth_date"] = _mapped(_col(cols, "incorporation_date"), clean_date)
                 ent["aliases"] = _aliases(name, _col(cols, "original_name"), _col(cols, "former_name"))
@@ -413,17 +522,8 @@ def _import(paths: list[Path], writer: Any, meta: Any) -> _Pending:
         skipped += int(missing.sum())
         if layout == "addresses":
             address_ids.append(_flat(pc.filter(ident, named)))
-        src_cols = {
-            "id": ident,
-            "url": _flat(pc.binary_join_element_wise(NODE_URL.split("{id}")[0], node, "")),
-            "title": _flat(title),
-            "publisher": _const(publisher, n),
-            "date": year,
-            "evidence": _const(evidence, n),
-            "licence": _const(licence, n),
-            "retrieved": _const(meta.retrieved, n),
-            "notes": leak_notes,
-        }
+        # (url, publisher, evidence, licence and retrieved are made at writing: see _finish.)
+        src_cols = {"id": ident, "title": _flat(title), "date": year, "notes": leak_notes}
         parts.sources.append({k: _flat(pc.filter(v, named)) for k, v in src_cols.items()})
         ent_cols = {
             "id": ident,
@@ -516,7 +616,8 @@ def _import(paths: list[Path], writer: Any, meta: Any) -> _Pending:
         merged += g
         skipped += s
 
-    pending = _finish(parts, writer, skips, entity_ids)
+    pending = _finish(parts, writer, meta, skips, entity_ids, countries)
+    countries.save()
     summary = writer.summary
     summary.read += read_count
     for key, count in (("mapped", mapped), ("merged", merged), ("skipped", skipped)):
@@ -541,10 +642,6 @@ def _collapse_spaces(col: Any) -> Any:
 
 def _trust_kind(ctype: str) -> str:
     return "trust_or_foundation" if re.search(r"trust|foundation|stiftung|anstalt", ctype, re.IGNORECASE) else "company"
-
-
-def _jur_code(description: str, jurisdiction: str) -> str:
-    return country_code(description) or country_code(jurisdiction)
 
 
 def _aliases(name: Any, original: Any, former: Any) -> Any:
@@ -600,14 +697,13 @@ def _add_relations(
     parts.relations.append(
         {
             "id": _flat(ids),
-            "kinds": _const(kind, n),
+            "kinds": _dconst(kind, n),
             "source": src,
             "target": _flat(target),
-            "role": _const(role or "", n),
-            "sources": src,
-            "note": _const("", n),
-            "start": _const("", n),
-            "end": _const("", n),
+            "role": _dconst(role or "", n),
+            "note": _dconst("", n),
+            "start": _dconst("", n),
+            "end": _dconst("", n),
             "record_id": _flat(node.take(take)),
         }
     )
@@ -642,8 +738,8 @@ def _relationships(cols: dict[str, Any], where: Callable[[int], str], skips: _Sk
     found = [link_kind(*k.split("\x00", 1)) for k in uniq]
     identity = np.array([f is None for f in found], dtype=bool)[codes]
     located = np.array([f is not None and f[0] == ("located_in",) for f in found], dtype=bool)[codes]
-    kinds_text = pa.array(["/".join(f[0]) if f else "" for f in found], pa.string()).take(pa.array(codes))
-    role = _clean(pa.array([f[1] if f else "" for f in found], pa.string()).take(pa.array(codes)))
+    kinds_text = _dict(codes, ["/".join(f[0]) if f else "" for f in found])
+    role = _dict(codes, [clean_text(f[1]) if f else "" for f in found])
     mapped = merged = skipped = 0
 
     bad = ~numeric_np
@@ -664,9 +760,9 @@ def _relationships(cols: dict[str, Any], where: Callable[[int], str], skips: _Sk
     src = _flat(pc.binary_join_element_wise("icij", start, ":"))
     dst = _flat(pc.binary_join_element_wise("icij", end, ":"))
     record = _clean(pc.binary_join_element_wise(start, rel_type, end, "-"), 500)
-    start_date = _mapped(_col(cols, "start_date"), clean_date)
-    end_date = _mapped(_col(cols, "end_date"), clean_date)
-    note = _clean(_mapped(link, _link_note))
+    start_date = _mapped_dict(_col(cols, "start_date"), clean_date)
+    end_date = _mapped_dict(_col(cols, "end_date"), clean_date)
+    note = _mapped_dict(link, lambda x: clean_text(_link_note(x)))
 
     # registered_address links: to an address of the import, else skipped.
     loc = numeric_np & located
@@ -711,8 +807,9 @@ def _relationships(cols: dict[str, Any], where: Callable[[int], str], skips: _Sk
         rl = _flat(role.take(t))
         base_np = base
         uniq_base, first_idx = _first_index(base_np)
-        claimed = rl.take(pa.array(first_idx)).take(pc.index_in(base_np, value_set=uniq_base))
-        other_role = np.asarray(pc.not_equal(rl, claimed))
+        role_idx = np.asarray(rl.indices)
+        claimed = role_idx[np.asarray(first_idx)][np.asarray(pc.index_in(base_np, value_set=uniq_base))]
+        other_role = role_idx != claimed
         ids = base
         if other_role.any():
             oi = np.flatnonzero(other_role)
@@ -738,11 +835,10 @@ def _first_index(col: Any) -> tuple[Any, Any]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    uniq = pc.unique(col)
+    uniq = pc.unique(col)  # in order of first appearance
     codes = np.asarray(pc.index_in(col, value_set=uniq))
-    first = np.full(len(uniq), len(col), dtype=np.int64)
-    np.minimum.at(first, codes, np.arange(len(col), dtype=np.int64))
-    return uniq, pa.array(first)
+    _, first = np.unique(codes, return_index=True)
+    return uniq, pa.array(first.astype(np.int64))
 
 
 def _link_rows(
@@ -771,8 +867,9 @@ def _link_rows(
     kinds = _flat(kinds_text.take(t))
     # A later row with the same id but other kinds is a "duplicate relation id" in the record
     # path: rare enough to leave to it.
-    firsts_kinds = kinds.take(first).take(pc.index_in(ids, value_set=uniq))
-    if not pc.all(pc.equal(kinds, firsts_kinds)).as_py():
+    kind_idx = np.asarray(kinds.indices)
+    firsts_kinds = kind_idx[first_np][np.asarray(pc.index_in(ids, value_set=uniq))]
+    if (kind_idx != firsts_kinds).any():
         raise Refused("two links with one id and different kinds")
     keep = pa.array(np.sort(first_np))
     rows_kept = pa.array(rows[np.sort(first_np)])
@@ -783,8 +880,7 @@ def _link_rows(
             "source": _flat(src.take(rows_kept)),
             "target": _flat(dst.take(rows_kept)),
             "role": _flat(role.take(rows_kept)),
-            "sources": _flat(src.take(rows_kept)),
-            "note": _flat(note.take(rows_kept)) if with_note else _const("", len(keep)),
+            "note": _flat(note.take(rows_kept)) if with_note else _dconst("", len(keep)),
             "start": _flat(start_date.take(rows_kept)),
             "end": _flat(end_date.take(rows_kept)),
             "record_id": _flat(record.take(rows_kept)),
@@ -796,13 +892,31 @@ def _link_rows(
 # --- checks at writing, and the tables -----------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Prefixed:
+    """A column made at writing: `prefix` + `column`'s cell without its first `cut` characters."""
+
+    prefix: str
+    column: str
+    cut: int = 0
+
+
+@dataclass
+class _Table:
+    """A table to write: columns (arrays, dictionary arrays, constants or `_Prefixed`) and the
+    rows to write, in id order, as indices into them (nothing is copied to sort)."""
+
+    columns: dict[str, Any]
+    order: Any
+
+
 @dataclass
 class _Pending:
     """The three tables, checked and in id order, ready to write (`DatasetWriter.write`)."""
 
-    entities: Any
-    relations: Any
-    sources: Any
+    entities: _Table
+    relations: _Table
+    sources: _Table
     skips: _Skips | None = None
 
     def write(self, out: Path, descriptor: dict[str, Any], summary: Any) -> None:
@@ -813,24 +927,27 @@ class _Pending:
         for name, table in (("relations", self.relations), ("entities", self.entities), ("sources", self.sources)):
             cols = [s.name for s in RESOURCES[name]]
             _write_csv(out / FILES[name], cols, table)
-            summary.written[name] = table.num_rows
+            summary.written[name] = len(table.order)
         summary.written = {k: summary.written[k] for k in ("entities", "relations", "sources")}
         write_descriptor(out, descriptor)
 
 
-def _finish(parts: _Parts, writer: Any, skips: _Skips, entity_ids: Any) -> _Pending:
+def _finish(parts: _Parts, writer: Any, meta: Any, skips: _Skips, entity_ids: Any, countries: _Countries) -> _Pending:
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
+
+    from tracker.importers.icij import LICENCE, NODE_URL, PUBLISHER
 
     model = writer.model
     base = writer.base_jurisdictions
 
     def concat(chunks: list[dict[str, Any]], names: list[str]) -> dict[str, Any]:
         out = {}
+        sizes = [len(ch["id"]) for ch in chunks]
         for c in names:
-            arrays = [ch[c] if c in ch else _const("", len(ch["id"])) for ch in chunks]
-            out[c] = pa.concat_arrays([_flat(a) for a in arrays]) if arrays else pa.array([], pa.string())
+            out[c] = _concat([ch.pop(c) if c in ch else _const("", size) for ch, size in zip(chunks, sizes)])
+        chunks.clear()
         return out
 
     # Jurisdictions: one per code a kept node names (unless --base has it), citing the first
@@ -839,6 +956,7 @@ def _finish(parts: _Parts, writer: Any, skips: _Skips, entity_ids: Any) -> _Pend
     if parts.calls:
         jc = pa.concat_arrays([c for c, _ in parts.calls])
         js = pa.concat_arrays([s for _, s in parts.calls])
+        parts.calls.clear()
         key = pc.binary_join_element_wise(jc, js, "\x00")
         uniq, first = _first_index(key)
         order = np.sort(np.asarray(first))
@@ -852,7 +970,7 @@ def _finish(parts: _Parts, writer: Any, skips: _Skips, entity_ids: Any) -> _Pend
     jur = {
         "id": pa.array(jcodes, pa.string()),
         "kind": _const("jurisdiction", len(jcodes)),
-        "name": pa.array([country_name(c) for c in jcodes], pa.string()),
+        "name": pa.array([countries.name(c) for c in jcodes], pa.string()),
         "sphere": pa.array(["offshore" if c in OFFSHORE else "other" for c in jcodes], pa.string()),
         "country": pa.array(jcodes, pa.string()),
         "offshore": pa.array(["true" if c in OFFSHORE else "false" for c in jcodes], pa.string()),
@@ -873,102 +991,111 @@ def _finish(parts: _Parts, writer: Any, skips: _Skips, entity_ids: Any) -> _Pend
         "notes",
     ]
     entities = concat([*parts.entities, jur], ent_names)
-    entities = _sorted(entities, "id")
+    parts.entities.clear()
+    ent_order = np.asarray(pc.sort_indices(entities["id"]))
 
-    # Relations: the record path's checks at writing, in id order.
-    rel_names = ["id", "kinds", "source", "target", "role", "sources", "note", "start", "end", "record_id"]
-    rels = _sorted(concat(parts.relations, rel_names), "id")
-    if len(rels["id"]) and pc.count_distinct(rels["id"]).as_py() != len(rels["id"]):
+    # Relations: the record path's checks at writing, each skip exemplified in id order.
+    rel_names = ["id", "kinds", "source", "target", "role", "note", "start", "end", "record_id"]
+    rels = concat(parts.relations, rel_names)
+    rid = rels["id"]
+    n = len(rid)
+    if n and pc.count_distinct(rid).as_py() != n:
         raise Refused("two relations with one id")
-    ids_all = entities["id"]
-    kind_all = entities["kind"]
+    order = np.asarray(pc.sort_indices(rid)) if n else np.zeros(0, np.int64)
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n, dtype=np.int64)
+
+    def in_order(mask: Any) -> Any:
+        idx = np.flatnonzero(mask)
+        return idx[np.argsort(rank[idx], kind="stable")]
+
+    def ids_at(idx: Any, col: Any = rid) -> list[str]:
+        return [str(x) for x in col.take(pa.array(idx[:64])).to_pylist()]
+
+    # The kind of each end: an entity's, or "jurisdiction" for --base's (and for the missing).
+    ent_kind = pc.dictionary_encode(entities["kind"])
+    kind_names = [*ent_kind.dictionary.to_pylist(), "jurisdiction"]
+    ent_kind_idx = np.asarray(ent_kind.indices)
     base_ids = pa.array(sorted(base), pa.string())
 
     def kind_of(col: Any) -> tuple[Any, Any]:
-        pos = pc.index_in(col, value_set=ids_all)
-        known = pc.or_(pc.is_valid(pos), pc.is_in(col, value_set=base_ids))
-        kinds = pc.fill_null(kind_all.take(pos), "jurisdiction")
-        return np.asarray(known), _flat(kinds)
+        pos = pc.index_in(col, value_set=entities["id"])
+        valid = np.asarray(pc.is_valid(pos))
+        pos_np = np.asarray(pc.fill_null(pos, 0))
+        known = valid | np.asarray(pc.is_in(col, value_set=base_ids))
+        return known, np.where(valid, ent_kind_idx[pos_np] if len(ent_kind_idx) else 0, len(kind_names) - 1)
 
     s_known, s_kind = kind_of(rels["source"])
     t_known, t_kind = kind_of(rels["target"])
-    rid = rels["id"]
-
-    def examples(col: Any) -> Callable[[Any], list[str]]:
-        return lambda idx: [str(x) for x in col.take(pa.array(idx)).to_pylist()]
-
-    dangling_reason = "relation to an entity not in the import (dangling reference)"
     bad_s = ~s_known
-    bad_t = s_known & ~t_known
-    dangling = bad_s | bad_t
+    dangling = bad_s | ~t_known
     if dangling.any():
-        missing = pc.if_else(pa.array(bad_s), rels["source"], rels["target"])
-        idx = np.flatnonzero(dangling)
-        skips.add(dangling_reason, _distinct_head(missing.take(pa.array(idx))), int(idx.size))
+        idx = in_order(dangling)
+        missing = pc.if_else(pa.array(bad_s[idx]), rels["source"].take(pa.array(idx)), rels["target"].take(pa.array(idx)))
+        skips.add("relation to an entity not in the import (dangling reference)", _distinct_head(missing), int(idx.size))
     # The kind: the first candidate the schema allows between the two ends' kinds.
     same = np.asarray(pc.equal(rels["source"], rels["target"]))
-    key = pc.binary_join_element_wise(rels["kinds"], s_kind, t_kind, pc.if_else(pa.array(same), "1", "0"), "\x00")
+    cand = rels["kinds"]
+    cand_names = cand.dictionary.to_pylist()
+    k = len(kind_names)
+    key = ((np.asarray(cand.indices, dtype=np.int64) * k + s_kind) * k + t_kind) * 2 + same
+    keys, inverse = np.unique(key, return_inverse=True)
     kinds = model.relation_kinds
-
-    def choose(k: str) -> str:
-        cands, sk, tk, flag = k.split("\x00")
-        is_same = flag == "1"
-        chosen = next(
-            (c for c in cands.split("/") if c in kinds and kinds[c].allows(sk, tk) and kinds[c].statement == is_same),
-            None,
-        )
-        if chosen is not None:
-            return chosen
-        if is_same:
-            return "\x01relation from an entity to itself"
-        return f"\x01{cands} cannot run from a {sk} to a {tk}"
-
-    chosen = _mapped(_flat(key), choose)
+    chosen_names: list[str] = []
+    for value in keys.tolist():
+        flag, rest = value % 2, value // 2
+        tk, rest = kind_names[rest % k], rest // k
+        sk, ci = kind_names[rest % k], rest // k
+        cands = cand_names[ci]
+        chosen = next((c for c in cands.split("/") if c in kinds and kinds[c].allows(sk, tk) and kinds[c].statement == bool(flag)), None)
+        if chosen is None:
+            chosen = "\x01relation from an entity to itself" if flag else f"\x01{cands} cannot run from a {sk} to a {tk}"
+        chosen_names.append(chosen)
+    failed_key = np.array([c.startswith("\x01") for c in chosen_names] or [False], dtype=bool)
     alive = ~dangling
-    failed = np.asarray(pc.starts_with(chosen, "\x01")) & alive
-    if failed.any():
-        reasons = pc.filter(chosen, pa.array(failed)).to_pylist()
-        fids = pc.filter(rid, pa.array(failed)).to_pylist()
-        by: dict[str, list[str]] = {}
-        for r, i in zip(reasons, fids):
-            by.setdefault(r[1:], []).append(i)
-        for r, items in by.items():
-            skips.add(r, items, len(items))
+    failed = failed_key[inverse] & alive if len(keys) else np.zeros(n, dtype=bool)
+    for j in np.flatnonzero(failed_key[: len(keys)]):
+        rows = failed & (inverse == j)
+        if rows.any():
+            skips.add(chosen_names[j][1:], ids_at(in_order(rows)), int(rows.sum()))
     alive &= ~failed
-    # Fields the chosen kind does not take are dropped.
-    relation_fields = model.relation_fields
-    out = dict(rels)
-    out["kind"] = chosen
-    for fname in ("role", "note", "start", "end"):
-        if fname not in relation_fields:
-            continue
-        takes = {k for k in kinds if fname in kinds[k].fields}
-        dropped = pc.invert(pc.is_in(chosen, value_set=pa.array(sorted(takes), pa.string())))
-        if pc.any(dropped).as_py():
-            out[fname] = _flat(pc.if_else(dropped, "", out[fname]))
+    kind_col = _dict(inverse, chosen_names)
+    # Fields the chosen kind does not take would be dropped: none of the ICIJ kinds lacks one.
+    used_kinds = {chosen_names[j] for j in np.unique(inverse[alive])} if alive.any() else set()
+    if any(f in model.relation_fields and f not in kinds[c].fields for c in used_kinds for f in ("role", "note", "start", "end")):
+        raise Refused("a relation kind that does not take a field its links give")
     # An end before the start: the end is dropped (and counted).
-    both = np.asarray(pc.and_(_nonempty(out["start"]), _nonempty(out["end"]))) & alive
-    if both.any():
+    start, end = rels["start"], rels["end"]
+    s_vals, e_vals = start.dictionary.to_pylist(), end.dictionary.to_pylist()
+    s_idx, e_idx = np.asarray(start.indices, dtype=np.int64), np.asarray(end.indices, dtype=np.int64)
+    pair = s_idx * (len(e_vals) + 1) + e_idx
+    pairs, pinv = np.unique(pair, return_inverse=True)
+    if len(pairs):
         from tracker.dates import parse_partial
 
-        pair = _mapped2(out["start"], out["end"], lambda a, b: "1" if a and b and parse_partial(a)[0] > parse_partial(b)[1] else "")
-        reversed_ = both & np.asarray(_nonempty(pair))
-        if reversed_.any():
-            skips.masked("end before start (dropped the end)", reversed_, examples(rid))
-            out["end"] = _flat(pc.if_else(pa.array(reversed_), "", out["end"]))
-    keep = pa.array(alive)
-    relations = pa.table(
-        {
-            c: _flat(pc.filter(out[c], keep))
-            for c in ["id", "kind", "source", "target", "role", "sources", "note", "start", "end", "record_id"]
-        }
-    )
-    # Every source is a node's page; a relation cites its start node's, so the sources written
-    # are those of the nodes that became entities.
-    src_tables = concat(parts.sources, ["id", "url", "title", "publisher", "date", "evidence", "licence", "retrieved", "notes"])
-    cited = pc.is_in(src_tables["id"], value_set=entity_ids)
-    sources = _sorted({k: _flat(pc.filter(v, cited)) for k, v in src_tables.items()}, "id")
-    return _Pending(pa.table(entities), relations, pa.table(sources))
+        def reversed_pair(p: int) -> bool:
+            a, b = s_vals[p // (len(e_vals) + 1)], e_vals[p % (len(e_vals) + 1)]
+            return bool(a and b and parse_partial(a)[0] > parse_partial(b)[1])
+
+        flipped = np.array([reversed_pair(p) for p in pairs.tolist()], dtype=bool)[pinv] & alive
+        if flipped.any():
+            skips.add("end before start (dropped the end)", ids_at(in_order(flipped)), int(flipped.sum()))
+            e_vals2 = [*e_vals, ""]
+            rels["end"] = _dict(np.where(flipped, len(e_vals), e_idx), e_vals2)
+    rels["kind"] = kind_col
+    del rels["kinds"]
+    rels["sources"] = _Prefixed("", "source")
+    relations = _Table(rels, order[alive[order]])
+
+    # Every source is a node's page; only nodes that became entities have one here.
+    src = concat(parts.sources, ["id", "title", "date", "notes"])
+    src["url"] = _Prefixed(NODE_URL.split("{id}")[0], "id", len("icij:"))
+    src["publisher"] = meta.publisher or PUBLISHER
+    src["evidence"] = meta.evidence or "investigative_report"
+    src["licence"] = meta.licence or LICENCE
+    src["retrieved"] = meta.retrieved
+    sources = _Table(src, np.asarray(pc.sort_indices(src["id"])))
+    return _Pending(_Table(entities, ent_order), relations, sources)
 
 
 def _distinct_head(col: Any, n: int = 5) -> list[str]:
@@ -996,7 +1123,9 @@ def _cells(col: Any, text: bool, aliases: bool) -> Any:
             values = [";".join(guard_formula(p) for p in v.split(";")) for v in pc.filter(col, has).to_pylist()]
             col = _flat(pc.replace_with_mask(col, has, pa.array(values, pa.string())))
     elif text:
-        starts = pc.match_substring_regex(col, "^[" + re.escape("".join(FORMULA_START)) + "]")
+        starts = pc.starts_with(col, FORMULA_START[0])
+        for mark in FORMULA_START[1:]:
+            starts = pc.or_(starts, pc.starts_with(col, mark))
         if pc.any(starts).as_py():
             col = _flat(pc.if_else(starts, pc.binary_join_element_wise("'", col, ""), col))
     quote = pc.match_substring_regex(col, _NEEDS_QUOTE)
@@ -1006,26 +1135,65 @@ def _cells(col: Any, text: bool, aliases: bool) -> Any:
     return col
 
 
-def _write_csv(path: Path, cols: list[str], table: Any) -> None:
-    """Write `table` with header `cols` (missing columns empty) as `csv.writer` would."""
+# Columns whose cells are ids, codes, kinds or dates: never quoted, never a formula (an id is
+# lower-case [a-z0-9._:-], a date digits and '-').
+_PLAIN = frozenset(
+    {"id", "kind", "source", "target", "sources", "start", "end", "sphere", "country", "offshore", "birth_date", "url", "date"}
+)
+
+
+def _write_csv(path: Path, cols: list[str], table: _Table) -> None:
+    """Write `table`'s rows in its order, header `cols` (missing columns empty), as `csv.writer` would."""
     import numpy as np
 
     pa, pc = _pa()
     from tracker.importers.writer import _TEXT_FIELDS
     from tracker.output import atomic_path
 
-    n = table.num_rows
+    order = table.order
+    n = len(order)
+    # Constant columns and dictionaries are made into cells once; runs of constant columns
+    # become one literal between the others (most of a relation's 21 columns are empty).
+    ready: list[Any] = []
+    for c in cols:
+        spec = table.columns.get(c, "")
+        text, aliases = c in _TEXT_FIELDS, c == "aliases"
+        if isinstance(spec, str):
+            cell = _cells(pa.array([spec], pa.string()), text, aliases)[0].as_py()
+            if ready and isinstance(ready[-1], str):
+                ready[-1] += "," + cell
+            else:
+                ready.append(cell)
+        elif isinstance(spec, _Prefixed):
+            ready.append((spec, c))
+        elif pa.types.is_dictionary(spec.type):
+            ready.append((_cells(_flat(spec.dictionary), text, aliases), spec.indices))
+        else:
+            ready.append((spec, c))
     with atomic_path(path) as tmp, open(tmp, "wb") as fh:
         fh.write((",".join(cols) + "\n").encode("utf-8"))
         for lo in range(0, n, _WRITE_ROWS):
-            part = table.slice(lo, _WRITE_ROWS)
-            m = part.num_rows
+            rows = pa.array(order[lo : lo + _WRITE_ROWS])
+            m = len(rows)
             cells = []
-            for c in cols:
-                if c in part.column_names:
-                    cells.append(_cells(_flat(part.column(c)), c in _TEXT_FIELDS, c == "aliases"))
+            for spec in ready:
+                if isinstance(spec, str):
+                    cells.append(spec)
+                    continue
+                first, second = spec
+                if isinstance(first, _Prefixed):
+                    base = _flat(table.columns[first.column].take(rows))
+                    if first.cut:
+                        base = pc.utf8_slice_codeunits(base, first.cut)
+                    cell = pc.binary_join_element_wise(first.prefix, base, "") if first.prefix else base
+                    cells.append(cell if second in _PLAIN else _cells(_flat(cell), second in _TEXT_FIELDS, second == "aliases"))
+                elif isinstance(second, str):
+                    cell = _flat(first.take(rows))
+                    cells.append(cell if second in _PLAIN else _cells(cell, second in _TEXT_FIELDS, second == "aliases"))
                 else:
-                    cells.append(_const("", m))
+                    cells.append(_flat(first.take(second.take(rows))))
+            if all(isinstance(c, str) for c in cells):
+                cells.insert(0, _const("", m))
             line = pc.binary_join_element_wise(*cells, ",")
             text = _flat(pc.binary_join_element_wise(line, "", "\n"))
             # The text of consecutive strings is one buffer: the lines, in order.
