@@ -619,6 +619,7 @@ def _compile(folders: list[Path], roots: Sequence[Path] | None, tmp: Path) -> di
     _write_table(tmp / "adjacency.parquet", {"node": node[adj], "nbr": nbr[adj], "ridx": via[adj]}, aschema)
     del node, nbr, via, adj
     _write_table(tmp / "refs.parquet", {"ridx": ref_parent, "ref": ref_to_np}, pa.schema([("ridx", pa.int64()), ("ref", pa.int64())]))
+    del sids, rids, at_source, cited, ref_to, ref_to_np, ref_parent, rparent, kcode, share, direct_owner, evidence
 
     # --- entities, written last: their degree counts the relations -----------------------------
     n_entities = ent.num_rows
@@ -634,8 +635,11 @@ def _compile(folders: list[Path], roots: Sequence[Path] | None, tmp: Path) -> di
     ecols["degree"] = degree
     eschema = pa.schema([("idx", pa.int64()), *_record_schema(Entity), ("degree", pa.int64())])
     _write_table(tmp / "entities.parquet", ecols, eschema)
-    _write_names(tmp / "names.parquet", ent.column("name"), ecols["aliases"])
-    del ecols, ent
+    names, aliases = ent.column("name"), ecols["aliases"]
+    del ecols, ent, src_idx, dst_idx, degree, eids, ecode
+    pa.default_memory_pool().release_unused()  # hand the tables' memory back before the names' Python work
+    _write_names(tmp / "names.parquet", names, aliases)
+    del names, aliases
 
     manifest = {
         "format": FORMAT,
@@ -685,16 +689,21 @@ def _write_names(path: Path, names: Any, aliases: Any) -> None:
     first = np.sort(np.unique(owner * max(len(uniq), 1) + code, return_index=True)[1])
     owner, code = owner[first], code[first]
 
-    keys: list[str] = []
-    folds: list[str] = []
-    tokens: list[str] = []
-    ntok = np.zeros(len(uniq), dtype=np.int64)
-    for i, (key, folded) in enumerate(_name_keys_all(uniq.to_pylist())):
-        words = list(dict.fromkeys(key.split())) if key else []
-        keys.append(key)
-        folds.append(folded)
-        tokens.extend(words)
-        ntok[i] = len(words)
+    pairs = _name_keys_all(uniq.to_pylist())
+    key_arr = pa.array([k for k, _ in pairs], pa.string())
+    fold_arr = pa.array([f for _, f in pairs], pa.string())
+    del pairs
+    # The distinct words of each skeleton, in order (a skeleton's words are single-spaced).
+    words = pc.split_pattern(key_arr, " ")
+    word_of = pc.list_parent_indices(words).to_numpy().astype(np.int64)
+    flat = pc.list_flatten(words)
+    nonblank = pc.greater(pc.utf8_length(flat), 0)
+    flat, word_of = flat.filter(nonblank), word_of[nonblank.to_numpy(zero_copy_only=False)]
+    distinct_words = pc.unique(flat)
+    word_code = pc.index_in(flat, value_set=distinct_words).to_numpy().astype(np.int64)
+    once = np.sort(np.unique(word_of * max(len(distinct_words), 1) + word_code, return_index=True)[1])
+    tokens, word_of = flat.take(pa.array(once)), word_of[once]
+    ntok = np.bincount(word_of, minlength=len(uniq)).astype(np.int64)
     tok_start = np.zeros(len(uniq), dtype=np.int64)
     if len(uniq):
         tok_start[1:] = np.cumsum(ntok)[:-1]
@@ -706,9 +715,9 @@ def _write_names(path: Path, names: Any, aliases: Any) -> None:
     cols = {
         "idx": np.repeat(owner, reps),
         "name": uniq.take(take),
-        "key": pa.array(keys, pa.string()).take(take),
-        "fold": pa.array(folds, pa.string()).take(take),
-        "token": pa.array(tokens, pa.string()).take(pa.array(tok_start[row_code] + within)),
+        "key": key_arr.take(take),
+        "fold": fold_arr.take(take),
+        "token": tokens.take(pa.array(tok_start[row_code] + within)),
     }
     nschema = pa.schema([("idx", pa.int64()), ("name", pa.string()), ("key", pa.string()), ("fold", pa.string()), ("token", pa.string())])
     _write_table(path, cols, nschema)
