@@ -485,20 +485,19 @@ class Store:
         return con
 
     def _select(self, sql: str, positions: Any) -> Any:
-        """Run `sql`, which reads the registered table ``wanted(idx)`` of these positions; Arrow out."""
+        """Run `sql`, which reads the table ``wanted(idx)`` of these positions; Arrow out."""
         import numpy as np
-        import pyarrow as pa
 
-        return self._arrow(sql, pa.table({"idx": pa.array(np.unique(np.asarray(positions, dtype=np.int64)), type=pa.int64())}))
+        values = np.unique(np.asarray(positions, dtype=np.int64)).tolist()
+        return self._arrow(sql, "CREATE OR REPLACE TEMP TABLE wanted AS SELECT unnest(?::BIGINT[]) AS idx", values)
 
-    def _arrow(self, sql: str, wanted: Any) -> Any:
+    def _arrow(self, sql: str, setup: str, values: list[Any]) -> Any:
+        # A temporary table from a list parameter, not a registered Arrow table: registering
+        # makes DuckDB import pandas, a second of every query command's start.
         con = self.sql
-        con.register("wanted", wanted)
-        try:
-            rel = con.sql(sql)
-            return rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.arrow()
-        finally:
-            con.unregister("wanted")
+        con.execute(setup, [values])
+        rel = con.sql(sql)
+        return rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.arrow()
 
     def ids_of(self, positions: Any) -> list[str]:
         """The ids of the entities at these positions, in the order given."""
@@ -546,9 +545,11 @@ class Store:
         wanted = sorted({s for r in rels for s in r.sources} | {s for e in ents for s in e.sources})
         srcs: list[Source] = []
         if wanted:
-            import pyarrow as pa
-
-            table = self._arrow("SELECT * FROM sources WHERE id IN (SELECT id FROM wanted) ORDER BY id", pa.table({"id": wanted}))
+            table = self._arrow(
+                "SELECT * FROM sources WHERE id IN (SELECT id FROM wanted) ORDER BY id",
+                "CREATE OR REPLACE TEMP TABLE wanted AS SELECT unnest(?::VARCHAR[]) AS id",
+                wanted,
+            )
             srcs = _records(table, Source)
         return self._as_dataset(ents, rels, srcs)
 

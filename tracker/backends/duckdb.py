@@ -3,7 +3,7 @@
 Measured on the project's 2-core machine (shared/research/scale-out.md): one statement per hop
 extracts a 3-hop neighbourhood from 2M nodes in 0.5-1.1 s, where one recursive CTE takes 3-8
 times longer and 2-3 times the memory; so the walk stays in Python (`tracker.query`) and each
-hop is a semi-join of the adjacency table with the frontier, registered as an Arrow table.
+hop is a semi-join of the adjacency table with the frontier, a temporary table of positions.
 """
 
 from __future__ import annotations
@@ -38,9 +38,11 @@ class DuckDBBackend:
             self.con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{path}')")
 
     def _with(self, name: str, values: Any) -> None:
-        import pyarrow as pa
 
-        self.con.register(name, pa.table({"idx": pa.array(_ints(values), type=pa.int64())}))
+        # A temporary table from a list parameter: registering an Arrow table would make DuckDB
+        # import pandas (a second of every command's start), and the lists are small (the hub
+        # cap keeps frontiers to thousands).
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT unnest(?::BIGINT[]) AS idx", [_ints(values).tolist()])
 
     def _column(self, sql: str, params: list[Any] | None = None) -> Any:
         rows = self.con.execute(sql, params or []).fetchnumpy()
