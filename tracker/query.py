@@ -49,6 +49,8 @@ __all__ = [
 # (`NOT_TRAVERSED`) and hubs (more than `HUB_RELATIONS` relations) are end points only.
 # Candidates scored by the name index at most: names that share the most words come first.
 NAME_CANDIDATES = 5000
+# The most results `tracker search --limit` shows.
+SEARCH_MOST = 1000
 
 
 @dataclass
@@ -101,8 +103,7 @@ def public(G: Any) -> Any:
 
 
 def _ids(ex: Extract, nodes: Iterable[int]) -> list[str]:
-    ids = ex.backend.store.column("entities", "id")
-    return [str(ids[int(i)]) for i in nodes]
+    return ex.backend.store.ids_of(np.asarray(list(nodes), dtype=np.int64))
 
 
 def walk(
@@ -345,10 +346,13 @@ class OnStore(Graphs):
         return resolve(self.backend, query, notice)
 
     def search_graph(self, query: str) -> Any:
+        # Only the best SEARCH_MOST of the candidates become a graph: the top n of them are the
+        # top n of all candidates for any n the search command allows.
         from tracker.graph import build
 
-        index_nodes = _candidates(self.backend, query)
-        return build(self.store.dataset(index_nodes, []), compact=False)
+        best = [m.id for m in _index(self.backend, query).search(query, limit=SEARCH_MOST)]
+        found = self.backend.lookup_ids(best)
+        return build(self.store.dataset([found[i] for i in best], []), compact=False)
 
     def around(self, centers: Sequence[str], depth: int) -> tuple[Any, Any]:
         ex = neighbourhood(self.backend, centers, depth)

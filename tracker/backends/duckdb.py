@@ -16,6 +16,9 @@ from tracker.store import Store
 
 __all__ = ["DuckDBBackend"]
 
+# 1 - tracker.names.TOKEN_MIN / 100: the share of two words' lengths their distance may reach.
+_SLACK = 0.15
+
 
 def _ints(values: Any) -> Any:
     return np.unique(np.asarray(values, dtype=np.int64))
@@ -107,17 +110,21 @@ class DuckDBBackend:
         tokens = sorted({t for t in tokens if t})
         if not tokens:
             return np.zeros(0, dtype=np.int64)
-        # A word matches a query word when equal, or (words of 4+ letters) within edit distance
-        # 2: "kulbaev" finds "kulibaev". Entities matching more query words come first.
-        sql = """
-            WITH q AS (SELECT unnest(?) AS w),
-            hits AS (
-                SELECT DISTINCT n.idx, q.w FROM names n JOIN q
-                  ON n.token = q.w
-                  OR (length(q.w) >= 4 AND abs(length(n.token) - length(q.w)) <= 2
-                      AND n.token[1] = q.w[1] AND levenshtein(n.token, q.w) <= 2)
+        # A name word is close to a query word when rapidfuzz's ratio of the two reaches
+        # tracker.names.TOKEN_MIN (85): their insert/delete distance is at most 15% of their
+        # lengths added, and the edit distance is never above that; so this keeps every word
+        # the name index can score, and a few more. Names matching more query words first.
+        sql = f"""
+            WITH q AS (SELECT unnest(?::VARCHAR[]) AS w),
+            words AS (SELECT DISTINCT token FROM names),
+            near AS (
+                SELECT words.token, q.w FROM words JOIN q
+                  ON words.token = q.w
+                  OR (abs(length(words.token) - length(q.w)) <= {_SLACK} * (length(words.token) + length(q.w))
+                      AND levenshtein(words.token, q.w) <= {_SLACK} * (length(words.token) + length(q.w)))
             )
-            SELECT idx FROM hits GROUP BY idx ORDER BY count(*) DESC, idx LIMIT ?
+            SELECT names.idx FROM names JOIN near ON names.token = near.token
+            GROUP BY names.idx ORDER BY count(DISTINCT near.w) DESC, names.idx LIMIT ?
         """
         return self._column(sql, [tokens, int(limit)])
 

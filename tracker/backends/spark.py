@@ -239,16 +239,13 @@ class SparkBackend:
 
         F = self.F
         # The DuckDB backend's rule, word for word: a name word matches a query word when equal,
-        # or (query words of 4+ letters) same first letter, length within 2 and edit distance
-        # at most 2. Entities matching more query words come first, then by position.
+        # or when their length difference and edit distance are both at most 15% of their
+        # lengths added (a superset of the name index's close words). Entities matching more
+        # query words come first, then by position.
         q = F.broadcast(self.spark.createDataFrame(pa.table({"w": pa.array(tokens, type=pa.string())})))
         n = self.table("names")
-        close = (
-            (F.length(q["w"]) >= 4)
-            & (F.abs(F.length(n["token"]) - F.length(q["w"])) <= 2)
-            & (F.substring(n["token"], 1, 1) == F.substring(q["w"], 1, 1))
-            & (F.levenshtein(n["token"], q["w"]) <= 2)
-        )
+        room = F.lit(0.15) * (F.length(n["token"]) + F.length(q["w"]))
+        close = (F.abs(F.length(n["token"]) - F.length(q["w"])) <= room) & (F.levenshtein(n["token"], q["w"]) <= room)
         hits = n.join(q, (n["token"] == q["w"]) | close, "inner").select(n["idx"], q["w"]).distinct()
         ranked = hits.groupBy("idx").count().orderBy(F.col("count").desc(), F.col("idx")).limit(int(limit))
         table = ranked.select("idx").toArrow()
