@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -248,7 +248,9 @@ class NameIndex:
     `UnknownEntity` / `AmbiguousEntity` naming the best candidates.
     """
 
-    def __init__(self, entries: Iterable[tuple[str, str, Iterable[str]]]) -> None:
+    def __init__(self, entries: Iterable[tuple[str, str, Iterable[str]]], keys: Mapping[str, str] | None = None) -> None:
+        # `keys`: each name's `skeleton`, when already known (the store keeps them), so that
+        # an index over thousands of candidates does not transliterate them again.
         self._display: dict[str, str] = {}
         self._names: list[tuple[str, str, tuple[str, ...]]] = []  # (entity id, original name, words)
         self._postings: dict[str, list[int]] = {}
@@ -256,7 +258,8 @@ class NameIndex:
         for ident, name, aliases in entries:
             self._display[ident] = name
             for n in dict.fromkeys((name, *aliases)):
-                words = tokens(n)
+                known = keys.get(n) if keys is not None else None
+                words = tuple(known.split()) if known is not None else tokens(n)
                 if not words:
                     continue
                 pos = len(self._names)

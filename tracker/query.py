@@ -211,7 +211,8 @@ def _index(backend: Backend, query: str) -> Any:
     """A name index over the entities whose names share a word (or a close word) with `query`."""
     from tracker.names import NameIndex
 
-    return NameIndex(backend.entity_names(_candidates(backend, query)))
+    nodes = _candidates(backend, query)
+    return NameIndex(backend.entity_names(nodes), keys=backend.name_keys(nodes))
 
 
 def search(backend: Backend, query: str, limit: int = 10) -> list[Any]:

@@ -51,6 +51,9 @@ class Backend(Protocol):
     def entity_names(self, nodes: Any) -> list[tuple[str, str, list[str]]]:
         """``(id, name, aliases)`` of these entities, for a name index over them."""
 
+    def name_keys(self, nodes: Any) -> dict[str, str]:
+        """Each name and alias of these entities with its stored skeleton (`tracker.names.skeleton`)."""
+
     def edge_arrays(self) -> dict[str, Any]:
         """The whole relation table as arrays: ``src``, ``dst``, ``directed``, ``kind``."""
 

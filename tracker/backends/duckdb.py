@@ -135,6 +135,12 @@ class DuckDBBackend:
         rows = self.con.execute("SELECT id, name, aliases FROM entities WHERE idx IN (SELECT idx FROM nameset) ORDER BY idx").fetchall()
         return [(str(i), str(n), list(a or [])) for i, n, a in rows]
 
+    def name_keys(self, nodes: Any) -> dict[str, str]:
+        if not len(nodes):
+            return {}
+        self._with("nameset", nodes)
+        return dict(self.con.execute("SELECT DISTINCT name, key FROM names WHERE idx IN (SELECT idx FROM nameset)").fetchall())
+
     def edge_arrays(self) -> dict[str, Any]:
         import pyarrow.parquet as pq
 

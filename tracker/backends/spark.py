@@ -258,6 +258,12 @@ class SparkBackend:
         rows.sort(key=lambda r: int(r["idx"]))
         return [(str(r["id"]), str(r["name"]), list(r["aliases"] or [])) for r in rows]
 
+    def name_keys(self, nodes: Any) -> dict[str, str]:
+        if not len(nodes):
+            return {}
+        rows = self._semi(self.table("names"), "idx", nodes).select("name", "key").distinct().collect()
+        return {str(r["name"]): str(r["key"]) for r in rows}
+
     def edge_arrays(self) -> dict[str, Any]:
         t = self.table("relations").select("ridx", "src", "dst", "directed", "kind").toArrow().sort_by("ridx")
         return {
