@@ -131,7 +131,11 @@ def import_cmd(
     for line in summary.lines():
         say(line)
     say(f"wrote {out}")
-    if store:
+    if store and base:
+        # With --base the folder refers to the base folders' jurisdictions and does not load on
+        # its own; its store is compiled on first use, with the folders it is read with.
+        say("store: not compiled now (the folder is read with its --base folders); it compiles on first use")
+    elif store:
         # The store of the folder alone, which `--data DIR` reads; compiling it now (column-wise
         # on clean imported data) spares the first query the wait.
         from tracker.store import open_store
