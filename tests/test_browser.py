@@ -398,7 +398,10 @@ def test_saved_png_and_svg_carry_the_caption_and_the_disclaimer(open_view: Any, 
     root = ET.parse(svg).getroot()
     text = " ".join(t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text"))
     assert "selected: Gamma Qulybaev" in text and "Inclusion of a person" in text and "Gamma Qulybaev" in text
-    assert len(list(root.iter("{http://www.w3.org/2000/svg}circle"))) == 14
+    drawn = [e for e in root.iter() if e.get("data-id")]
+    assert sorted(e.get("data-id") for e in drawn) == sorted(mini)  # every entity, once
+    shapes = {e.get("data-id"): e.tag.split("}")[1] for e in drawn}
+    assert shapes["alpha-ruler"] == "circle" and shapes["zeta-bank"] == "polygon"  # a person a dot, a bank a diamond
     assert not list(root.iter("{http://www.w3.org/2000/svg}script")) and not list(root.iter("{http://www.w3.org/2000/svg}foreignObject"))
     v.clean()
 

@@ -829,14 +829,16 @@
   });
 
   /* ---- filters and legend --------------------------------------------------------------- */
+  /* vis's node shapes as polygons in a 16×16 box (the legend and the saved SVG draw them). */
+  var SHAPE_POINTS = {
+    square: "2,2 14,2 14,14 2,14", diamond: "8,1 15,8 8,15 1,8", triangle: "8,1 15,14 1,14",
+    triangleDown: "1,2 15,2 8,15", hexagon: "4,1.5 12,1.5 15.5,8 12,14.5 4,14.5 0.5,8",
+    star: "8,0.8 10,6 15.5,6 11,9.4 12.8,15 8,11.6 3.2,15 5,9.4 0.5,6 6,6"
+  };
   function shapeIcon(shape, colour, dashed) {
     var svg = document.createElementNS(SVGNS, "svg");
     svg.setAttribute("width", "16"); svg.setAttribute("height", "16"); svg.setAttribute("viewBox", "0 0 16 16");
-    var pts = {
-      square: "2,2 14,2 14,14 2,14", diamond: "8,1 15,8 8,15 1,8", triangle: "8,1 15,14 1,14",
-      triangleDown: "1,2 15,2 8,15", hexagon: "4,1.5 12,1.5 15.5,8 12,14.5 4,14.5 0.5,8",
-      star: "8,0.8 10,6 15.5,6 11,9.4 12.8,15 8,11.6 3.2,15 5,9.4 0.5,6 6,6"
-    }[shape];
+    var pts = SHAPE_POINTS[shape];
     var s = pts ? document.createElementNS(SVGNS, "polygon") : document.createElementNS(SVGNS, "circle");
     if (pts) s.setAttribute("points", pts); else { s.setAttribute("cx", "8"); s.setAttribute("cy", "8"); s.setAttribute("r", "6.5"); }
     s.setAttribute("fill", colour); s.setAttribute("stroke", "#333"); s.setAttribute("stroke-width", dashed ? "1.6" : "1");
@@ -1245,9 +1247,23 @@
       if (!p) return;
       var n = nodes.get(id) || {}, d = dom(p);
       var r = Math.max(2, nodeRadius(id, scale));
-      g.appendChild(svgEl("circle", { cx: d[0].toFixed(1), cy: d[1].toFixed(1), r: r.toFixed(1),
-        fill: (n.color && n.color.background) || "#bbbbbb", stroke: (n.color && n.color.border) || "#333", "fill-opacity": DIM[id] ? 0.15 : 1,
-        "stroke-opacity": DIM[id] ? 0.15 : 1 }));
+      /* The same shape as on screen (kind), in the sphere's colour, dashed where the page dashes it. */
+      var style = { fill: (n.color && n.color.background) || "#bbbbbb", stroke: (n.color && n.color.border) || "#333",
+        "fill-opacity": DIM[id] ? 0.15 : 1, "stroke-opacity": DIM[id] ? 0.15 : 1, "data-id": id };
+      if (n.shapeProperties && n.shapeProperties.borderDashes) style["stroke-dasharray"] = "3 2";
+      var pts = SHAPE_POINTS[n.shape];
+      var shape;
+      if (pts) {
+        style.points = pts.split(" ").map(function (xy) {
+          var c = xy.split(",");
+          return (d[0] + (+c[0] - 8) / 8 * r).toFixed(1) + "," + (d[1] + (+c[1] - 8) / 8 * r).toFixed(1);
+        }).join(" ");
+        shape = svgEl("polygon", style);
+      } else {
+        style.cx = d[0].toFixed(1); style.cy = d[1].toFixed(1); style.r = r.toFixed(1);
+        shape = svgEl("circle", style);
+      }
+      g.appendChild(shape);
     });
     PLACED.forEach(function (l) {
       g.appendChild(svgEl("text", { x: (l.x + 2).toFixed(1), y: (l.y + 1.5 + l.px * 0.85).toFixed(1), "font-size": l.px,
