@@ -132,6 +132,8 @@ _GENERIC_ORG_WORDS = frozenset(
 # ("Dariga Nazarbayeva", "Dinara Nazarbayeva") scores at most this: far below any threshold in
 # use, so it is never proposed, however alike the rest of the names are.
 DIFFERENT = 50.0
+# Parents and subsidiaries compared as rivals of a pair, at most (bounds the cost on bulk data).
+MAX_KIN = 100
 # Two name parts meet at this rapidfuzz ratio or above (transliteration variants: 80-95).
 PART_MATCH = 80.0
 
@@ -301,7 +303,10 @@ def _rival(left: Entity, right: Entity, left_ctx: _Context, right_ctx: _Context,
         if others:
             return f"the name {key!r} is that of {others[0]}, a different entity"
     for ctx, mine, theirs, flip in ((left_ctx, left, right, False), (right_ctx, right, left, True)):
-        for kin in sorted(ctx.linked.get(mine.id, set())):
+        kins = ctx.linked.get(mine.id, set())
+        if len(kins) > MAX_KIN:
+            continue  # a holder of hundreds of companies: its holdings are no one name's rivals
+        for kin in sorted(kins):
             other = ctx.ds.entities.get(kin)
             if other is None or kin == theirs.id:
                 continue
