@@ -392,10 +392,11 @@ def components(backend: SparkBackend, max_iter: int = 1000) -> Any:
 
     Min-label propagation over the undirected relation graph: every entity starts with its own
     position and each step takes the smallest label among itself and its neighbours (`BLOCK`
-    steps per job). Between blocks each entity jumps to its label's label (pointer jumping: a
-    long chain settles in far fewer steps than it has hops). Labels only fall and stay inside a
-    component, so when a block changes no label (their sum stays the same) each component
-    carries its smallest position. Isolated entities are their own component.
+    steps per job). Before each block every entity jumps to its label's label (pointer
+    jumping: a long chain settles in far fewer steps than it has hops). Labels only fall and
+    stay inside a component, so once a step changes no label (each step carries the label it
+    started from) each component carries its smallest position. Isolated entities are their
+    own component.
     """
     F = backend.F
     spark = backend.spark
@@ -406,7 +407,7 @@ def components(backend: SparkBackend, max_iter: int = 1000) -> Any:
     links = rel.select(F.col("src").alias("a"), F.col("dst").alias("b")).union(rel.select(F.col("dst").alias("a"), F.col("src").alias("b")))
     links = links.union(spark.range(n).select(F.col("id").alias("a"), F.col("id").alias("b"))).distinct().localCheckpoint()
     labels = spark.range(n).select(F.col("id").alias("idx"), F.col("id").alias("label")).localCheckpoint()
-    before = None
+    own = F.when(F.col("a") == F.col("b"), F.col("label"))
     done = 0
     while done < max_iter:
         target = labels.select(F.col("idx").alias("t"), F.col("label").alias("tl"))
@@ -415,12 +416,11 @@ def components(backend: SparkBackend, max_iter: int = 1000) -> Any:
             step = (
                 links.join(step.select(F.col("idx").alias("a"), "label"), "a")
                 .groupBy(F.col("b").alias("idx"))
-                .agg(F.min("label").alias("label"))
+                .agg(F.min("label").alias("label"), F.min(own).alias("last"))
             )
             done += 1
-        labels = step.localCheckpoint()
-        total = int(labels.agg(F.sum("label")).collect()[0][0])
-        if total == before:
+        step = step.localCheckpoint()
+        labels = step.select("idx", "label")
+        if not step.where(F.col("label") != F.col("last")).limit(1).count():
             break
-        before = total
     return _dense(backend, labels, "label", -1, np.int64)
