@@ -26,8 +26,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from tracker.backends import Backend
 from tracker.exc import UnknownEntity
 from tracker.graph import HUB_RELATIONS, NOT_TRAVERSED
@@ -67,7 +65,7 @@ class Extract:
     backend: Backend
     core_nodes: Any
     core_relations: Any
-    context_relations: Any = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    context_relations: Any = field(default_factory=lambda: _no_ids())
     distances: dict[str, int] = field(default_factory=dict)
     _graph: Any = None
 
@@ -75,6 +73,8 @@ class Extract:
     def graph(self) -> Any:
         """The extract as a canonical `nx.MultiDiGraph` (built once)."""
         if self._graph is None:
+            import numpy as np
+
             from tracker.graph import build
 
             rels = np.union1d(self.core_relations, self.context_relations)
@@ -102,7 +102,15 @@ def public(G: Any) -> Any:
     return G
 
 
+def _no_ids() -> Any:
+    import numpy as np
+
+    return np.zeros(0, dtype=np.int64)
+
+
 def _ids(ex: Extract, nodes: Iterable[int]) -> list[str]:
+    import numpy as np
+
     return ex.backend.store.ids_of(np.asarray(list(nodes), dtype=np.int64))
 
 
@@ -120,6 +128,8 @@ def walk(
     One backend `hop` per level. The seeds are always walked from. With `hub_relations` None,
     every entity is walkable (ownership chains: an owner is followed however many it owns).
     """
+    import numpy as np
+
     if hub_relations is None:
         walkable = None
     else:
@@ -140,6 +150,8 @@ def walk(
 
 
 def _extract(backend: Backend, nodes: Iterable[int], distances: dict[int, int] | None = None) -> Extract:
+    import numpy as np
+
     core = np.array(sorted({int(n) for n in nodes}), dtype=np.int64)
     rels = backend.induced(core)
     context = np.setdiff1d(backend.answers(rels), rels)
@@ -400,6 +412,8 @@ class OnStore(Graphs):
 
 
 def _candidates(backend: Backend, query: str) -> Any:
+    import numpy as np
+
     from tracker.names import fold, skeleton
 
     tokens = sorted(set(skeleton(query).split()) | set(fold(query).split()))
