@@ -40,6 +40,7 @@ from tracker.store import Store
 
 __all__ = [
     "DEFAULT_MASTER",
+    "CONNECT_INSTALL",
     "INSTALL",
     "LOCAL_SETTINGS",
     "SPARK_ENV",
@@ -54,7 +55,9 @@ __all__ = [
 #: The environment variable naming the Spark master or Spark Connect URL, set once per shell.
 SPARK_ENV = "TRACKER_SPARK"
 DEFAULT_MASTER = "local[2]"
-INSTALL = "pip install 'tracker[spark]'"
+INSTALL = "pip install 'tracker[spark]' (in a checkout: pip install '.[spark]')"
+#: Spark Connect's client needs gRPC, which pyspark itself does not install.
+CONNECT_INSTALL = "pip install 'pyspark[connect]'"
 LOCAL_SETTINGS = {
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
@@ -128,7 +131,7 @@ def spark_session(master: str | None = None) -> tuple[Any, bool]:
     except EngineUnavailable:
         raise
     except ImportError as exc:  # Spark Connect without its client packages
-        raise EngineUnavailable(f"Spark Connect to {target} needs {exc.name or 'more packages'}: {INSTALL}") from None
+        raise EngineUnavailable(f"Spark Connect to {target} needs {exc.name or 'more packages'}: {CONNECT_INSTALL}") from None
     except Exception as exc:  # noqa: BLE001 - py4j and pyspark raise many kinds; each means "no session"
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise EngineUnavailable(
