@@ -368,3 +368,11 @@ def test_cells_are_stripped_as_the_reader_strips_them(tmp_path: Path) -> None:
     names = pq.read_table(fast / "entities.parquet", columns=["name", "aliases"]).to_pylist()
     assert {"name": "Alpha Ruler", "aliases": ["Альфа Правитель", "Alfa Pravitel"]} in names
     assert {"name": "Beta Rulerova", "aliases": ["Beta", "B. Rulerova"]} in names
+
+
+def test_the_content_hash_read_in_blocks_is_the_datasets(icij_import: Path) -> None:
+    from tracker.dataset import content_hash
+
+    roots = [MINI_PATH, icij_import]
+    assert compile_mod._content_hash(roots) == content_hash(roots)
+    assert len(compile_mod._content_hash(roots)) == 64
