@@ -50,6 +50,19 @@ def test_the_master_comes_from_the_argument_then_the_environment(monkeypatch: py
     assert spark.spark_target("local[1]") == "local[1]"
 
 
+def test_spark_connect_without_grpc_is_an_error_not_an_exit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pyspark's Connect client calls sys.exit(0) on import without gRPC: caught before that."""
+    import importlib.util
+
+    if importlib.util.find_spec("pyspark") is None or importlib.util.find_spec("grpc") is not None:
+        pytest.skip("needs pyspark without gRPC")
+    from pyspark.sql import SparkSession
+
+    monkeypatch.setattr(SparkSession, "getActiveSession", staticmethod(lambda: None))
+    with pytest.raises(EngineUnavailable, match=r"needs grpc: pip install 'pyspark\[connect\]'"):
+        spark.spark_session("sc://127.0.0.1:15002")
+
+
 def test_local_settings_are_the_measured_ones() -> None:
     s = spark.LOCAL_SETTINGS
     assert s["spark.ui.enabled"] == "false"

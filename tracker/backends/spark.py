@@ -118,6 +118,13 @@ def spark_session(master: str | None = None) -> tuple[Any, bool]:
     target = spark_target(master)
     try:
         if target.startswith("sc://"):
+            # Without gRPC, pyspark's Spark Connect client calls sys.exit(0) on import (pyspark
+            # 4.3): check first, so a missing package is an error and not a silent success.
+            import importlib.util
+
+            missing = [m for m in ("grpc", "grpc_status") if importlib.util.find_spec(m) is None]
+            if missing:
+                raise EngineUnavailable(f"Spark Connect to {target} needs {missing[0]}: {CONNECT_INSTALL}")
             session = SparkSession.builder.remote(target).appName("tracker").getOrCreate()
         else:
             if target.startswith("local"):
