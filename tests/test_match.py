@@ -259,3 +259,17 @@ def test_precision_and_recall_with_the_mazhilis_sample(tmp_path: Path, shared_pa
     # Measured: precision 1.000, recall 1.000 (499 pairs); the matcher before issue 15 had 0.938 and 0.914.
     assert precision >= 0.97
     assert recall >= 0.95
+
+
+def test_propose_reads_an_import_made_with_base(tmp_path: Path) -> None:
+    # The import refers to the base folder's jurisdictions (vg, pa) and does not load alone.
+    from tests.conftest import MINI_PATH
+    from tracker.importers import Meta, run_import
+
+    out = tmp_path / "icij"
+    run_import("icij", [FIXTURES_PATH / "import" / "icij"], out, Meta(name="icij"), base=[MINI_PATH])
+    with pytest.raises(InvalidData):
+        load([out])
+    rows = propose([MINI_PATH, out])
+    assert all(r.left_id in load([MINI_PATH]).entities for r in rows)
+    assert all(r.right_id.startswith("icij:") for r in rows)

@@ -168,8 +168,10 @@ def name_score(lk: str, rk: str, org: bool) -> tuple[float, str]:
             other = max(long, key=lambda o: fuzz.ratio(part, o))
             return min(score, DIFFERENT), f"name parts differ ({part} vs {other})"
         parts.append(best)
-    if not org and len(parts) >= 2:
-        # Every part of the shorter name meets one of the longer (a patronymic more, a spelling).
+    extra = len(long) - len(short)
+    if not org and len(parts) >= 2 and extra <= 1 and not (ln or rn):
+        # Every part of the shorter name meets one of the longer, which has at most one part more
+        # (a patronymic) and no number: the score of the parts, not of the whole strings.
         score = max(score, round(sum(parts) / len(parts), 1))
     return score, ""
 
@@ -316,6 +318,33 @@ def _rival(left: Entity, right: Entity, left_ctx: _Context, right_ctx: _Context,
     return ""
 
 
+def _per_folder(roots: list[Path]) -> list[Dataset]:
+    """Each folder's entities and relations, validated; read together when one needs another.
+
+    A folder imported with `--base` refers to the base folders' jurisdictions and does not load
+    on its own: then the folders are loaded as one (applying their reviewed decisions) and split
+    by the dataset each record came from.
+    """
+    from tracker.dataset import load
+
+    try:
+        return [load([r]) for r in roots]
+    except InvalidData:
+        combined = load(roots)  # raises the real error when it is not a missing base
+    if len(set(combined.names)) != len(combined.names):
+        raise InvalidData(f"the folders share a dataset name ({', '.join(combined.names)}); give each its own name to match them")
+    return [
+        replace(
+            combined,
+            roots=[root],
+            names=[name],
+            entities={k: e for k, e in combined.entities.items() if e.dataset == name},
+            relations={k: r for k, r in combined.relations.items() if r.dataset == name},
+        )
+        for root, name in zip(combined.roots, combined.names)
+    ]
+
+
 def propose(roots: Sequence[Path], threshold: float = 85.0, max_block: int = 2000) -> list[Candidate]:
     """Candidate pairs across the dataset folders `roots`, best first, merged with kept decisions.
 
@@ -324,9 +353,7 @@ def propose(roots: Sequence[Path], threshold: float = 85.0, max_block: int = 200
     written as `not_same` by `tracker match` so a reviewer sees why they were not proposed.
     Decisions already in a `decisions.csv` of any folder are kept as they are.
     """
-    from tracker.dataset import load
-
-    datasets = [load([Path(r)]) for r in roots]
+    datasets = _per_folder([Path(r) for r in roots])
     kept = {}
     for root in roots:
         path = Path(root) / DECISIONS
