@@ -134,7 +134,7 @@ def icij(tmp_path_factory: pytest.TempPathFactory) -> Data:
     base = tmp_path_factory.mktemp("icij")
     generate_icij(base / "bulk", ICIJ_NODES, seed=7)
     out = base / "dataset"
-    result = CliRunner().invoke(cli, ["import", "icij", str(base / "bulk"), "--out", str(out)])
+    result = CliRunner().invoke(cli, ["import", "icij", str(base / "bulk"), "--out", str(out), "--no-store"])
     assert result.exit_code == 0, result.output
     G = build(load([out]), compact=False)
     return Data("icij", G, _store([out], tmp_path_factory.mktemp("store")), ICIJ_CAP, **_synthetic_cases(G, ICIJ_CAP))
