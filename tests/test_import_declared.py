@@ -141,3 +141,10 @@ def test_jurisdictions_count_declared_unknown_owners(psc_dir: Path, tmp_path: Pa
     # the file has an owner and no statement.
     assert int(df.loc["gb", "declared_unknown_owner"]) == 4
     assert int(df.loc["vg", "declared_unknown_owner"]) == 0
+
+
+def test_chains_on_the_store_return_the_declared_unknown_owner(psc_dir: Path, cli_runner: CliRunner) -> None:
+    pytest.importorskip("duckdb")
+    r = cli_runner.invoke(cli, ["chains", "psc:09990012", "--data", str(psc_dir), "--engine", "duckdb", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    assert [(d["reason"], d["current"]) for d in json.loads(r.stdout)["declared_unknown"]] == [("psc-exists-but-not-identified", True)]
