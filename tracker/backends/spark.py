@@ -71,7 +71,6 @@ LOCAL_SETTINGS = {
     "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
     "spark.log.level": "ERROR",
 }
-TABLES = ("entities", "relations", "adjacency", "refs", "names")
 
 
 def _empty() -> Any:
