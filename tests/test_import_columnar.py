@@ -30,13 +30,16 @@ def _no_record_path(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(icij, "_relationship", fail)
 
 
-def both(files: list[Path], out: Path, monkeypatch: pytest.MonkeyPatch | None = None, **kwargs: Any) -> tuple[Summary, Summary]:
+def both(
+    files: list[Path], out: Path, monkeypatch: pytest.MonkeyPatch | None = None, meta: Meta | None = None, **kwargs: Any
+) -> tuple[Summary, Summary]:
     """Import column-wise and record by record; assert the same bytes; return both summaries."""
+    meta = meta or Meta(name="x")
     with pytest.MonkeyPatch.context() as mp:
         if monkeypatch is not None:
             _no_record_path(mp)
-        col = run_import("icij", files, out / "col", Meta(name="x"), **kwargs)
-    rec = run_import("icij", files, out / "rec", Meta(name="x"), columnar=False, **kwargs)
+        col = run_import("icij", files, out / "col", meta, **kwargs)
+    rec = run_import("icij", files, out / "rec", meta, columnar=False, **kwargs)
     for name in FILES:
         assert (out / "col" / name).read_bytes() == (out / "rec" / name).read_bytes(), name
     assert col.lines() == rec.lines()
@@ -224,6 +227,16 @@ def test_hostile_cells_same_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert names["icij:2"] == "Spaced, Inc."
     assert names["icij:3"] == "Caf\u00e9   Trust"
     assert len(names["icij:5"]) == 1000 and names["icij:5"].endswith("\u2026")
+
+
+def test_user_meta_same_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What the user says about the source lands in every source row: a formula, a comma and a
+    # quote in it are guarded and quoted as the record path does (the writer guards the
+    # publisher, a text field, and only quotes the licence).
+    meta = Meta(name="y", publisher='=Leaks, "Desk"', licence="-CC, BY", retrieved="2024-05", evidence="news_report")
+    col, _ = both([ICIJ], tmp_path, monkeypatch, meta=meta)
+    sources = (tmp_path / "col" / "sources.csv").read_text(encoding="utf-8")
+    assert '"\'=Leaks, ""Desk""",2016,,news_report,,,,,"-CC, BY",2024-05,' in sources
 
 
 def test_simple_characters_are_left_as_they_are() -> None:
