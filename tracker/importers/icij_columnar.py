@@ -5,7 +5,8 @@ at 2 million generator nodes that cost about 240 s against pyarrow's 4 s bare re
 files. This path reads each file with pyarrow and maps the records column-wise: a value that
 bulk data repeats (a country code, a date, a link type, a leak) is mapped once per distinct
 value by the record path's own functions, a text cell goes through `clean_text` only when a
-vectorised test cannot prove it already clean (printable ASCII without edge spaces), and the
+vectorised test cannot prove it already clean (printable Latin or Cyrillic without spaces at
+the ends: `SIMPLE_RANGES`), and the
 relations are checked (dangling ends, kinds allowed between the kinds at their ends, dates) on
 whole columns. The rows are then written in id order from the columns, as the CSV module would
 write them, so that the folder and the summary are byte for byte the record path's
@@ -13,9 +14,10 @@ write them, so that the folder and the summary are byte for byte the record path
 
 The record path still handles what is rare and record-shaped, by falling back for the whole
 import before anything is written (`read` returns False): a file the CSV module and pyarrow
-could read differently (`tracker.compile`'s scan), a blank or unparsable line, a node id that is
-not plain digits, a node id given twice (entities merge field by field), a link type whose ids
-could meet another link's. Real ICIJ bulk files have none of these.
+could read differently (`tracker.compile`'s scan), a blank or unparsable line, a link row over
+several lines (its line number could not be told), a node id that is not plain digits, a node
+id given twice (entities merge field by field), a link type whose ids could meet another
+link's, two relationship files whose links share ids. `DatasetWriter.refused` says which.
 """
 
 from __future__ import annotations
