@@ -231,12 +231,12 @@ def test_hostile_cells_same_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
 def test_user_meta_same_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # What the user says about the source lands in every source row: a formula, a comma and a
-    # quote in it are guarded and quoted as the record path does (the writer guards the
-    # publisher, a text field, and only quotes the licence).
+    # quote in it are guarded and quoted as the record path does (publisher and licence are
+    # free text: a leading = + - @ gets a quote mark, so no spreadsheet runs it).
     meta = Meta(name="y", publisher='=Leaks, "Desk"', licence="-CC, BY", retrieved="2024-05", evidence="news_report")
     col, _ = both([ICIJ], tmp_path, monkeypatch, meta=meta)
     sources = (tmp_path / "col" / "sources.csv").read_text(encoding="utf-8")
-    assert '"\'=Leaks, ""Desk""",2016,,news_report,,,,,"-CC, BY",2024-05,' in sources
+    assert '"\'=Leaks, ""Desk""",2016,,news_report,,,,,"\'-CC, BY",2024-05,' in sources
 
 
 def test_simple_characters_are_left_as_they_are() -> None:

@@ -25,7 +25,7 @@ from tracker.importers.offshore import OFFSHORE, VEHICLE_KINDS
 
 __all__ = ["Summary", "DatasetWriter"]
 
-_TEXT_FIELDS = {"name", "aliases", "notes", "note", "title", "publisher", "role", "outcome"}
+_TEXT_FIELDS = {"name", "aliases", "notes", "note", "title", "publisher", "role", "outcome", "licence"}  # free text: formula-guarded
 
 
 # What became of each record read; every record ends in exactly one, so that they add up to
