@@ -124,3 +124,26 @@ def test_mini_answers_worked_out_by_hand(spark_session: Any) -> None:
     # In and out count directed relations only (r02, family, is not): gamma's out are r05, r12,
     # r16, r18; its in is r13 (alpha's response).
     assert deg["out_degree"][pos["gamma-soninlaw"]] == 4 and deg["in_degree"][pos["gamma-soninlaw"]] == 1
+
+
+def test_report_on_spark_refuses_what_it_does_not_compute() -> None:
+    result = CliRunner().invoke(cli, ["report", "--data", str(MINI_PATH), "--engine", "spark", "-m", "betweenness"])
+    assert result.exit_code == 2
+    assert "--engine spark computes --table centrality with --metric degree, pagerank, component only" in result.stderr
+
+
+@pytest.mark.spark
+def test_report_on_spark_is_the_in_memory_table(spark_session: Any) -> None:
+    """Degree, PageRank (to the 6 decimals printed) and components: Spark's table is networkx's."""
+    args = ["report", "--data", str(MINI_PATH), "-m", "degree", "-m", "pagerank", "-m", "component", "--top", "0", "-f", "csv"]
+    memory = CliRunner().invoke(cli, [*args, "--engine", "networkx"])
+    on_spark = CliRunner().invoke(cli, [*args, "--engine", "spark"])
+    assert memory.exit_code == 0 and on_spark.exit_code == 0, on_spark.output
+    assert on_spark.stdout == memory.stdout
+    # By hand from tests/fixtures/mini/relations.csv, ties between actors only: gamma-soninlaw
+    # has 6 relations but r13 is a response (not a tie), so degree 5; the Lambda index is linked
+    # only by rankings, so it is alone in the second component.
+    rows = {line.split(",")[0]: line.split(",") for line in on_spark.stdout.splitlines()[1:]}
+    assert rows["gamma-soninlaw"][4:8] == ["5", "0", "4", "5"]
+    assert rows["lambda-ngo"][-2:] == ["2", "1"] and rows["alpha-ruler"][-2:] == ["1", "13"]
+    assert "engine: spark" in on_spark.stderr

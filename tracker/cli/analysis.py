@@ -111,7 +111,14 @@ def report_cmd(
     from tracker.report import render
 
     G, views, engine = report_graph(data, engine)
-    if table == "centrality":
+    if engine == "spark":
+        from tracker.backends import spark
+
+        if table != "centrality" or not set(metrics or spark.METRICS) <= set(spark.METRICS):
+            raise click.UsageError(f"--engine spark computes --table centrality with --metric {', '.join(spark.METRICS)} only")
+        df = spark.centrality(G.backend, list(metrics) or None, include_meta=include_meta)
+        G.close()
+    elif table == "centrality":
         from tracker.metrics import centrality
 
         df = centrality(G, list(metrics) or None, engine=engine, views=views, include_meta=include_meta)

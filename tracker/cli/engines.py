@@ -81,6 +81,8 @@ def report_graph(data: Sequence[Path], engine: str) -> tuple[Any, Any, str]:
         engine = "duckdb" if relations_bytes(folders or [default_data_dir()]) > STORE_ABOVE_BYTES else "auto-memory"
     if engine in ("networkx", "igraph", "auto-memory"):
         return load_graph(data), None, "auto" if engine == "auto-memory" else engine
+    if engine == "spark":
+        return open_graphs(data, "spark"), None, "spark"
     from tracker.metrics import Views, resolve_engine
     from tracker.store import NodeTable, edge_table, open_store
 
