@@ -215,3 +215,22 @@ def test_folders_may_share_a_jurisdiction(tmp_path: Path) -> None:
     (extra / "entities.csv").write_text("id,kind,name,sphere\nvg,company,VG Ltd,company\n", encoding="utf-8")
     (extra / "relations.csv").write_text("id,kind,source,target,sources\n", encoding="utf-8")
     assert [e.code for e in validate_paths([MINI_PATH, extra]).errors] == ["duplicate-id"]
+
+
+def test_sources_of_only_separators_is_no_source(tmp_path: Path) -> None:
+    """' ; ' names no source: an error on its line, not a crash when the data is loaded."""
+    from click.testing import CliRunner
+
+    from tracker.cli import cli
+
+    root = broken_copy(
+        tmp_path,
+        "relations.csv",
+        "r09,registered_in,delta-holdings,vg,,,,,,,,,,,,,,,news-2007,,",
+        'r09,registered_in,delta-holdings,vg,,,,,,,,,,,,,,," ; ",,',
+    )
+    report = validate_paths([root])
+    assert [(e.file, e.line, e.column, e.code) for e in report.errors] == [("relations.csv", 10, "sources", "required")]
+    result = CliRunner().invoke(cli, ["path", "alpha-ruler", "zeta-bank", "--data", str(root)])
+    assert result.exit_code == 1
+    assert "relations.csv:10: sources: error [required] names no source" in result.stderr

@@ -464,7 +464,10 @@ def validate_raw(raws: Sequence[RawDataset], model: Model | None = None) -> Repo
                     if cells[at]:
                         ck.err(row.file, row.line, fname, "field-not-allowed", f"{kind.name} relations do not take {fname}")
             if at_sources is not None and cells[at_sources]:
-                for ref in split_list(cells[at_sources]):
+                refs = split_list(cells[at_sources])
+                if not refs:  # only separators (" ; "): a relation must cite a source
+                    ck.err(row.file, row.line, "sources", "required", "names no source (only separators); it is required")
+                for ref in refs:
                     if ref not in source_rows and ID_PATTERN.match(ref):
                         ck.err(row.file, row.line, "sources", "dangling-reference", f"no source with id {ref!r}")
             if at_refers is not None and cells[at_refers]:
