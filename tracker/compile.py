@@ -417,7 +417,7 @@ def _compile(folders: list[Path], roots: Sequence[Path] | None, tmp: Path) -> di
     from tracker import __version__
     from tracker.dataset import _bool
     from tracker.dates import parse_partial
-    from tracker.store import FORMAT, MANIFEST, _record_schema, _write_table, code_signature, fingerprint
+    from tracker.store import FORMAT, MANIFEST, _record_schema, _write_table, code_signature, fingerprint, table_schema
     from tracker.validate import Report, _check_assertions, _Checker
 
     model = load_model()
@@ -463,7 +463,7 @@ def _compile(folders: list[Path], roots: Sequence[Path] | None, tmp: Path) -> di
     data_date = str(pc.max(nonempty).as_py() or "") if len(nonempty) else ""
     scols = {f: src.column(f) for f, _ in _record_schema(Source)}
     scols["mirror"] = _distinct(src.column("mirror"), lambda v: bool(_bool(v)), pa.bool_())
-    _write_table(tmp / "sources.parquet", scols, pa.schema(_record_schema(Source)))
+    _write_table(tmp / "sources.parquet", scols, table_schema("sources"))
     n_sources = src.num_rows
     del src, scols
 
@@ -596,18 +596,8 @@ def _compile(folders: list[Path], roots: Sequence[Path] | None, tmp: Path) -> di
     rcols["dst"] = dst_idx
     for flag, of in flags.items():
         rcols[flag] = _distinct(rel.column("kind"), of.__getitem__, pa.bool_())
-    rschema = pa.schema(
-        [
-            ("ridx", pa.int64()),
-            *_record_schema(Relation),
-            ("src", pa.int64()),
-            ("dst", pa.int64()),
-            ("directed", pa.bool_()),
-            ("ownership", pa.bool_()),
-        ]
-    )
     n_relations = rel.num_rows
-    _write_table(tmp / "relations.parquet", rcols, rschema)
+    _write_table(tmp / "relations.parquet", rcols, table_schema("relations"))
     del rcols, rel, rlists, refs, numbers, first, last
 
     ridx = np.arange(n_relations, dtype=np.int64)
@@ -615,10 +605,9 @@ def _compile(folders: list[Path], roots: Sequence[Path] | None, tmp: Path) -> di
     nbr = np.concatenate([dst_idx, src_idx])
     via = np.concatenate([ridx, ridx])
     adj = np.lexsort((via, nbr, node))
-    aschema = pa.schema([("node", pa.int64()), ("nbr", pa.int64()), ("ridx", pa.int64())])
-    _write_table(tmp / "adjacency.parquet", {"node": node[adj], "nbr": nbr[adj], "ridx": via[adj]}, aschema)
+    _write_table(tmp / "adjacency.parquet", {"node": node[adj], "nbr": nbr[adj], "ridx": via[adj]}, table_schema("adjacency"))
     del node, nbr, via, adj
-    _write_table(tmp / "refs.parquet", {"ridx": ref_parent, "ref": ref_to_np}, pa.schema([("ridx", pa.int64()), ("ref", pa.int64())]))
+    _write_table(tmp / "refs.parquet", {"ridx": ref_parent, "ref": ref_to_np}, table_schema("refs"))
     del sids, rids, at_source, cited, ref_to, ref_to_np, ref_parent, rparent, kcode, share, direct_owner, evidence
 
     # --- entities, written last: their degree counts the relations -----------------------------
@@ -633,8 +622,7 @@ def _compile(folders: list[Path], roots: Sequence[Path] | None, tmp: Path) -> di
     ecols["offshore"] = _distinct(ent.column("offshore"), _bool, pa.bool_())
     ecols["placeholder"] = _distinct(ent.column("placeholder"), lambda v: bool(_bool(v)), pa.bool_())
     ecols["degree"] = degree
-    eschema = pa.schema([("idx", pa.int64()), *_record_schema(Entity), ("degree", pa.int64())])
-    _write_table(tmp / "entities.parquet", ecols, eschema)
+    _write_table(tmp / "entities.parquet", ecols, table_schema("entities"))
     names, aliases = ent.column("name"), ecols["aliases"]
     del ecols, ent, src_idx, dst_idx, degree, eids, ecode
     pa.default_memory_pool().release_unused()  # hand the tables' memory back before the names' Python work
@@ -669,7 +657,7 @@ def _write_names(path: Path, names: Any, aliases: Any) -> None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from tracker.store import _write_table
+    from tracker.store import _write_table, table_schema
 
     n = len(names)
     offsets = aliases.offsets.to_numpy().astype(np.int64)
@@ -719,8 +707,7 @@ def _write_names(path: Path, names: Any, aliases: Any) -> None:
         "fold": fold_arr.take(take),
         "token": tokens.take(pa.array(tok_start[row_code] + within)),
     }
-    nschema = pa.schema([("idx", pa.int64()), ("name", pa.string()), ("key", pa.string()), ("fold", pa.string()), ("token", pa.string())])
-    _write_table(path, cols, nschema)
+    _write_table(path, cols, table_schema("names"))
 
 
 def _content_hash(roots: Sequence[Path]) -> str:

@@ -181,6 +181,26 @@ def _record_schema(cls: type) -> list[tuple[str, Any]]:
     return [(f.name, _arrow_type(hints[f.name])) for f in fields(cls)]
 
 
+def table_schema(table: str) -> Any:
+    """The Parquet schema of one store table: the one definition both compiles write.
+
+    Entities and relations carry every field of their record type (so a field added to
+    `tracker.dataset` reaches the store) plus the positions and flags the queries read.
+    """
+    import pyarrow as pa
+
+    i64, text, flag = pa.int64(), pa.string(), pa.bool_()
+    fields_of: dict[str, list[tuple[str, Any]]] = {
+        "entities": [("idx", i64), *_record_schema(Entity), ("degree", i64)],
+        "relations": [("ridx", i64), *_record_schema(Relation), ("src", i64), ("dst", i64), ("directed", flag), ("ownership", flag)],
+        "adjacency": [("node", i64), ("nbr", i64), ("ridx", i64)],
+        "refs": [("ridx", i64), ("ref", i64)],
+        "sources": _record_schema(Source),
+        "names": [("idx", i64), ("name", text), ("key", text), ("fold", text), ("token", text)],
+    }
+    return pa.schema(fields_of[table])
+
+
 def _columns(records: Sequence[Any], cls: type) -> dict[str, list[Any]]:
     """Column lists of a record type's fields, tuples as lists (Parquet lists)."""
     names = [f.name for f in fields(cls)]
@@ -225,7 +245,6 @@ def compile_store(dataset: Dataset, dest: Path, roots: Sequence[Path] | None = N
     a killed compile leaves the previous store (or none) and never half of one.
     """
     import numpy as np
-    import pyarrow as pa
 
     from tracker import __version__
     from tracker.model import load_model
@@ -249,8 +268,7 @@ def compile_store(dataset: Dataset, dest: Path, roots: Sequence[Path] | None = N
         degree = np.bincount(np.concatenate([src, dst]), minlength=len(ids)).astype(np.int64)
 
         ecols: dict[str, Any] = {"idx": np.arange(len(ids), dtype=np.int64), **_columns(ents, Entity), "degree": degree}
-        eschema = pa.schema([("idx", pa.int64()), *_record_schema(Entity), ("degree", pa.int64())])
-        _write_table(tmp / "entities.parquet", ecols, eschema)
+        _write_table(tmp / "entities.parquet", ecols, table_schema("entities"))
 
         kinds = model.relation_kinds
         rcols: dict[str, Any] = {
@@ -261,25 +279,14 @@ def compile_store(dataset: Dataset, dest: Path, roots: Sequence[Path] | None = N
             "directed": [kinds[r.kind].directed for r in rels],
             "ownership": [kinds[r.kind].ownership for r in rels],
         }
-        rschema = pa.schema(
-            [
-                ("ridx", pa.int64()),
-                *_record_schema(Relation),
-                ("src", pa.int64()),
-                ("dst", pa.int64()),
-                ("directed", pa.bool_()),
-                ("ownership", pa.bool_()),
-            ]
-        )
-        _write_table(tmp / "relations.parquet", rcols, rschema)
+        _write_table(tmp / "relations.parquet", rcols, table_schema("relations"))
 
         ridx = np.arange(len(rels), dtype=np.int64)
         node = np.concatenate([src, dst])
         nbr = np.concatenate([dst, src])
         via = np.concatenate([ridx, ridx])
         order = np.lexsort((via, nbr, node))
-        aschema = pa.schema([("node", pa.int64()), ("nbr", pa.int64()), ("ridx", pa.int64())])
-        _write_table(tmp / "adjacency.parquet", {"node": node[order], "nbr": nbr[order], "ridx": via[order]}, aschema)
+        _write_table(tmp / "adjacency.parquet", {"node": node[order], "nbr": nbr[order], "ridx": via[order]}, table_schema("adjacency"))
 
         ref_from: list[int] = []
         ref_to: list[int] = []
@@ -288,11 +295,11 @@ def compile_store(dataset: Dataset, dest: Path, roots: Sequence[Path] | None = N
                 if ref in rpos:
                     ref_from.append(rpos[r.id])
                     ref_to.append(rpos[ref])
-        _write_table(tmp / "refs.parquet", {"ridx": ref_from, "ref": ref_to}, pa.schema([("ridx", pa.int64()), ("ref", pa.int64())]))
+        _write_table(tmp / "refs.parquet", {"ridx": ref_from, "ref": ref_to}, table_schema("refs"))
 
         sids = sorted(dataset.sources)
         scols = _columns([dataset.sources[s] for s in sids], Source)
-        _write_table(tmp / "sources.parquet", scols, pa.schema(_record_schema(Source)))
+        _write_table(tmp / "sources.parquet", scols, table_schema("sources"))
 
         n_idx: list[int] = []
         n_name: list[str] = []
@@ -311,10 +318,9 @@ def compile_store(dataset: Dataset, dest: Path, roots: Sequence[Path] | None = N
                     n_key.append(key)
                     n_fold.append(folded)
                     n_token.append(token)
-        nschema = pa.schema(
-            [("idx", pa.int64()), ("name", pa.string()), ("key", pa.string()), ("fold", pa.string()), ("token", pa.string())]
+        _write_table(
+            tmp / "names.parquet", {"idx": n_idx, "name": n_name, "key": n_key, "fold": n_fold, "token": n_token}, table_schema("names")
         )
-        _write_table(tmp / "names.parquet", {"idx": n_idx, "name": n_name, "key": n_key, "fold": n_fold, "token": n_token}, nschema)
 
         manifest = {
             "format": FORMAT,
