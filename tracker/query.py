@@ -169,19 +169,38 @@ def neighbourhood(backend: Backend, centers: Sequence[str], depth: int, hub_rela
     return _extract(backend, dist, dist)
 
 
-def path_region(backend: Backend, a: str, b: str, length: int, through_hubs: bool = False) -> tuple[Extract, int | None]:
-    """The entities on any path of at most `length` hops from `a` to `b`, and their shortest distance.
-
-    Walks ceil(length / 2) hops from each end and keeps the entities whose two distances
-    (an unknown one counted as one more than the walk's depth) add up to at most `length`.
-    Returns the extract and the shortest distance found in it (None: none within `length`).
-    """
+def path_walks(
+    backend: Backend, a: str, b: str, max_hops: int, through_hubs: bool = False
+) -> tuple[int, int, dict[int, int], dict[int, int]]:
+    """The two ends' positions and walks of ceil(max_hops / 2) hops from each (for `path_region`)."""
     pa_, pb_ = _positions(backend, [a, b])
     cap = None if through_hubs else HUB_RELATIONS
     place: Iterable[str] = () if through_hubs else NOT_TRAVERSED
-    half = (length + 1) // 2
+    half = (max_hops + 1) // 2
     da = walk(backend, [pa_], half, hub_relations=cap, not_traversed=place)
     db = walk(backend, [pb_], half, hub_relations=cap, not_traversed=place)
+    return pa_, pb_, da, db
+
+
+def path_region(
+    backend: Backend,
+    a: str,
+    b: str,
+    length: int,
+    through_hubs: bool = False,
+    walks: tuple[int, int, dict[int, int], dict[int, int]] | None = None,
+) -> tuple[Extract, int | None]:
+    """The entities on any path of at most `length` hops from `a` to `b`, and their shortest distance.
+
+    Walks ceil(length / 2) hops from each end (or reads `walks` of at least that depth, see
+    `path_walks`) and keeps the entities whose two distances (an unknown one counted as one
+    more than ceil(length / 2)) add up to at most `length`. Returns the extract and the
+    shortest distance found in it (None: none within `length`).
+    """
+    half = (length + 1) // 2
+    pa_, pb_, full_a, full_b = walks if walks is not None else path_walks(backend, a, b, length, through_hubs)
+    da = {v: d for v, d in full_a.items() if d <= half}
+    db = {v: d for v, d in full_b.items() if d <= half}
     if through_hubs:
         walkable = None
     else:
@@ -199,6 +218,21 @@ def path_region(backend: Backend, a: str, b: str, length: int, through_hubs: boo
                 best = x + y if best is None else min(best, x + y)
     keep |= {pa_, pb_}
     return _extract(backend, keep), best
+
+
+def _distance(backend: Backend, walks: tuple[int, int, dict[int, int], dict[int, int]], max_hops: int, through_hubs: bool) -> int | None:
+    """The shortest distance the two walks show, if at most `max_hops`: where they meet.
+
+    They may meet only at an end or at an entity a path can pass through (not a place or a
+    hub, unless `through_hubs`), as in `path_region`.
+    """
+    pa_, pb_, da, db = walks
+    ok = None if through_hubs else backend.store.walkable(HUB_RELATIONS, NOT_TRAVERSED)
+    if len(da) > len(db):
+        da, db = db, da
+    meets = (d + db[v] for v, d in da.items() if v in db and (ok is None or v in (pa_, pb_) or ok[v]))
+    best = min(meets, default=None)
+    return best if best is not None and best <= max_hops else None
 
 
 def chain_region(backend: Backend, entity: str, up: bool, max_depth: int) -> Extract:
@@ -375,13 +409,22 @@ class OnStore(Graphs):
         # Paths of up to 4 hops need walks of 2 from each end; only when fewer than k paths are
         # that short does the region grow to max_hops (every path of at most L hops lies in
         # the region of L, so the k shortest come out the same).
+        # One walk of ceil(max_hops / 2) hops from each end gives the shortest distance d; the
+        # region of L hops (every path of at most L hops lies in it) is then cut for L = d,
+        # d + 1, ... only until it holds k paths, so that the graph built stays small. No
+        # path within max_hops: the two ends alone, and nothing is built.
         from tracker.paths import explained_paths
 
-        first = min(max_hops, 4)
-        ex, best = path_region(self.backend, a, b, first, through_hubs)
-        if first < max_hops and (best is None or len(explained_paths(ex.graph, a, b, k=k, max_hops=first, through_hubs=through_hubs)) < k):
-            ex, _ = path_region(self.backend, a, b, max_hops, through_hubs)
-        return ex.graph
+        walks = path_walks(self.backend, a, b, max_hops, through_hubs)
+        best = _distance(self.backend, walks, max_hops, through_hubs)
+        if best is None:
+            return self.around([a, b], 0)[1]
+        for length in range(best, max_hops + 1):
+            ex, _ = path_region(self.backend, a, b, length, through_hubs, walks)
+            G = ex.graph
+            if length == max_hops or len(explained_paths(G, a, b, k=k, max_hops=length, through_hubs=through_hubs)) >= k:
+                return G
+        return G
 
     def ownership(self, entity: str, up: bool, max_depth: int) -> Any:
         return chain_region(self.backend, entity, up, max_depth).graph
