@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from tracker.dataset import DESCRIPTOR, FILES, RESOURCES, Entity, RawDataset, Relation, Source, Table, default_data_dir
+from tracker.dataset import DESCRIPTOR, FILES, RESOURCES, Entity, RawDataset, Relation, Source, Table, content_hash, default_data_dir
 from tracker.model import Model, load_model
 
 if TYPE_CHECKING:
@@ -636,7 +636,7 @@ def _compile(folders: list[Path], roots: Sequence[Path] | None, tmp: Path) -> di
         "inputs": fingerprint(roots if roots is not None else folders),
         "name": "+".join(labels),
         "names": labels,
-        "content_hash": _content_hash(folders),
+        "content_hash": content_hash(folders),
         "data_date": data_date,
         "entities": n_entities,
         "relations": n_relations,
@@ -708,25 +708,6 @@ def _write_names(path: Path, names: Any, aliases: Any) -> None:
         "token": tokens.take(pa.array(tok_start[row_code] + within)),
     }
     _write_table(path, cols, table_schema("names"))
-
-
-def _content_hash(roots: Sequence[Path]) -> str:
-    """`tracker.dataset.content_hash`, reading each file in blocks rather than whole (a 1 GB file
-    would otherwise sit in memory at once); the same bytes in the same order, so the same digest."""
-    import hashlib
-
-    h = hashlib.sha256()
-    for root in roots:
-        for fname in (*FILES.values(), DESCRIPTOR, "decisions.csv"):
-            path = root / fname
-            if path.is_file():
-                h.update(fname.encode())
-                h.update(b"\0")
-                with path.open("rb") as fh:
-                    for block in iter(lambda: fh.read(1 << 20), b""):
-                        h.update(block)
-                h.update(b"\0")
-    return h.hexdigest()
 
 
 def _name_keys(names: list[str]) -> list[tuple[str, str]]:

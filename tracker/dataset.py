@@ -699,7 +699,9 @@ def content_hash(roots: Iterable[Path]) -> str:
             if path.is_file():
                 h.update(fname.encode())
                 h.update(b"\0")
-                h.update(path.read_bytes())
+                with path.open("rb") as fh:  # in blocks: an imported file can be gigabytes
+                    for block in iter(lambda: fh.read(1 << 20), b""):
+                        h.update(block)
                 h.update(b"\0")
     return h.hexdigest()
 
