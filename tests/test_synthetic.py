@@ -49,3 +49,47 @@ def test_heavy_tail_and_references(tmp_path: Path) -> None:
 @pytest.mark.parametrize("text,value", [("10k", 10_000), ("2M", 2_000_000), ("250k", 250_000), ("5000", 5000)])
 def test_parse_size(text: str, value: int) -> None:
     assert parse_size(text) == value
+
+
+def test_psc_snapshot_mix_is_seeded_and_heavy_tailed(tmp_path: Path) -> None:
+    import json
+
+    from tracker.synthetic import PSC_SNAPSHOT, generate_psc
+
+    counts = generate_psc(tmp_path / "a", 5000, seed=3)
+    generate_psc(tmp_path / "b", 5000, seed=3)
+    generate_psc(tmp_path / "c", 5000, seed=4)
+    a = (tmp_path / "a" / PSC_SNAPSHOT).read_bytes()
+    assert a == (tmp_path / "b" / PSC_SNAPSHOT).read_bytes()
+    assert a != (tmp_path / "c" / PSC_SNAPSHOT).read_bytes()
+    lines = [json.loads(line) for line in a.decode("utf-8").splitlines()]
+    assert len(lines) == 5001 and counts.nodes == 5000
+    totals = lines[-1]["data"]
+    assert totals["kind"] == "totals#persons-of-significant-control-snapshot"
+    records = lines[:-1]
+    kinds = Counter(r["data"]["kind"] for r in records)
+    assert totals["statements_count"] == kinds["persons-with-significant-control-statement"] > 0
+    assert totals["persons_of_significant_control_count"] + totals["statements_count"] + totals["exemptions_count"] == 5000
+    assert 0.75 < kinds["individual-person-with-significant-control"] / 5000 < 0.9
+    for kind in ("corporate-entity-person-with-significant-control", "legal-person-person-with-significant-control"):
+        assert kinds[kind] > 0
+    assert {r["company_number"][:2] for r in records if r["data"]["kind"].endswith("beneficial-owner")} == {"OE"}
+    # Heavy tail: most companies have one or two records, a few many more.
+    sizes = Counter(r["company_number"] for r in records)
+    assert max(sizes.values()) >= 25 and Counter(sizes.values())[1] > len(sizes) / 2
+    # Ceased records, and corporate PSCs registered under a number that is a company of the set.
+    assert sum(1 for r in records if "ceased_on" in r["data"]) > 500
+    numbers = set(sizes)
+    parents = [
+        r["data"]["identification"].get("registration_number") for r in records if r["data"]["kind"].startswith("corporate-entity-p")
+    ]
+    assert sum(1 for p in parents if p in numbers) > 10
+
+
+def test_psc_snapshot_hostile_cells(tmp_path: Path) -> None:
+    from tracker.synthetic import PSC_SNAPSHOT, generate_psc
+
+    generate_psc(tmp_path, 3000, seed=5, hostile=0.05)
+    text = (tmp_path / PSC_SNAPSHOT).read_text(encoding="utf-8")
+    for needle in ('"=HYPERLINK', "<script>", "Тимур", "x" * 12_000, "\\u0000", "\\n"):
+        assert needle in text, needle

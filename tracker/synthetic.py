@@ -400,3 +400,228 @@ def generate_icij(out: Path, nodes: int, seed: int = 42) -> SyntheticCounts:
         per_file[fname] = len(df)
     node_count = sum(v for f, v in per_file.items() if f.startswith("nodes-"))
     return SyntheticCounts(node_count, per_file["relationships.csv"], per_file)
+
+
+# --- UK Companies House PSC snapshot ------------------------------------------------------------
+
+PSC_SNAPSHOT = "persons-with-significant-control-snapshot-2024-12-19.txt"
+# Record kinds and their shares, after the real snapshot's totals line (12.8 million PSCs, most of
+# them individuals, about a tenth corporate; 774,000 statements; 77 exemptions) and the Register of
+# Overseas Entities' beneficial owners (company numbers OE...).
+_PSC_KINDS = (
+    ("individual-person-with-significant-control", 0.835),
+    ("corporate-entity-person-with-significant-control", 0.095),
+    ("legal-person-person-with-significant-control", 0.003),
+    ("super-secure-person-with-significant-control", 0.0005),
+    ("persons-with-significant-control-statement", 0.057),
+    ("exemptions", 0.0003),
+    ("individual-beneficial-owner", 0.005),
+    ("corporate-entity-beneficial-owner", 0.003),
+    ("legal-person-beneficial-owner", 0.0012),
+)
+_PSC_NATURES = (
+    ("ownership-of-shares-25-to-50-percent", "voting-rights-25-to-50-percent"),
+    ("ownership-of-shares-50-to-75-percent", "voting-rights-50-to-75-percent"),
+    ("ownership-of-shares-75-to-100-percent", "voting-rights-75-to-100-percent", "right-to-appoint-and-remove-directors"),
+    ("significant-influence-or-control",),
+    ("ownership-of-shares-25-to-50-percent-as-trust", "significant-influence-or-control-as-trust"),
+    (
+        "right-to-share-surplus-assets-25-to-50-percent-limited-liability-partnership",
+        "right-to-appoint-and-remove-members-limited-liability-partnership",
+    ),
+    ("ownership-of-shares-75-to-100-percent-as-firm",),
+)
+_ROE_NATURES = (
+    (
+        "ownership-of-shares-more-than-25-percent-registered-overseas-entity",
+        "voting-rights-more-than-25-percent-registered-overseas-entity",
+    ),
+    ("significant-influence-or-control-as-trust-registered-overseas-entity",),
+    ("right-to-appoint-and-remove-directors-registered-overseas-entity",),
+)
+_PSC_STATEMENTS = (
+    "no-individual-or-entity-with-signficant-control",
+    "psc-exists-but-not-identified",
+    "psc-details-not-confirmed",
+    "steps-to-find-psc-not-yet-completed",
+    "psc-has-failed-to-confirm-changed-details",
+)
+_RESIDENCE = ("England", "United Kingdom", "Wales", "Scotland", "Northern Ireland", "Kazakhstan", "Russia", "Cyprus", "Switzerland", "")
+_NATIONALITY = ("British", "Kazakh", "Russian", "Cypriot", "Swiss", "Irish", "")
+_REGISTERS = (
+    ("England And Wales", "Companies Act 2006", "Private Limited Company", "Companies House"),
+    ("England", "United Kingdom (England And Wales)", "Limited By Shares", "Register Of Companies For England And Wales"),
+    ("British Virgin Islands", "BVI Business Companies Act 2004", "Limited Company", "BVI Registry of Corporate Affairs"),
+    ("Cyprus", "Cyprus Companies Law", "Private Company Limited By Shares", "Department Of Registrar Of Companies"),
+    ("Kazakhstan", "Civil Code Of The Republic Of Kazakhstan", "Limited Liability Partnership", "Ministry Of Justice"),
+)
+_LEGAL = (
+    ("Government Ministry", "Republic Of Kazakhstan"),
+    ("Non-Uk Government", "Czech Republic"),
+    ("Charity", "Charities Act 2011"),
+    ("Local Authority", "Local Government Act 1972"),
+)
+# Cells that have broken importers elsewhere: spreadsheet formulas, markup, control characters,
+# other scripts, over-long text, separators, stray spaces.
+_HOSTILE = (
+    '=HYPERLINK("http://example.org","x")',
+    "+44 Holdings",
+    "-1 Ltd",
+    "@SUM(A1:A2)",
+    "<script>alert(1)</script>",
+    "<b>Bold</b> & Co",
+    "Тимур Құлыбаев",
+    "Назарбаева Дарига",
+    "  spaced  out  ",
+    'semi;colon, comma "quoted"',
+    "tab\there",
+    "line\nbreak",
+    "nul\u0000byte",
+    "Cafe\u0301 decomposed",
+    "x" * 12_000,
+    "Ω" * 600,
+)
+
+
+def generate_psc(out: Path, records: int, seed: int = 42, hostile: float = 0.002) -> SyntheticCounts:
+    """Write a PSC snapshot of `records` JSON lines (plus its totals line) into the folder `out`.
+
+    The mix follows the real snapshot: individuals, corporate entities (some registered at
+    Companies House under a number that is itself a company of the snapshot, so that chains
+    join), legal persons, super-secure PSCs, statements and a few exemptions, plus Register of
+    Overseas Entities owners; about a quarter ceased; one to three natures of control each.
+    Company sizes are heavy-tailed (a few companies have hundreds of PSC records). A share
+    `hostile` of the text cells holds a hostile value (formula starts, markup, control
+    characters, Cyrillic, 12,000 characters). The same arguments give the same bytes.
+    """
+    import json
+
+    import numpy as np
+
+    from tracker.output import atomic_path
+
+    rng = np.random.default_rng(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    kinds = [k for k, _ in _PSC_KINDS]
+    weights = np.array([w for _, w in _PSC_KINDS])
+    kind_idx = rng.choice(len(kinds), size=records, p=weights / weights.sum())
+    # Company sizes: Zipf-distributed (three in four companies have one PSC record, a few hundreds),
+    # the records of a company together, as in the snapshot.
+    sizes = np.minimum(rng.zipf(2.5, size=records), 2_000)
+    n_companies = int(np.searchsorted(np.cumsum(sizes), records)) + 1
+    company = np.repeat(np.arange(n_companies), sizes[:n_companies])[:records]
+    numbers = [f"{n:08d}" for n in (1_000_000 + rng.permutation(n_companies * 8)[:n_companies])]
+    prefixed = rng.random(n_companies) < 0.08  # Scottish, Northern Irish, LLPs
+    numbers = [(rng.choice(["SC", "NI", "OC", "SO"]) + n[2:]) if p else n for n, p in zip(numbers, prefixed)]
+    overseas = [f"OE{n:06d}" for n in range(1, max(2, n_companies // 50) + 1)]
+    order = np.arange(records)
+    letters = np.frombuffer(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", dtype=np.uint8)
+    keys = letters[rng.integers(0, len(letters), (records, 27))]
+    hexdigits = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+    etags = hexdigits[rng.integers(0, 16, (records, 40))]
+    # Plain Python lists: indexing numpy scalars one at a time is what would make this slow.
+    floats = rng.random((records, 8)).tolist()
+    ints = rng.integers(0, 1 << 30, (records, 8)).tolist()
+    # A corporate PSC's UK registration: any company of the set, or one of a few group holdings.
+    parents = np.where(rng.random(records) < 0.3, _zipf_choice(rng, n_companies, records, a=1.5), rng.integers(0, n_companies, records))
+    parents = parents.tolist()
+    company_of = company.tolist()
+    kind_of = kind_idx.tolist()
+
+    def text(value: str, i: int, slot: int) -> str:
+        return str(_HOSTILE[ints[i][slot] % len(_HOSTILE)]) if floats[i][slot] < hostile else value
+
+    def day(i: int, slot: int, lo: int = 2016) -> str:
+        v = int(ints[i][slot])
+        return f"{lo + v % 9:04d}-{1 + v // 9 % 12:02d}-{1 + v // 108 % 28:02d}"
+
+    counts: dict[str, int] = dict.fromkeys(kinds, 0)
+    with atomic_path(out / PSC_SNAPSHOT) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+        for i in order.tolist():
+            kind = kinds[kind_of[i]]
+            counts[kind] += 1
+            roe = kind.endswith("beneficial-owner")
+            number = overseas[int(ints[i][0]) % len(overseas)] if roe else numbers[company_of[i]]
+            key = keys[i].tobytes().decode("ascii")
+            section = {
+                "persons-with-significant-control-statement": "persons-with-significant-control-statements",
+                "exemptions": "exemptions",
+            }.get(kind, "persons-with-significant-control/" + kind.replace("-person-with-significant-control", ""))
+            data: dict[str, Any] = {
+                "etag": etags[i].tobytes().decode("ascii"),
+                "kind": kind,
+                "links": {"self": f"/company/{number}/{section}" + ("" if kind == "exemptions" else f"/{key}")},
+            }
+            ceased = floats[i][0] < 0.25
+            if kind == "exemptions":
+                data["exemptions"] = {
+                    "psc_exempt_as_trading_on_regulated_market": {
+                        "exemption_type": "psc-exempt-as-trading-on-regulated-market",
+                        "items": [{"exempt_from": day(i, 1)}],
+                    }
+                }
+            elif kind == "persons-with-significant-control-statement":
+                data["notified_on"] = day(i, 1)
+                data["statement"] = _PSC_STATEMENTS[int(ints[i][2]) % len(_PSC_STATEMENTS)]
+                if ceased:
+                    data["ceased_on"] = day(i, 3, 2020)
+            elif kind.startswith("super-secure"):
+                data["ceased"] = False
+                data["description"] = "super-secure-persons-with-significant-control"
+            else:
+                street = f"{1 + int(ints[i][4]) % 300} {_COMPANY[int(ints[i][5]) % len(_COMPANY)]} Street"
+                data["address"] = {
+                    "address_line_1": text(street, i, 1),
+                    "country": _RESIDENCE[int(ints[i][6]) % 9],
+                    "locality": "London",
+                    "postal_code": f"N{int(ints[i][7]) % 20} 0AA",
+                    "premises": str(1 + int(ints[i][4]) % 99),
+                }
+                if kind.startswith("individual"):
+                    first = _FIRST[int(ints[i][1]) % len(_FIRST)]
+                    last = _LAST[int(ints[i][2]) % len(_LAST)]
+                    title = ("Mr", "Mrs", "Ms", "Dr", "")[int(ints[i][3]) % 5]
+                    elements = {"forename": text(first, i, 2), "surname": last, "title": title}
+                    if floats[i][3] < 0.3:
+                        elements["middle_name"] = _FIRST[int(ints[i][3]) % len(_FIRST)]
+                    data["name"] = text(" ".join(p for p in (title, first, elements.get("middle_name", ""), last) if p), i, 3)
+                    data["name_elements"] = elements
+                    data["date_of_birth"] = {"month": 1 + int(ints[i][5]) % 12, "year": 1940 + int(ints[i][6]) % 60}
+                    data["nationality"] = _NATIONALITY[int(ints[i][7]) % len(_NATIONALITY)]
+                    data["country_of_residence"] = _RESIDENCE[int(ints[i][1]) % len(_RESIDENCE)]
+                else:
+                    name = f"{_LAST[int(ints[i][1]) % len(_LAST)]} {_COMPANY[int(ints[i][2]) % len(_COMPANY)]} Limited"
+                    data["name"] = text(name, i, 3)
+                    if kind.startswith("corporate"):
+                        country, authority, form, place = _REGISTERS[int(ints[i][3]) % len(_REGISTERS)]
+                        ident = {"country_registered": country, "legal_authority": authority, "legal_form": form, "place_registered": place}
+                        if int(ints[i][3]) % len(_REGISTERS) < 2 and not roe:
+                            # A UK parent: often itself a company of the snapshot (a group's holding).
+                            ident["registration_number"] = numbers[parents[i]]
+                        else:
+                            ident["registration_number"] = str(int(ints[i][4]) % 10_000_000)
+                        data["identification"] = ident
+                    else:
+                        form, authority = _LEGAL[int(ints[i][3]) % len(_LEGAL)]
+                        data["identification"] = {"legal_authority": authority, "legal_form": form}
+                    if roe:
+                        data["is_sanctioned"] = bool(floats[i][4] < 0.01)
+                        data["principal_office_address"] = dict(data["address"])
+                natures = _ROE_NATURES if roe else _PSC_NATURES
+                data["natures_of_control"] = list(natures[int(ints[i][0]) % len(natures)])
+                data["notified_on"] = day(i, 1)
+                if ceased:
+                    data["ceased_on"] = day(i, 2, 2020)
+            line = {"company_number": number, "data": dict(sorted(data.items())), "ContentDate": "2024-12-19"}
+            fh.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
+        statements = counts["persons-with-significant-control-statement"]
+        pscs = records - statements - counts["exemptions"]
+        totals = {
+            "kind": "totals#persons-of-significant-control-snapshot",
+            "persons_of_significant_control_count": pscs,
+            "statements_count": statements,
+            "exemptions_count": counts["exemptions"],
+            "generated_at": "2024-12-19T03:43:03Z",
+        }
+        fh.write(json.dumps({"data": totals}, separators=(",", ":")) + "\n")
+    return SyntheticCounts(records, 0, {PSC_SNAPSHOT: records + 1, **counts})
