@@ -46,6 +46,9 @@ MIN_BYTES = 2 << 20
 
 # Bytes read at a time when checking a file's encoding and quoting.
 CHUNK = 1 << 24
+#: Rows derived and written at a time (a multiple of `tracker.store.ROW_GROUP`, so that the row
+#: groups are those of a whole-table write): the derived columns never exist whole.
+SLICE_ROWS = 8 * 128 * 1024
 _QUOTE, _COMMA, _LF, _CR = 0x22, 0x2C, 0x0A, 0x0D
 
 
@@ -183,13 +186,8 @@ def _scan(path: Path) -> None:
         raise _Refused(f"{path.name}: an unclosed quote")
 
 
-def _read_csv(path: Path) -> tuple[list[str], Any]:
-    """A data file as (stripped header, table of stripped text cells), or refused."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.csv as pv
-
-    _scan(path)
+def _header(path: Path) -> tuple[list[str], list[str]]:
+    """A data file's header as written and stripped (as the reader strips it), or refused."""
     with path.open(encoding="utf-8-sig", newline="") as fh:
         header = next(csv.reader(fh, strict=True), None)
     if not header:
@@ -197,6 +195,17 @@ def _read_csv(path: Path) -> tuple[list[str], Any]:
     names = [h.strip() for h in header]
     if len(set(header)) != len(header) or len(set(names)) != len(names):
         raise _Refused(f"{path.name}: a duplicate column")
+    return header, names
+
+
+def _read_csv(path: Path) -> tuple[list[str], Any]:
+    """A data file as (stripped header, table of stripped text cells), or refused."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pv
+
+    _scan(path)
+    header, names = _header(path)
     table = pv.read_csv(
         path,
         read_options=pv.ReadOptions(block_size=1 << 24),
@@ -234,8 +243,8 @@ def _all(mask: Any) -> bool:
     return not _any(pc.invert(mask))
 
 
-def _split(col: Any) -> tuple[Any, Any]:
-    """`tracker.dataset.split_list` of every cell: (parts as a list array, parent row of each part)."""
+def _split(col: Any) -> Any:
+    """`tracker.dataset.split_list` of every cell, as a list array (one list per row)."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -250,8 +259,7 @@ def _split(col: Any) -> tuple[Any, Any]:
     offsets = np.zeros(n + 1, dtype=np.int32)
     np.cumsum(counts, out=offsets[1:])
     values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-    lists = pa.ListArray.from_arrays(pa.array(offsets), values)
-    return lists, np.repeat(np.arange(n, dtype=np.int64), counts)
+    return pa.ListArray.from_arrays(pa.array(offsets), values)
 
 
 def _distinct(col: Any, fn: Callable[[str], Any], type_: Any) -> Any:
@@ -295,7 +303,7 @@ def _check_columns(name: str, table: Any, ck: Any) -> None:
             if not _all(pc.match_substring_regex(col, pat["id"])):
                 raise _Refused(f"{where}: a bad id")
         elif t.startswith("refs:"):
-            lists, _ = _split(col)
+            lists = _split(col)
             if not _all(pc.match_substring_regex(lists.flatten(), pat["id"])):
                 raise _Refused(f"{where}: a bad id in a list")
         elif t == "url":
@@ -328,32 +336,75 @@ def _duplicate_rows(name: str, table: Any) -> None:
 
 
 def _sorted_ids(ids: Any) -> tuple[Any, Any, Any]:
-    """(stable sort order, ids in that order, mask of rows equal to the row before them)."""
+    """(stable sort order, ids in that order, mask of rows equal to the row before them).
+
+    Ids already strictly increasing (importers write them so) give (None, ids, None): one pass
+    over the column instead of a sort and a copy.
+    """
     import numpy as np
     import pyarrow.compute as pc
 
+    n = len(ids)
+    if n < 2 or _all(pc.greater(ids.slice(1), ids.slice(0, n - 1))):
+        return None, ids, None
     order = pc.sort_indices(ids)
     ordered = ids.take(order)
-    same = np.zeros(len(ordered), dtype=bool)
-    if len(ordered) > 1:
-        same[1:] = pc.equal(ordered.slice(1), ordered.slice(0, len(ordered) - 1)).to_numpy(zero_copy_only=False)
+    same = np.zeros(n, dtype=bool)
+    same[1:] = pc.equal(ordered.slice(1), ordered.slice(0, n - 1)).to_numpy(zero_copy_only=False)
     return order.to_numpy(), ordered, same
 
 
 def _take(table: Any, order: Any) -> Any:
-    """The rows of `table` at `order`; the table itself when that is every row in place (no copy).
+    """The rows of `table` at `order`; the table itself when `order` is None (already in order)."""
+    return table if order is None else table.take(order)
 
-    Importers write rows sorted by id, so this usually saves a copy of the largest table.
+
+def _one(col: Any) -> Any:
+    """A column as one Array (what `value_set` and list offsets need)."""
+    import pyarrow as pa
+
+    return col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+
+
+def _release() -> None:
+    """Hand freed Arrow memory back to the system, so that the next stage's peak does not add to it."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+
+
+class _Writer:
+    """One store table written a slice at a time, in `store._write_table`'s row groups and codec.
+
+    Slices of `SLICE_ROWS` (a multiple of `store.ROW_GROUP`) give the same row groups as writing
+    the whole table at once, without ever holding its derived columns whole.
     """
-    import numpy as np
 
-    if len(order) == table.num_rows and (order == np.arange(len(order))).all():
-        return table
-    return table.take(order)
+    def __init__(self, path: Path, schema: Any, compression: str = "zstd") -> None:
+        import pyarrow.parquet as pq
+
+        self.schema = schema
+        self.file = pq.ParquetWriter(path, schema, compression=compression)
+
+    def write(self, columns: dict[str, Any]) -> None:
+        import pyarrow as pa
+
+        from tracker.store import ROW_GROUP
+
+        self.file.write_table(pa.table(columns, schema=self.schema), row_group_size=ROW_GROUP)
+
+    def close(self) -> None:
+        self.file.close()
 
 
-def _folder_tables(root: Path, model: Model) -> tuple[RawDataset, dict[str, Any]]:
-    """One folder read and checked on its own: descriptor, headers, columns, duplicate rows."""
+def _slices(n: int) -> list[tuple[int, int]]:
+    """(start, length) of each slice of `n` rows; one empty slice when there are none."""
+    step = max(SLICE_ROWS, 1)
+    return [(a, min(step, n - a)) for a in range(0, n, step)] or [(0, 0)]
+
+
+def _folder_raw(root: Path, model: Model) -> RawDataset:
+    """One folder's descriptor and headers, checked (validate.py `_check_descriptor`/`_check_header`)."""
     from tracker.validate import Report, _check_descriptor, _check_header, _Checker
 
     if not root.is_dir():
@@ -370,84 +421,100 @@ def _folder_tables(root: Path, model: Model) -> tuple[RawDataset, dict[str, Any]
             raise _Refused(f"{DESCRIPTOR}: not a mapping")
         descriptor = loaded
     raw = RawDataset(root, descriptor, {}, [])
-    tables: dict[str, Any] = {}
     for name, fname in FILES.items():
         path = root / fname
         if not path.is_file():
             raise _Refused(f"{fname}: missing")
-        header, table = _read_csv(path)
-        raw.tables[name] = Table(name, path, header=header)
-        tables[name] = table
+        raw.tables[name] = Table(name, path, header=_header(path)[1])
     report = Report()
     ck = _Checker(model, report, "")
     _check_descriptor(raw, ck)
     _check_header(raw, ck)
     if report.errors or report.warnings:
         raise _Refused(str((report.errors + report.warnings)[0]))
-    for name, table in tables.items():
-        _check_columns(name, table, ck)
-        _duplicate_rows(name, table)
-    return raw, tables
+    return raw
 
 
-def _combine(name: str, per: list[dict[str, Any]], names: list[str]) -> Any:
-    """One resource of every folder as one table: every field ("" where a file lacks it), the
-    folder's name as ``dataset`` and its position as ``folder``, in folder order."""
-    import pyarrow as pa
+def _read_resource(name: str, raws: list[RawDataset], model: Model, counts: list[dict[str, int]]) -> tuple[Any, Any]:
+    """One resource of every folder, read and checked, as (one table, folder position of each row).
 
-    parts = []
-    for i, (tables, label) in enumerate(zip(per, names, strict=True)):
-        t = tables[name]
-        n = t.num_rows
-        cols = {}
-        for spec in RESOURCES[name]:
-            cols[spec.name] = t.column(spec.name) if spec.name in t.column_names else pa.repeat(pa.scalar("", pa.string()), n)
-        cols["dataset"] = pa.repeat(pa.scalar(label, pa.string()), n)
-        cols["folder"] = pa.repeat(pa.scalar(i, pa.int32()), n)
-        parts.append(pa.table(cols))
-    return pa.concat_tables(parts)
-
-
-def _compile(folders: list[Path], roots: Sequence[Path] | None, tmp: Path) -> dict[str, Any]:
-    """Check every folder, then write every table and the manifest into `tmp`; returns the manifest."""
+    Every field is there ("" where a file lacks it), in folder order. Each folder's row count
+    goes into `counts` (and, for entities, the count of each kind, under ``kind:<kind>``) for
+    the descriptor's assertions. Only this resource is in memory: the others are read later.
+    """
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from tracker.validate import Report, _Checker
+
+    ck = _Checker(model, Report(), "")
+    parts, folder = [], []
+    for i, raw in enumerate(raws):
+        _, t = _read_csv(raw.tables[name].path)
+        _check_columns(name, t, ck)
+        _duplicate_rows(name, t)
+        n = t.num_rows
+        counts[i][name] = n
+        if name == "entities":
+            for k in pc.value_counts(t.column("kind")).to_pylist():
+                counts[i][f"kind:{k['values']}"] = int(k["counts"])
+        empty = pa.scalar("", pa.string())
+        cols = {s.name: t.column(s.name) if s.name in t.column_names else pa.repeat(empty, n) for s in RESOURCES[name]}
+        parts.append(pa.table(cols))
+        folder.append(np.full(n, i, dtype=np.int32))
+        del t, cols
+    return pa.concat_tables(parts), np.concatenate(folder)
+
+
+def _check_assertions_of(raws: list[RawDataset], model: Model, counts: list[dict[str, int]]) -> None:
+    """validate.py `_check_assertions` of each folder, from the counts `_read_resource` kept."""
+    from tracker.validate import Report, _check_assertions, _Checker
+
+    for raw, got in zip(raws, counts, strict=True):
+        rows = {k: v for k, v in got.items() if not k.startswith("kind:")}
+        kinds = {k.split(":", 1)[1]: v for k, v in got.items() if k.startswith("kind:")}
+        report = Report()
+        _check_assertions(raw, _Checker(model, report, ""), rows, kinds)
+        if report.errors or report.warnings:
+            raise _Refused(str((report.errors + report.warnings)[0]))
+
+
+def _compile(folders: list[Path], roots: Sequence[Path] | None, tmp: Path) -> dict[str, Any]:
+    """Check every folder, then write every table and the manifest into `tmp`; returns the manifest.
+
+    One resource at a time (sources, entities, relations), each freed before the next is read,
+    so the peak is the largest table rather than all three: what is carried from one stage to
+    the next is the sorted ids, the sources' evidence ranks, the entities' kind codes and the
+    relations' endpoint positions. Entities wait in a spill file for their degree.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
     from tracker import __version__
     from tracker.dataset import _bool
     from tracker.dates import parse_partial
-    from tracker.store import FORMAT, MANIFEST, _record_schema, _write_table, code_signature, fingerprint, table_schema
-    from tracker.validate import Report, _check_assertions, _Checker
+    from tracker.store import FORMAT, MANIFEST, _record_schema, code_signature, fingerprint, table_schema
 
     model = load_model()
-    raws: list[RawDataset] = []
-    per: list[dict[str, Any]] = []
-    for root in folders:
-        raw, tables = _folder_tables(root, model)
-        counts = {n: t.num_rows for n, t in tables.items()}
-        kinds = {str(k["values"]): int(k["counts"]) for k in pc.value_counts(tables["entities"].column("kind")).to_pylist()}
-        report = Report()
-        _check_assertions(raw, _Checker(model, report, ""), counts, kinds)
-        if report.errors or report.warnings:
-            raise _Refused(str((report.errors + report.warnings)[0]))
-        raws.append(raw)
-        per.append(tables)
+    raws = [_folder_raw(root, model) for root in folders]
     labels = [raw.name for raw in raws]
-    src = _combine("sources", per, labels)
-    ent = _combine("entities", per, labels)
-    rel = _combine("relations", per, labels)
-    del per
+    label_of = pa.array(labels, pa.string())
+    counts: list[dict[str, int]] = [{} for _ in raws]
 
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
 
     # --- sources ---------------------------------------------------------------------------------
+    src, folder = _read_resource("sources", raws, model, counts)
     order, sids, same = _sorted_ids(src.column("id"))
-    if same.any():
+    if same is not None and same.any():
         raise _Refused("sources.csv: a duplicate id")
     src = _take(src, order)
-    sids = sids.combine_chunks()
+    folder = folder if order is None else folder[order]
+    sids = _one(sids)
     # validate.py `_check_date_precision`: exact, month and year need a date of that form.
     precision = pc.index_in(src.column("date_precision"), value_set=pa.array(["year", "month", "exact"]))
     qualified = pc.is_valid(precision)
@@ -457,63 +524,103 @@ def _compile(folders: list[Path], roots: Sequence[Path] | None, tmp: Path) -> di
         bad = pc.or_(pc.equal(pc.utf8_length(dates), 0), pc.not_equal(pc.count_substring(dates, "-"), need))
         if _any(bad):
             raise _Refused("sources.csv: a date that does not match its date_precision")
+    del precision, qualified
     ranks = {name: s.rank for name, s in model.evidence_statuses.items()}
     srank = _distinct(src.column("evidence"), lambda v: ranks.get(v, 0), pa.int64()).to_numpy()
     nonempty = pc.filter(src.column("date"), pc.greater(pc.utf8_length(src.column("date")), 0))
     data_date = str(pc.max(nonempty).as_py() or "") if len(nonempty) else ""
-    scols = {f: src.column(f) for f, _ in _record_schema(Source)}
-    scols["mirror"] = _distinct(src.column("mirror"), lambda v: bool(_bool(v)), pa.bool_())
-    _write_table(tmp / "sources.parquet", scols, table_schema("sources"))
+    del nonempty
     n_sources = src.num_rows
-    del src, scols
+    out = _Writer(tmp / "sources.parquet", table_schema("sources"))
+    for a, n in _slices(n_sources):
+        part = src.slice(a, n)
+        scols = {f: part.column(f) for f, _ in _record_schema(Source) if f != "dataset"}
+        scols["mirror"] = _distinct(part.column("mirror"), lambda v: bool(_bool(v)), pa.bool_())
+        scols["dataset"] = label_of.take(pa.array(folder[a : a + n]))
+        out.write(scols)
+        del part, scols
+    out.close()
+    del src, folder
+    _release()
 
-    # --- entities --------------------------------------------------------------------------------
+    # --- entities: checked, kind codes kept, rows spilled until their degree is known -----------
+    ent, folder = _read_resource("entities", raws, model, counts)
     # validate.py: entity sources must exist; the offshore flag is for jurisdictions (a warning).
-    elists, _ = _split(ent.column("sources"))
-    if not _all(pc.is_in(elists.flatten(), value_set=sids)):
+    if not _all(pc.is_in(_split(ent.column("sources")).flatten(), value_set=sids)):
         raise _Refused("entities.csv: sources: a dangling reference")
     if _any(pc.and_(pc.greater(pc.utf8_length(ent.column("offshore")), 0), pc.not_equal(ent.column("kind"), "jurisdiction"))):
         raise _Refused("entities.csv: offshore: the offshore flag on an entity that is no jurisdiction")
     order, eids, same = _sorted_ids(ent.column("id"))
-    if same.any():
+    if same is not None and same.any():
         # validate.py `duplicate-id`: only a jurisdiction that another folder defined first; the
         # record path keeps that first definition (stable sort: folder order within an id).
         at = np.flatnonzero(same)
         kind = ent.column("kind").to_numpy(zero_copy_only=False)
-        folder = ent.column("folder").to_numpy()
         now, before = order[at], order[at - 1]
         if not ((kind[now] == "jurisdiction") & (kind[before] == "jurisdiction") & (folder[now] > folder[before])).all():
             raise _Refused("entities.csv: a duplicate id")
         order, eids = order[~same], eids.filter(pa.array(~same))
+        del kind
     ent = _take(ent, order)
-    eids = eids.combine_chunks()
+    folder = folder if order is None else folder[order]
+    eids = _one(eids)
+    n_entities = ent.num_rows
+    ekinds = list(model.entity_kinds)
+    ecode = pc.index_in(ent.column("kind"), value_set=pa.array(ekinds)).to_numpy().astype(np.int8)
+    schema = table_schema("entities")
+    spill_path = tmp / ".entities.spill.parquet"
+    spill = _Writer(spill_path, pa.schema([f for f in schema if f.name != "degree"]), compression="lz4")
+    for a, n in _slices(n_entities):
+        part = ent.slice(a, n)
+        ecols: dict[str, Any] = {"idx": np.arange(a, a + n, dtype=np.int64)}
+        for f, _ in _record_schema(Entity):
+            if f != "dataset":
+                ecols[f] = part.column(f)
+        for f in ("aliases", "topics", "identifiers", "sources"):
+            ecols[f] = _split(part.column(f))
+        ecols["country"] = _distinct(part.column("country"), str.lower, pa.string())
+        ecols["offshore"] = _distinct(part.column("offshore"), _bool, pa.bool_())
+        ecols["placeholder"] = _distinct(part.column("placeholder"), lambda v: bool(_bool(v)), pa.bool_())
+        ecols["dataset"] = label_of.take(pa.array(folder[a : a + n]))
+        spill.write(ecols)
+        del part, ecols
+    spill.close()
+    del ent, folder, order, same
+    _release()
 
     # --- relations -------------------------------------------------------------------------------
+    rel, folder = _read_resource("relations", raws, model, counts)
+    _check_assertions_of(raws, model, counts)
     order, rids, same = _sorted_ids(rel.column("id"))
-    if same.any():
+    if same is not None and same.any():
         raise _Refused("relations.csv: a duplicate id")
     rel = _take(rel, order)
-    rids = rids.combine_chunks()
+    folder = folder if order is None else folder[order]
+    del order, same
+    n_relations = rel.num_rows
     src_at = pc.index_in(rel.column("source"), value_set=eids)
     dst_at = pc.index_in(rel.column("target"), value_set=eids)
     if src_at.null_count or dst_at.null_count:
         raise _Refused("relations.csv: an entity that does not exist")
-    src_idx = src_at.to_numpy().astype(np.int64)
-    dst_idx = dst_at.to_numpy().astype(np.int64)
+    # Positions fit int32 (index_in's own type); int64 only in the slices written.
+    src_idx = _one(src_at).to_numpy()
+    dst_idx = _one(dst_at).to_numpy()
+    del src_at, dst_at, eids
     rkinds = list(model.relation_kinds)
-    ekinds = list(model.entity_kinds)
-    kcode = pc.index_in(rel.column("kind"), value_set=pa.array(rkinds)).to_numpy().astype(np.int64)
+    kcode = _one(pc.index_in(rel.column("kind"), value_set=pa.array(rkinds))).to_numpy().astype(np.int8)
     # validate.py `self-loop` and `statement-target`: a statement kind (about one entity) runs
     # from an entity to itself, every other kind between two entities.
     statement = np.array([bool(getattr(model.relation_kinds[k], "statement", False)) for k in rkinds], dtype=bool)[kcode]
     if ((src_idx == dst_idx) != statement).any():
         raise _Refused("relations.csv: a self-loop, or a statement between two entities")
-    ecode = pc.index_in(ent.column("kind"), value_set=pa.array(ekinds)).to_numpy().astype(np.int64)
+    del statement
     ne = len(ekinds)
-    for combo in np.unique((kcode * ne + ecode[src_idx]) * ne + ecode[dst_idx]).tolist():
+    combos = (kcode.astype(np.int64) * ne + ecode[src_idx]) * ne + ecode[dst_idx]
+    for combo in np.unique(combos).tolist():
         k, rest = divmod(int(combo), ne * ne)
         if not model.relation_kinds[rkinds[k]].allows(ekinds[rest // ne], ekinds[rest % ne]):
             raise _Refused(f"relations.csv: {rkinds[k]} between kinds it does not allow")
+    del combos, ecode
     for fname in model.relation_fields:
         if fname not in rel.column_names:
             continue
@@ -521,111 +628,149 @@ def _compile(folders: list[Path], roots: Sequence[Path] | None, tmp: Path) -> di
         for k in np.unique(kcode[used]).tolist():
             if fname not in model.relation_kinds[rkinds[k]].fields:
                 raise _Refused(f"relations.csv: {rkinds[k]} relations do not take {fname}")
-    rlists, rparent = _split(rel.column("sources"))
-    cited = rlists.flatten()
-    at_source = pc.index_in(cited, value_set=sids)
+        del used
+    del kcode
+    rlists = _split(rel.column("sources"))
+    at_source = pc.index_in(rlists.flatten(), value_set=sids)
     if at_source.null_count:
         raise _Refused("relations.csv: sources: a dangling reference")
-    roffsets = rlists.offsets.to_numpy()
+    positions = _one(at_source).to_numpy()
+    del at_source, sids
+    roffsets = rlists.offsets.to_numpy().astype(np.int64)
     if (np.diff(roffsets) == 0).any():
         raise _Refused("relations.csv: a relation without a source")
-    refs, ref_parent = _split(rel.column("refers_to"))
-    ref_to = pc.index_in(refs.flatten(), value_set=rids)
-    if ref_to.null_count:
-        raise _Refused("relations.csv: refers_to: a dangling reference")
-    ref_to_np = ref_to.to_numpy().astype(np.int64)
-    if (ref_to_np == ref_parent).any():
-        raise _Refused("relations.csv: refers_to: a relation that refers to itself")
-
-    # validate.py `_check_dates_and_shares`.
-    first = _distinct(rel.column("start"), lambda v: parse_partial(v)[0].toordinal() if v else None, pa.int64())
-    last = _distinct(rel.column("end"), lambda v: parse_partial(v)[1].toordinal() if v else None, pa.int64())
-    if _any(pc.greater(first, last)):
-        raise _Refused("relations.csv: an end before its start")
-    numbers = {
-        f: _distinct(rel.column(f), lambda v: float(v) if v else None, pa.float64())
-        for f in ("share", "share_min", "share_max", "amount", "rank", "score")
-    }
-    for f in ("share", "share_min", "share_max"):
-        if _any(pc.or_(pc.less(numbers[f], 0), pc.greater(numbers[f], 100))):
-            raise _Refused(f"relations.csv: {f} outside 0-100")
-    if _any(pc.greater(numbers["share_min"], numbers["share_max"])):
-        raise _Refused("relations.csv: share_min above share_max")
-    if _any(pc.and_(pc.is_valid(numbers["share"]), pc.or_(pc.is_valid(numbers["share_min"]), pc.is_valid(numbers["share_max"])))):
-        raise _Refused("relations.csv: a share and a range")
-    share = numbers["share"].to_numpy(zero_copy_only=False)
-    direct_owner = (
-        pc.and_(
-            pc.and_(pc.equal(rel.column("kind"), "owns"), pc.is_valid(numbers["share"])),
-            pc.and_(pc.not_equal(rel.column("direct"), "indirect"), pc.equal(pc.utf8_length(rel.column("end")), 0)),
-        )
-        .to_numpy(zero_copy_only=False)
-        .astype(bool)
-    )
-    if direct_owner.any():
-        # The direct-shares warning, with a margin for the order of the float additions.
-        totals = np.bincount(dst_idx[direct_owner], weights=share[direct_owner], minlength=len(eids))
-        if (totals > 100.0001 - 1e-6).any():
-            raise _Refused("relations.csv: direct shares in one asset past 100%")
-
-    # dataset.py `_to_relations`: an empty evidence is the strongest of the cited sources'.
-    evidence = rel.column("evidence")
-    unset = pc.equal(pc.utf8_length(evidence), 0)
-    if _any(unset):
-        if len(set(ranks.values())) != len(ranks):
-            raise _Refused("schema: two evidence statuses share a rank")
-        positions = at_source.to_numpy().astype(np.int64)
-        strongest = np.maximum.reduceat(srank[positions], roffsets[:-1].astype(np.int64))
-        by_rank = {rank: name for name, rank in ranks.items()}
-        status = pa.array([by_rank.get(r, "") for r in range(int(strongest.max()) + 1)], pa.string())
-        evidence = pc.if_else(unset, status.take(pa.array(strongest)), evidence)
+    refs = _split(rel.column("refers_to"))
+    ref_offsets = refs.offsets.to_numpy().astype(np.int64)
+    ref_parent = np.repeat(np.arange(n_relations, dtype=np.int64), np.diff(ref_offsets))
+    ref_to = np.zeros(0, dtype=np.int64)
+    if len(ref_parent):
+        at = pc.index_in(refs.flatten(), value_set=_one(rids))
+        if at.null_count:
+            raise _Refused("relations.csv: refers_to: a dangling reference")
+        ref_to = at.to_numpy().astype(np.int64)
+        if (ref_to == ref_parent).any():
+            raise _Refused("relations.csv: refers_to: a relation that refers to itself")
+    del rids
+    if len(set(ranks.values())) != len(ranks) and _any(pc.equal(pc.utf8_length(rel.column("evidence")), 0)):
+        raise _Refused("schema: two evidence statuses share a rank")
+    by_rank = {rank: name for name, rank in ranks.items()}
+    status = pa.array([by_rank.get(r, "") for r in range(int(srank.max(initial=0)) + 1)], pa.string())
 
     flags = {
         "directed": {k: v.directed for k, v in model.relation_kinds.items()},
         "ownership": {k: v.ownership for k, v in model.relation_kinds.items()},
     }
-    rcols: dict[str, Any] = {"ridx": np.arange(rel.num_rows, dtype=np.int64)}
-    for f, _ in _record_schema(Relation):
-        rcols[f] = rel.column(f)
-    rcols.update(numbers)
-    rcols["sources"] = rlists
-    rcols["evidence"] = evidence
-    rcols["currency"] = _distinct(rel.column("currency"), str.upper, pa.string())
-    rcols["refers_to"] = refs
-    rcols["src"] = src_idx
-    rcols["dst"] = dst_idx
-    for flag, of in flags.items():
-        rcols[flag] = _distinct(rel.column("kind"), of.__getitem__, pa.bool_())
-    n_relations = rel.num_rows
-    _write_table(tmp / "relations.parquet", rcols, table_schema("relations"))
-    del rcols, rel, rlists, refs, numbers, first, last
+    totals = np.zeros(n_entities, dtype=np.float64)
+    out = _Writer(tmp / "relations.parquet", table_schema("relations"))
+    for a, n in _slices(n_relations):
+        part = rel.slice(a, n)
+        # validate.py `_check_dates_and_shares`, a slice at a time (each rule is per row).
+        first = _distinct(part.column("start"), lambda v: parse_partial(v)[0].toordinal() if v else None, pa.int64())
+        last = _distinct(part.column("end"), lambda v: parse_partial(v)[1].toordinal() if v else None, pa.int64())
+        if _any(pc.greater(first, last)):
+            raise _Refused("relations.csv: an end before its start")
+        del first, last
+        numbers = {
+            f: _distinct(part.column(f), lambda v: float(v) if v else None, pa.float64())
+            for f in ("share", "share_min", "share_max", "amount", "rank", "score")
+        }
+        for f in ("share", "share_min", "share_max"):
+            if _any(pc.or_(pc.less(numbers[f], 0), pc.greater(numbers[f], 100))):
+                raise _Refused(f"relations.csv: {f} outside 0-100")
+        if _any(pc.greater(numbers["share_min"], numbers["share_max"])):
+            raise _Refused("relations.csv: share_min above share_max")
+        if _any(pc.and_(pc.is_valid(numbers["share"]), pc.or_(pc.is_valid(numbers["share_min"]), pc.is_valid(numbers["share_max"])))):
+            raise _Refused("relations.csv: a share and a range")
+        direct_owner = (
+            pc.and_(
+                pc.and_(pc.equal(part.column("kind"), "owns"), pc.is_valid(numbers["share"])),
+                pc.and_(pc.not_equal(part.column("direct"), "indirect"), pc.equal(pc.utf8_length(part.column("end")), 0)),
+            )
+            .to_numpy(zero_copy_only=False)
+            .astype(bool)
+        )
+        if direct_owner.any():
+            share = numbers["share"].to_numpy(zero_copy_only=False)
+            totals += np.bincount(dst_idx[a : a + n][direct_owner], weights=share[direct_owner], minlength=n_entities)
 
-    ridx = np.arange(n_relations, dtype=np.int64)
-    node = np.concatenate([src_idx, dst_idx])
-    nbr = np.concatenate([dst_idx, src_idx])
-    via = np.concatenate([ridx, ridx])
-    adj = np.lexsort((via, nbr, node))
-    _write_table(tmp / "adjacency.parquet", {"node": node[adj], "nbr": nbr[adj], "ridx": via[adj]}, table_schema("adjacency"))
-    del node, nbr, via, adj
-    _write_table(tmp / "refs.parquet", {"ridx": ref_parent, "ref": ref_to_np}, table_schema("refs"))
-    del sids, rids, at_source, cited, ref_to, ref_to_np, ref_parent, rparent, kcode, share, direct_owner, evidence
+        # dataset.py `_to_relations`: an empty evidence is the strongest of the cited sources'.
+        evidence = part.column("evidence")
+        unset = pc.equal(pc.utf8_length(evidence), 0)
+        if _any(unset):
+            lo, hi = roffsets[a], roffsets[a + n]
+            strongest = np.maximum.reduceat(srank[positions[lo:hi]], roffsets[a : a + n] - lo)
+            evidence = pc.if_else(unset, status.take(pa.array(strongest)), evidence)
+
+        rcols: dict[str, Any] = {"ridx": np.arange(a, a + n, dtype=np.int64)}
+        for f, _ in _record_schema(Relation):
+            if f != "dataset":
+                rcols[f] = part.column(f)
+        rcols.update(numbers)
+        rcols["sources"] = rlists.slice(a, n)
+        rcols["evidence"] = evidence
+        rcols["currency"] = _distinct(part.column("currency"), str.upper, pa.string())
+        rcols["refers_to"] = refs.slice(a, n)
+        rcols["dataset"] = label_of.take(pa.array(folder[a : a + n]))
+        rcols["src"] = src_idx[a : a + n].astype(np.int64)
+        rcols["dst"] = dst_idx[a : a + n].astype(np.int64)
+        for flag, of in flags.items():
+            rcols[flag] = _distinct(part.column("kind"), of.__getitem__, pa.bool_())
+        out.write(rcols)
+        del part, rcols, numbers, evidence, unset
+    out.close()
+    # The direct-shares warning, with a margin for the order of the float additions.
+    if (totals > 100.0001 - 1e-6).any():
+        raise _Refused("relations.csv: direct shares in one asset past 100%")
+    del rel, folder, rlists, refs, positions, roffsets, totals, srank
+    _release()
+
+    # --- adjacency: both directions of every relation, sorted by (node, nbr, ridx) ---------------
+    # One int64 key per entry, node * n + nbr, interleaved in relation order (relation r's two
+    # entries at 2r and 2r + 1): a stable sort of the key gives ridx order within equal keys,
+    # which is `compile_store`'s lexsort of (node, nbr, ridx) with one key instead of three.
+    width = max(n_entities, 1)
+    key = np.empty(2 * n_relations, dtype=np.int64)
+    key[0::2] = src_idx.astype(np.int64) * width + dst_idx
+    key[1::2] = dst_idx.astype(np.int64) * width + src_idx
+    order = np.argsort(key, kind="stable")
+    out = _Writer(tmp / "adjacency.parquet", table_schema("adjacency"))
+    for a, n in _slices(2 * n_relations):
+        at = order[a : a + n]
+        keys = key[at]
+        node = keys // width
+        out.write({"node": node, "nbr": keys - node * width, "ridx": at // 2})
+        del at, keys, node
+    out.close()
+    del key, order
+    refs_out = _Writer(tmp / "refs.parquet", table_schema("refs"))
+    refs_out.write({"ridx": ref_parent, "ref": ref_to})
+    refs_out.close()
+    del ref_parent, ref_to
 
     # --- entities, written last: their degree counts the relations -----------------------------
-    n_entities = ent.num_rows
-    degree = np.bincount(np.concatenate([src_idx, dst_idx]), minlength=n_entities).astype(np.int64)
-    ecols: dict[str, Any] = {"idx": np.arange(n_entities, dtype=np.int64)}
-    for f, _ in _record_schema(Entity):
-        ecols[f] = ent.column(f)
-    for f in ("aliases", "topics", "identifiers", "sources"):
-        ecols[f] = _split(ent.column(f))[0]
-    ecols["country"] = _distinct(ent.column("country"), str.lower, pa.string())
-    ecols["offshore"] = _distinct(ent.column("offshore"), _bool, pa.bool_())
-    ecols["placeholder"] = _distinct(ent.column("placeholder"), lambda v: bool(_bool(v)), pa.bool_())
-    ecols["degree"] = degree
-    _write_table(tmp / "entities.parquet", ecols, table_schema("entities"))
-    names, aliases = ent.column("name"), ecols["aliases"]
-    del ecols, ent, src_idx, dst_idx, degree, eids, ecode
-    pa.default_memory_pool().release_unused()  # hand the tables' memory back before the names' Python work
+    degree = np.bincount(src_idx, minlength=n_entities) + np.bincount(dst_idx, minlength=n_entities)
+    degree = degree.astype(np.int64)
+    del src_idx, dst_idx
+    _release()
+    out = _Writer(tmp / "entities.parquet", schema)
+    spilled = pq.ParquetFile(spill_path)
+    start = 0
+    for batch in spilled.iter_batches(batch_size=max(SLICE_ROWS, 1)):
+        cols = {f: batch.column(f) for f in batch.schema.names}
+        cols["degree"] = degree[start : start + batch.num_rows]
+        out.write(cols)
+        start += batch.num_rows
+        del batch, cols
+    if start == 0:
+        out.write({f.name: pa.array([], f.type) for f in schema})
+    out.close()
+    del degree
+    named = spilled.read(columns=["name", "aliases"])
+    spilled.close()
+    spill_path.unlink()
+    names, aliases = named.column("name"), _one(named.column("aliases"))
+    del named
+    _release()  # hand the tables' memory back before the names' Python work
     _write_names(tmp / "names.parquet", names, aliases)
     del names, aliases
 
