@@ -132,3 +132,26 @@ def test_psc_malformed_line(tmp_path: Path) -> None:
     bad.write_text('{"company_number": "1", "data": {"kind": "x"}}\n{"company_number": \n', encoding="utf-8")
     with pytest.raises(InvalidData, match=r"^snap.txt:2: not valid JSON"):
         run_import("psc", [bad], tmp_path / "out")
+
+
+def test_uk_parent_of_two_companies_keeps_both_relations(tmp_path: Path) -> None:
+    # One UK holding company (registered at Companies House as 00000007) is the PSC of two
+    # companies: one entity, and one relation per subsidiary (ids from each PSC record).
+    ident = (
+        '"identification":{"country_registered":"England And Wales","place_registered":"Companies House","registration_number":"00000007"}'
+    )
+    lines = [
+        '{"company_number":"09990101","data":{"kind":"corporate-entity-person-with-significant-control",'
+        f'"links":{{"self":"/company/09990101/persons-with-significant-control/corporate-entity/a1"}},"name":"Parent Ltd",{ident},'
+        '"natures_of_control":["ownership-of-shares-75-to-100-percent"]}}',
+        '{"company_number":"09990102","data":{"kind":"corporate-entity-person-with-significant-control",'
+        f'"links":{{"self":"/company/09990102/persons-with-significant-control/corporate-entity/b2"}},"name":"Parent Ltd",{ident},'
+        '"natures_of_control":["ownership-of-shares-75-to-100-percent"]}}',
+    ]
+    snap = tmp_path / "snap.txt"
+    snap.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    summary = run_import("psc", [snap], tmp_path / "out", columnar=False)
+    assert not summary.skipped
+    ds = load([tmp_path / "out"])
+    owned = sorted((r.id, r.target) for r in ds.relations.values() if r.source == "psc:00000007")
+    assert owned == [("psc:09990101:a1:1", "psc:09990101"), ("psc:09990102:b2:1", "psc:09990102")]

@@ -271,6 +271,9 @@ def _one(
     if not natures:
         writer.summary.skip("PSC without natures_of_control", where)
         return
+    # Relation ids come from the PSC record, not the PSC entity: a UK parent company is one entity
+    # for all its subsidiaries, and ids made from it would collide (all but the first dropped).
+    record_id = make_id("psc", number, psc_key)
     for i, code in enumerate(natures, 1):
         found = nature_of_control(str(code))
         if found is None:
@@ -278,7 +281,7 @@ def _one(
             continue
         kind_name = found.pop("kind")
         writer.relation(
-            f"{psc}:{i}",
+            f"{record_id}:{i}",
             kind_name,
             psc,
             company,
