@@ -46,6 +46,8 @@ _DIGITS = r"^[0-9]+$"
 _MAX_NODE = 60
 # Rows per batch when writing a table (bounded memory for the CSV text).
 _WRITE_ROWS = 1 << 19
+# Entity columns of a few distinct values (kinds, spheres, countries, dates): kept as dictionaries.
+_ENCODED = frozenset({"kind", "sphere", "country", "birth_date"})
 # A cell the CSV module quotes: the delimiter, the quote or the line terminator inside.
 _NEEDS_QUOTE = r'[,"\n]'
 
@@ -104,7 +106,7 @@ def _dict(indices: Any, values: list[str]) -> Any:
         else (np.array([], str), np.array([], np.int32))
     )
     remap = np.asarray(inverse, dtype=np.int32)
-    idx = remap[np.asarray(indices, dtype=np.int64)] if len(values) else np.zeros(0, np.int32)
+    idx = remap[np.asarray(indices)] if len(values) else np.zeros(0, np.int32)
     return pa.DictionaryArray.from_arrays(pa.array(idx, pa.int32()), pa.array(list(uniq), pa.string()))
 
 
@@ -123,19 +125,23 @@ def _mapped_dict(col: Any, fn: Callable[[str], str]) -> Any:
 
 
 def _concat(arrays: list[Any]) -> Any:
-    """One array of the parts; dictionary parts get one dictionary."""
+    """The parts as one column: dictionary parts (and any part beside one) get one dictionary;
+    text parts stay separate chunks of one column, not copied (a part may be another
+    column's too, as a node's name is its source's title)."""
     import numpy as np
 
-    pa, _ = _pa()
+    pa, pc = _pa()
     arrays = [_flat(a) for a in arrays]
-    if arrays and pa.types.is_dictionary(arrays[0].type):
+    if any(pa.types.is_dictionary(a.type) for a in arrays):
         values: dict[str, int] = {}
         idx = []
         for a in arrays:
-            remap = np.array([values.setdefault(v, len(values)) for v in a.dictionary.to_pylist()] or [0], dtype=np.int64)
+            if not pa.types.is_dictionary(a.type):
+                a = pc.dictionary_encode(a)
+            remap = np.array([values.setdefault(v, len(values)) for v in a.dictionary.to_pylist()] or [0], dtype=np.int32)
             idx.append(remap[np.asarray(a.indices)])
-        return _dict(np.concatenate(idx) if idx else np.zeros(0, np.int64), list(values))
-    return pa.concat_arrays(arrays) if arrays else pa.array([], pa.string())
+        return _dict(np.concatenate(idx) if idx else np.zeros(0, np.int32), list(values))
+    return pa.chunked_array(arrays, type=pa.string())
 
 
 def _mapped(col: Any, fn: Callable[[str], str]) -> Any:
@@ -453,12 +459,12 @@ def _import(paths: list[Path], writer: Any, meta: Any) -> _Pending:
         leak_uniq = pc.unique(leak_key)
         leak_idx = pc.index_in(leak_key, value_set=leak_uniq).to_numpy(zero_copy_only=False)
         leaks = [_leak(*k.split("\x00", 1)) for k in leak_uniq.to_pylist()]
-        leak_name = _flat(pa.array([x[0] for x in leaks], pa.string()).take(pa.array(leak_idx)))
+        # The title's tail names the leak: one text per leak, joined to the name when written.
+        title_tail = _dict(leak_idx, [f" - ICIJ Offshore Leaks Database ({x[0]})" for x in leaks])
         year = _dict(leak_idx, [x[1] for x in leaks])
         leak_notes = _dict(leak_idx, [x[2] for x in leaks])
         name_full = _clean(_col(cols, "name"))
         title_name = _first_of(name_full, _clean(_col(cols, "address"), 120))
-        title = pc.binary_join_element_wise(title_name, " - ICIJ Offshore Leaks Database (", leak_name, ")", "")
         # Countries: each ';'-part of country_codes, kept in order where it names one.
         cc = _col(cols, "country_codes")
         split = pc.split_pattern(cc, ";")
@@ -522,6 +528,8 @@ def _import(paths: list[Path], writer: Any, meta: Any) -> _Pending:
             notes = _clean(_join_parts(note_parts, "; "))
             sphere = _spheres(kind, country, writer)
         name = _clean(name, 1000)
+        if layout != "addresses" and pc.all(pc.equal(name, title_name)).as_py():
+            title_name = name  # the same text (no name over 1000 characters): kept once
         named = _nonempty(name)
         named_np = np.asarray(named)
         missing = ~named_np
@@ -531,20 +539,33 @@ def _import(paths: list[Path], writer: Any, meta: Any) -> _Pending:
         if layout == "addresses":
             address_ids.append(_flat(pc.filter(ident, named)))
         # (url, publisher, evidence, licence and retrieved are made at writing: see _finish.)
-        src_cols = {"id": ident, "title": _flat(title), "date": year, "notes": leak_notes}
-        parts.sources.append({k: _flat(pc.filter(v, named)) for k, v in src_cols.items()})
+        # The rows kept are each column filtered once: a column named twice (the id, the name
+        # that is also the title's head) is one array. Repeated values are dictionaries.
+        kept: dict[tuple[int, bool], Any] = {}
+
+        def keep(col: Any, encode: bool = False) -> Any:
+            key = (id(col), encode)
+            if key not in kept:
+                kept[key] = _flat(pc.filter(col, named))
+                if encode and not pa.types.is_dictionary(col.type):
+                    kept[key] = pc.dictionary_encode(kept[key])
+            return kept[key]
+
+        # (A source's id is its entity's, taken from the entities when finished.)
+        src_cols = {"title_name": title_name, "title_tail": title_tail, "date": year, "notes": leak_notes}
+        parts.sources.append({k: keep(v) for k, v in src_cols.items()})
         ent_cols = {
             "id": ident,
             "kind": kind,
             "name": name,
             "sphere": sphere,
             "country": country,
-            "sources": ident,
             "record_id": node,
             "notes": notes,
             **ent,
         }
-        parts.entities.append({k: _flat(pc.filter(v, named)) for k, v in ent_cols.items()})
+        parts.entities.append({k: keep(v, encode=k in _ENCODED) for k, v in ent_cols.items()})
+        kept.clear()
         # Relations to jurisdictions: registered_in (entities, others), then located_in for each
         # country code (but the registered one), in the order the record path adds them.
         row_ids = np.arange(n, dtype=np.int64)
@@ -605,11 +626,8 @@ def _import(paths: list[Path], writer: Any, meta: Any) -> _Pending:
     all_ids = pa.chunked_array(node_ids, type=pa.string()) if node_ids else pa.chunked_array([], type=pa.string())
     if len(all_ids) and pc.count_distinct(all_ids).as_py() != len(all_ids):
         raise Refused("a node_id given twice")
-    entity_ids = (
-        pa.concat_arrays([_flat(pc.filter(e["id"], _nonempty(e["id"]))) for e in parts.entities])
-        if parts.entities
-        else pa.array([], pa.string())
-    )
+    del all_ids
+    node_ids.clear()
     addresses = pa.concat_arrays(address_ids) if address_ids else pa.array([], pa.string())
 
     for f in [f for f in files if f.layout == "relationships"]:
@@ -624,7 +642,8 @@ def _import(paths: list[Path], writer: Any, meta: Any) -> _Pending:
         merged += g
         skipped += s
 
-    pending = _finish(parts, writer, meta, skips, entity_ids, countries)
+    del addresses
+    pending = _finish(parts, writer, meta, skips, countries)
     countries.save()
     summary = writer.summary
     summary.read += read_count
@@ -914,6 +933,13 @@ class _Prefixed:
     cut: int = 0
 
 
+@dataclass(frozen=True)
+class _Joined:
+    """A column made at writing: the named columns' cells end to end."""
+
+    columns: tuple[str, ...]
+
+
 @dataclass
 class _Table:
     """A table to write: columns (arrays, dictionary arrays, constants or `_Prefixed`) and the
@@ -945,7 +971,7 @@ class _Pending:
         write_descriptor(out, descriptor)
 
 
-def _finish(parts: _Parts, writer: Any, meta: Any, skips: _Skips, entity_ids: Any, countries: _Countries) -> _Pending:
+def _finish(parts: _Parts, writer: Any, meta: Any, skips: _Skips, countries: _Countries) -> _Pending:
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -957,7 +983,7 @@ def _finish(parts: _Parts, writer: Any, meta: Any, skips: _Skips, entity_ids: An
 
     def concat(chunks: list[dict[str, Any]], names: list[str]) -> dict[str, Any]:
         out = {}
-        sizes = [len(ch["id"]) for ch in chunks]
+        sizes = [len(next(iter(ch.values()))) for ch in chunks]
         for c in names:
             out[c] = _concat([ch.pop(c) if c in ch else _const("", size) for ch, size in zip(chunks, sizes)])
         chunks.clear()
@@ -999,12 +1025,19 @@ def _finish(parts: _Parts, writer: Any, meta: Any, skips: _Skips, entity_ids: An
         "offshore",
         "birth_date",
         "identifiers",
-        "sources",
         "record_id",
         "notes",
     ]
+    # The nodes' rows, then the jurisdictions'. A node cites its own page, whose id is its own:
+    # the sources' ids and the nodes' citations are slices of the entities' ids, not copies.
+    nodes = sum(len(ch["id"]) for ch in parts.entities)
+    if nodes != sum(len(ch["date"]) for ch in parts.sources):
+        raise Refused("a source for each entity expected")  # (a bug, not data: the record path)
+    jur_sources = jur.pop("sources")
     entities = concat([*parts.entities, jur], ent_names)
     parts.entities.clear()
+    entities["id"] = _flat(entities["id"])
+    entities["sources"] = pa.chunked_array([entities["id"].slice(0, nodes), jur_sources], type=pa.string())
     ent_order = np.asarray(pc.sort_indices(entities["id"]))
 
     # Relations: the record path's checks at writing, each skip exemplified in id order.
@@ -1101,13 +1134,16 @@ def _finish(parts: _Parts, writer: Any, meta: Any, skips: _Skips, entity_ids: An
     relations = _Table(rels, order[alive[order]])
 
     # Every source is a node's page; only nodes that became entities have one here.
-    src = concat(parts.sources, ["id", "title", "date", "notes"])
+    src = concat(parts.sources, ["title_name", "title_tail", "date", "notes"])
+    src["id"] = entities["id"].slice(0, nodes)
+    src["title"] = _Joined(("title_name", "title_tail"))
     src["url"] = _Prefixed(NODE_URL.split("{id}")[0], "id", len("icij:"))
     src["publisher"] = meta.publisher or PUBLISHER
     src["evidence"] = meta.evidence or "investigative_report"
     src["licence"] = meta.licence or LICENCE
     src["retrieved"] = meta.retrieved
-    sources = _Table(src, np.asarray(pc.sort_indices(src["id"])))
+    # Sorted by id as the entities are: their order without the jurisdictions' rows.
+    sources = _Table(src, ent_order[ent_order < nodes])
     return _Pending(_Table(entities, ent_order), relations, sources)
 
 
@@ -1148,6 +1184,14 @@ def _cells(col: Any, text: bool, aliases: bool) -> Any:
     return col
 
 
+def _take(col: Any, rows: Any) -> Any:
+    """The cells at `rows` as text (a dictionary's values, not its indices)."""
+    pa, _ = _pa()
+    if pa.types.is_dictionary(col.type):
+        return _flat(col.dictionary.take(col.indices.take(rows)))
+    return _flat(col.take(rows))
+
+
 # Columns whose cells are ids, codes, kinds or dates: never quoted, never a formula (an id is
 # lower-case [a-z0-9._:-], a date digits and '-').
 _PLAIN = frozenset(
@@ -1177,7 +1221,7 @@ def _write_csv(path: Path, cols: list[str], table: _Table) -> None:
                 ready[-1] += "," + cell
             else:
                 ready.append(cell)
-        elif isinstance(spec, _Prefixed):
+        elif isinstance(spec, (_Prefixed, _Joined)):
             ready.append((spec, c))
         elif pa.types.is_dictionary(spec.type):
             ready.append((_cells(_flat(spec.dictionary), text, aliases), spec.indices))
@@ -1194,7 +1238,11 @@ def _write_csv(path: Path, cols: list[str], table: _Table) -> None:
                     cells.append(spec)
                     continue
                 first, second = spec
-                if isinstance(first, _Prefixed):
+                if isinstance(first, _Joined):
+                    joined = [_take(table.columns[name], rows) for name in first.columns]
+                    cell = _flat(pc.binary_join_element_wise(*joined, ""))
+                    cells.append(cell if second in _PLAIN else _cells(cell, second in _TEXT_FIELDS, second == "aliases"))
+                elif isinstance(first, _Prefixed):
                     base = _flat(table.columns[first.column].take(rows))
                     if first.cut:
                         base = pc.utf8_slice_codeunits(base, first.cut)
