@@ -194,26 +194,7 @@ def _one(
         retrieved=meta.retrieved,
         notes="Companies House PSC snapshot",
     )
-    company = make_id("psc", number)
-    if company not in writer.entities:
-        name, inc = names.get(number, ("", ""))
-        writer.entity(
-            company,
-            "company",
-            name or f"UK company {number}",
-            number,
-            provisional=not name,
-            identifiers=[f"gb-coh:{number}"],
-            sources=[src],
-            birth_date=inc,
-            # Overseas entities (OE...) are foreign; every other number is a UK-registered company.
-            country="" if number.startswith("OE") else "gb",
-            notes="" if name else "Named only by number in the PSC snapshot.",
-        )
-    else:
-        writer.entities[company]["sources"] = ";".join(dict.fromkeys([*writer.entities[company].get("sources", "").split(";"), src])).strip(
-            ";"
-        )
+    company = add_company(writer, number, src, names)
     link = str((data.get("links") or {}).get("self", ""))
     psc_key = link.rstrip("/").rsplit("/", 1)[-1] if link else str(data.get("etag", ""))
     if not psc_key:
@@ -228,12 +209,7 @@ def _one(
     if ekind == "person":
         elements = data.get("name_elements") or {}
         plain = " ".join(clean_text(elements.get(k)) for k in ("forename", "middle_name", "surname") if elements.get(k))
-        dob = data.get("date_of_birth") or {}
-        birth = (
-            clean_date(f"{dob.get('year', '')}-{dob.get('month', '')}")
-            if dob.get("year") and dob.get("month")
-            else clean_date(str(dob.get("year", "")))
-        )
+        birth = birth_date(data.get("date_of_birth") or {})
         country = country_code(str(data.get("country_of_residence", ""))) or country_code(str(address.get("country", "")))
         psc = writer.entity(
             make_id("psc", number, psc_key),
@@ -250,21 +226,14 @@ def _one(
         uk = _uk_number(ident_block) if ekind == "company" else ""
         country = country_code(str(ident_block.get("country_registered", ""))) or country_code(str(address.get("country", "")))
         if ekind == "legal":
-            form = " ".join(clean_text(ident_block.get(k)).lower() for k in ("legal_form", "legal_authority"))
-            ekind = (
-                "public_body"
-                if re.search(r"govern|state|department|ministry|crown|authority|council", form + " " + name.lower())
-                else "organisation"
-            )
+            ekind = legal_kind(ident_block, name)
         notes = "; ".join(f"{k.replace('_', ' ')}: {clean_text(v)}" for k, v in sorted(ident_block.items()) if clean_text(v))
         if uk:
-            psc = writer.entity(
-                make_id("psc", uk), "company", name, uk, identifiers=[f"gb-coh:{uk}"], country="gb", sources=[src], notes=notes
-            )
+            psc = add_uk_parent(writer, uk, name, notes, src)
         else:
             psc = writer.entity(make_id("psc", number, psc_key), ekind, name, link or psc_key, country=country, sources=[src], notes=notes)
     if data.get("is_sanctioned") is True:
-        writer.entities[psc]["topics"] = ";".join(filter(None, [writer.entities[psc].get("topics", ""), "sanction"]))
+        mark_sanctioned(writer, psc)
     start = clean_date(data.get("notified_on"))
     end = clean_date(data.get("ceased_on"))
     natures = data.get("natures_of_control") or []
@@ -292,6 +261,61 @@ def _one(
             note=f"Nature of control: {code}.",
             **found,
         )
+
+
+def birth_date(dob: dict[str, Any]) -> str:
+    """A PSC's date of birth: year and month (the public snapshot gives no day)."""
+    if dob.get("year") and dob.get("month"):
+        return clean_date(f"{dob.get('year', '')}-{dob.get('month', '')}")
+    return clean_date(str(dob.get("year", "")))
+
+
+def legal_kind(ident_block: dict[str, Any], name: str) -> str:
+    """public_body for a legal-person PSC that is a state body, else organisation."""
+    form = " ".join(clean_text(ident_block.get(k)).lower() for k in ("legal_form", "legal_authority"))
+    return (
+        "public_body"
+        if re.search(r"govern|state|department|ministry|crown|authority|council", form + " " + name.lower())
+        else "organisation"
+    )
+
+
+def add_company(writer: DatasetWriter, number: str, src: str, names: dict[str, tuple[str, str]]) -> str:
+    """The company a snapshot line is about: added on its first line, its source added after.
+
+    Shared with the column-wise path (`psc_columnar`), which replays these calls for the
+    companies that are also a UK parent's entity, so that both merge them the same way.
+    """
+    company = make_id("psc", number)
+    if company not in writer.entities:
+        name, inc = names.get(number, ("", ""))
+        writer.entity(
+            company,
+            "company",
+            name or f"UK company {number}",
+            number,
+            provisional=not name,
+            identifiers=[f"gb-coh:{number}"],
+            sources=[src],
+            birth_date=inc,
+            # Overseas entities (OE...) are foreign; every other number is a UK-registered company.
+            country="" if number.startswith("OE") else "gb",
+            notes="" if name else "Named only by number in the PSC snapshot.",
+        )
+    else:
+        writer.entities[company]["sources"] = ";".join(dict.fromkeys([*writer.entities[company].get("sources", "").split(";"), src])).strip(
+            ";"
+        )
+    return company
+
+
+def add_uk_parent(writer: DatasetWriter, uk: str, name: str, notes: str, src: str) -> str:
+    """A corporate PSC registered at Companies House: the company entity of its number."""
+    return writer.entity(make_id("psc", uk), "company", name, uk, identifiers=[f"gb-coh:{uk}"], country="gb", sources=[src], notes=notes)
+
+
+def mark_sanctioned(writer: DatasetWriter, ident: str) -> None:
+    writer.entities[ident]["topics"] = ";".join(filter(None, [writer.entities[ident].get("topics", ""), "sanction"]))
 
 
 def declared_unknown_reasons(kind: str, data: dict[str, Any]) -> list[tuple[str, str, str, str]]:
