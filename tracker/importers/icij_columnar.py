@@ -44,8 +44,9 @@ _SIMPLE = f"^(?:[{_CLASS}](?:[ {_CLASS}]*[{_CLASS}])?)?$"
 _DIGITS = r"^[0-9]+$"
 # Node ids longer than this would make some link ids pass 200 characters (make_id then hashes).
 _MAX_NODE = 60
-# Rows per batch when writing a table (bounded memory for the CSV text).
-_WRITE_ROWS = 1 << 19
+# Rows per batch when writing a table: the batch's cells and lines are the writer's memory
+# (a source row is about 500 bytes of CSV; 64k rows, some 30 MB a copy).
+_WRITE_ROWS = 1 << 16
 # Entity columns of a few distinct values (kinds, spheres, countries, dates): kept as dictionaries.
 _ENCODED = frozenset({"kind", "sphere", "country", "birth_date"})
 # A cell the CSV module quotes: the delimiter, the quote or the line terminator inside.
@@ -838,9 +839,10 @@ def _relationships(cols: dict[str, Any], where: Callable[[int], str], skips: _Sk
         # The first row of each base id claims it with its role.
         rl = _flat(role.take(t))
         base_np = base
-        uniq_base, first_idx = _first_index(base_np)
+        _, first_idx, base_codes = _first_index(base_np)
         role_idx = np.asarray(rl.indices)
-        claimed = role_idx[np.asarray(first_idx)][np.asarray(pc.index_in(base_np, value_set=uniq_base))]
+        claimed = role_idx[np.asarray(first_idx)][base_codes]
+        del base_codes
         other_role = role_idx != claimed
         ids = base
         if other_role.any():
@@ -861,16 +863,27 @@ def _relationships(cols: dict[str, Any], where: Callable[[int], str], skips: _Sk
     return mapped, merged, skipped
 
 
-def _first_index(col: Any) -> tuple[Any, Any]:
-    """Distinct values of `col` in order of first appearance, and the row of each first appearance."""
+def _first_index(col: Any) -> tuple[Any, Any, Any]:
+    """Distinct values of `col` in order of first appearance, the row of each first appearance,
+    and each row's value as its number in that order.
+
+    One hash pass (the dictionary's codes are given in order of first appearance): a row is a
+    first appearance when its code passes every code before it. No sort.
+    """
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    uniq = pc.unique(col)  # in order of first appearance
-    codes = np.asarray(pc.index_in(col, value_set=uniq))
-    _, first = np.unique(codes, return_index=True)
-    return uniq, pa.array(first.astype(np.int64))
+    enc = pc.dictionary_encode(_flat(col))
+    codes = np.asarray(enc.indices)
+    if not len(codes):
+        return enc.dictionary, pa.array([], pa.int64()), codes
+    seen = np.maximum.accumulate(codes)
+    new = np.empty(len(codes), dtype=bool)
+    new[0] = True
+    np.greater(codes[1:], seen[:-1], out=new[1:])
+    del seen
+    return enc.dictionary, pa.array(np.flatnonzero(new)), codes
 
 
 def _link_rows(
@@ -890,25 +903,25 @@ def _link_rows(
     """Add link rows (first of each id kept, later ones merged into it); (mapped, merged)."""
     import numpy as np
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     ids = _flat(ids)
-    uniq, first = _first_index(ids)
+    uniq, first, codes = _first_index(ids)
     first_np = np.asarray(first)
     t = pa.array(rows)
     kinds = _flat(kinds_text.take(t))
     # A later row with the same id but other kinds is a "duplicate relation id" in the record
     # path: rare enough to leave to it.
     kind_idx = np.asarray(kinds.indices)
-    firsts_kinds = kind_idx[first_np][np.asarray(pc.index_in(ids, value_set=uniq))]
+    firsts_kinds = kind_idx[first_np][codes]
+    del codes
     if (kind_idx != firsts_kinds).any():
         raise Refused("two links with one id and different kinds")
     keep = pa.array(np.sort(first_np))
     rows_kept = pa.array(rows[np.sort(first_np)])
     parts.relations.append(
         {
-            "id": _flat(ids.take(keep)),
-            "kinds": _flat(kinds.take(keep)),
+            "id": ids if len(first_np) == len(ids) else _flat(ids.take(keep)),
+            "kinds": kinds if len(first_np) == len(ids) else _flat(kinds.take(keep)),
             "source": _flat(src.take(rows_kept)),
             "target": _flat(dst.take(rows_kept)),
             "role": _flat(role.take(rows_kept)),
@@ -963,10 +976,13 @@ class _Pending:
 
         if self.skips is not None:
             self.skips.apply(summary)
-        for name, table in (("relations", self.relations), ("entities", self.entities), ("sources", self.sources)):
-            cols = [s.name for s in RESOURCES[name]]
-            _write_csv(out / FILES[name], cols, table)
+        for name in ("relations", "entities", "sources"):
+            table = getattr(self, name)
+            _write_csv(out / FILES[name], [s.name for s in RESOURCES[name]], table)
             summary.written[name] = len(table.order)
+            # Written: its columns are let go before the next table's batches are made.
+            setattr(self, name, _Table({}, table.order[:0]))
+            del table
         summary.written = {k: summary.written[k] for k in ("entities", "relations", "sources")}
         write_descriptor(out, descriptor)
 
@@ -997,8 +1013,8 @@ def _finish(parts: _Parts, writer: Any, meta: Any, skips: _Skips, countries: _Co
         js = pa.concat_arrays([s for _, s in parts.calls])
         parts.calls.clear()
         key = pc.binary_join_element_wise(jc, js, "\x00")
-        uniq, first = _first_index(key)
-        order = np.sort(np.asarray(first))
+        _, first, _ = _first_index(key)
+        order = np.asarray(first)  # (rows in order already)
         for code, src in zip(jc.take(pa.array(order)).to_pylist(), js.take(pa.array(order)).to_pylist()):
             if code in base:
                 continue
@@ -1045,15 +1061,17 @@ def _finish(parts: _Parts, writer: Any, meta: Any, skips: _Skips, countries: _Co
     rels = concat(parts.relations, rel_names)
     rid = rels["id"]
     n = len(rid)
-    if n and pc.count_distinct(rid).as_py() != n:
-        raise Refused("two relations with one id")
-    order = np.asarray(pc.sort_indices(rid)) if n else np.zeros(0, np.int64)
-    rank = np.empty(n, dtype=np.int64)
-    rank[order] = np.arange(n, dtype=np.int64)
+    # Rows in id order (int32: half the memory of the sort's indices); two relations with one id
+    # are neighbours there, compared a slice at a time (no hash table of every id).
+    order = np.asarray(pc.sort_indices(rid)).astype(np.int32) if n else np.zeros(0, np.int32)
+    step = 1 << 20
+    for lo in range(0, n - 1, step):
+        seg = _flat(rid.take(pa.array(order[lo : lo + step + 1])))
+        if pc.any(pc.equal(seg.slice(1), seg.slice(0, len(seg) - 1))).as_py():
+            raise Refused("two relations with one id")
 
     def in_order(mask: Any) -> Any:
-        idx = np.flatnonzero(mask)
-        return idx[np.argsort(rank[idx], kind="stable")]
+        return order[mask[order]]
 
     def ids_at(idx: Any, col: Any = rid) -> list[str]:
         return [str(x) for x in col.take(pa.array(idx[:64])).to_pylist()]
@@ -1061,31 +1079,47 @@ def _finish(parts: _Parts, writer: Any, meta: Any, skips: _Skips, countries: _Co
     # The kind of each end: an entity's, or "jurisdiction" for --base's (and for the missing).
     ent_kind = pc.dictionary_encode(entities["kind"])
     kind_names = [*ent_kind.dictionary.to_pylist(), "jurisdiction"]
-    ent_kind_idx = np.asarray(ent_kind.indices)
+    k = len(kind_names)
+    ent_kind_idx = np.asarray(ent_kind.indices).astype(np.int32)
     base_ids = pa.array(sorted(base), pa.string())
 
     def kind_of(col: Any) -> tuple[Any, Any]:
         pos = pc.index_in(col, value_set=entities["id"])
         valid = np.asarray(pc.is_valid(pos))
-        pos_np = np.asarray(pc.fill_null(pos, 0))
         known = valid | np.asarray(pc.is_in(col, value_set=base_ids))
-        return known, np.where(valid, ent_kind_idx[pos_np] if len(ent_kind_idx) else 0, len(kind_names) - 1)
+        kind = np.full(n, k - 1, dtype=np.int32)
+        kind[valid] = ent_kind_idx[np.asarray(pc.drop_null(pos))]
+        return known, kind
 
     s_known, s_kind = kind_of(rels["source"])
     t_known, t_kind = kind_of(rels["target"])
     bad_s = ~s_known
     dangling = bad_s | ~t_known
+    del s_known, t_known
     if dangling.any():
         idx = in_order(dangling)
         missing = pc.if_else(pa.array(bad_s[idx]), rels["source"].take(pa.array(idx)), rels["target"].take(pa.array(idx)))
         skips.add("relation to an entity not in the import (dangling reference)", _distinct_head(missing), int(idx.size))
-    # The kind: the first candidate the schema allows between the two ends' kinds.
-    same = np.asarray(pc.equal(rels["source"], rels["target"]))
+    del bad_s
+    # The kind: the first candidate the schema allows between the two ends' kinds, decided
+    # once per (candidates, kind at each end, same end) that occurs: a few hundred keys at most.
     cand = rels["kinds"]
     cand_names = cand.dictionary.to_pylist()
-    k = len(kind_names)
-    key = ((np.asarray(cand.indices, dtype=np.int64) * k + s_kind) * k + t_kind) * 2 + same
-    keys, inverse = np.unique(key, return_inverse=True)
+    key = np.asarray(cand.indices).astype(np.int32)
+    key *= k
+    key += s_kind
+    del s_kind
+    key *= k
+    key += t_kind
+    del t_kind
+    key *= 2
+    key += np.asarray(pc.equal(rels["source"], rels["target"]))
+    present = np.bincount(key, minlength=len(cand_names) * k * k * 2) if n else np.zeros(0, np.int64)
+    keys = np.flatnonzero(present)
+    lut = np.zeros(len(present), dtype=np.int32)
+    lut[keys] = np.arange(len(keys), dtype=np.int32)
+    inverse = lut[key]
+    del key, lut
     kinds = model.relation_kinds
     chosen_names: list[str] = []
     for value in keys.tolist():
@@ -1099,31 +1133,41 @@ def _finish(parts: _Parts, writer: Any, meta: Any, skips: _Skips, countries: _Co
         chosen_names.append(chosen)
     failed_key = np.array([c.startswith("\x01") for c in chosen_names] or [False], dtype=bool)
     alive = ~dangling
+    del dangling
     failed = failed_key[inverse] & alive if len(keys) else np.zeros(n, dtype=bool)
     for j in np.flatnonzero(failed_key[: len(keys)]):
         rows = failed & (inverse == j)
         if rows.any():
             skips.add(chosen_names[j][1:], ids_at(in_order(rows)), int(rows.sum()))
     alive &= ~failed
+    del failed
     kind_col = _dict(inverse, chosen_names)
     # Fields the chosen kind does not take would be dropped: none of the ICIJ kinds lacks one.
-    used_kinds = {chosen_names[j] for j in np.unique(inverse[alive])} if alive.any() else set()
+    used = np.bincount(inverse[alive], minlength=len(keys)) if alive.any() else np.zeros(0, np.int64)
+    used_kinds = {chosen_names[j] for j in np.flatnonzero(used)}
+    del inverse
     if any(f in model.relation_fields and f not in kinds[c].fields for c in used_kinds for f in ("role", "note", "start", "end")):
         raise Refused("a relation kind that does not take a field its links give")
-    # An end before the start: the end is dropped (and counted).
+    # An end before the start: the end is dropped (and counted). Only links with both dates
+    # can be reversed; each distinct pair of dates is parsed once.
     start, end = rels["start"], rels["end"]
     s_vals, e_vals = start.dictionary.to_pylist(), end.dictionary.to_pylist()
-    s_idx, e_idx = np.asarray(start.indices, dtype=np.int64), np.asarray(end.indices, dtype=np.int64)
-    pair = s_idx * (len(e_vals) + 1) + e_idx
-    pairs, pinv = np.unique(pair, return_inverse=True)
-    if len(pairs):
+    s_idx, e_idx = np.asarray(start.indices), np.asarray(end.indices)
+    s_dated = np.array([bool(v) for v in s_vals] or [False], dtype=bool)
+    e_dated = np.array([bool(v) for v in e_vals] or [False], dtype=bool)
+    both = np.flatnonzero(s_dated[s_idx] & e_dated[e_idx] & alive) if len(s_vals) and len(e_vals) else np.zeros(0, np.int64)
+    if both.size:
         from tracker.dates import parse_partial
 
-        def reversed_pair(p: int) -> bool:
-            a, b = s_vals[p // (len(e_vals) + 1)], e_vals[p % (len(e_vals) + 1)]
-            return bool(a and b and parse_partial(a)[0] > parse_partial(b)[1])
+        pair = s_idx[both].astype(np.int64) * len(e_vals) + e_idx[both]
+        pairs, pinv = np.unique(pair, return_inverse=True)
 
-        flipped = np.array([reversed_pair(p) for p in pairs.tolist()], dtype=bool)[pinv] & alive
+        def reversed_pair(p: int) -> bool:
+            a, b = s_vals[p // len(e_vals)], e_vals[p % len(e_vals)]
+            return bool(parse_partial(a)[0] > parse_partial(b)[1])
+
+        flipped = np.zeros(n, dtype=bool)
+        flipped[both[np.array([reversed_pair(p) for p in pairs.tolist()], dtype=bool)[pinv]]] = True
         if flipped.any():
             skips.add("end before start (dropped the end)", ids_at(in_order(flipped)), int(flipped.sum()))
             e_vals2 = [*e_vals, ""]
@@ -1253,10 +1297,15 @@ def _write_csv(path: Path, cols: list[str], table: _Table) -> None:
                     cells.append(cell if second in _PLAIN else _cells(cell, second in _TEXT_FIELDS, second == "aliases"))
                 else:
                     cells.append(_flat(first.take(second.take(rows))))
+            # The line end goes on the last cell, so that the lines are joined once.
+            if isinstance(cells[-1], str):
+                cells[-1] += "\n"
+            else:
+                cells[-1] = pc.binary_join_element_wise(cells[-1], "\n", "")
             if all(isinstance(c, str) for c in cells):
-                cells.insert(0, _const("", m))
-            line = pc.binary_join_element_wise(*cells, ",")
-            text = _flat(pc.binary_join_element_wise(line, "", "\n"))
+                text = _const(",".join(cells), m)  # (not for these tables: the id is a column)
+            else:
+                text = _flat(pc.binary_join_element_wise(*cells, ","))
             # The text of consecutive strings is one buffer: the lines, in order.
             offsets = np.frombuffer(text.buffers()[1], dtype=np.int32, count=len(text) + 1, offset=text.offset * 4)
             fh.write(memoryview(text.buffers()[2])[int(offsets[0]) : int(offsets[-1])])
