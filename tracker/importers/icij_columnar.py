@@ -781,26 +781,34 @@ def _relationships(cols: dict[str, Any], where: Callable[[int], str], skips: _Sk
     ident_skip = numeric_np & identity
     if ident_skip.any():
         # One reason per rel_type, counted and exemplified in file order.
-        rt = rel_type.to_pylist() if ident_skip.sum() > 0 else []
+        # (The dictionary's values come in order of first appearance, as the reasons do.)
+        at = np.flatnonzero(ident_skip)
+        enc = pc.dictionary_encode(rel_type.take(pa.array(at)))
+        which = np.asarray(enc.indices)
         reasons: dict[str, list[int]] = {}
-        for i in np.flatnonzero(ident_skip):
-            reasons.setdefault(f"identity or unspecific link ({rt[i] or 'no rel_type'}), not a relation", []).append(int(i))
-        for reason, idx in reasons.items():
-            skips.add(reason, [where(i) for i in idx[:5]], len(idx))
+        for j, rt_value in enumerate(enc.dictionary.to_pylist()):
+            reasons.setdefault(f"identity or unspecific link ({rt_value or 'no rel_type'}), not a relation", []).append(j)
+        for reason, js in reasons.items():
+            idx = at[np.isin(which, js)]
+            skips.add(reason, [where(int(i)) for i in idx[:5]], len(idx))
         skipped += int(ident_skip.sum())
+        del at, enc, which
     start = raw_start
     end = raw_end
-    src = _flat(pc.binary_join_element_wise("icij", start, ":"))
-    dst = _flat(pc.binary_join_element_wise("icij", end, ":"))
-    record = _clean(pc.binary_join_element_wise(start, rel_type, end, "-"), 500)
     start_date = _mapped_dict(_col(cols, "start_date"), clean_date)
     end_date = _mapped_dict(_col(cols, "end_date"), clean_date)
     note = _mapped_dict(link, lambda x: clean_text(_link_note(x)))
+    del key, link
+    cols.clear()  # the file's columns: what is still needed is held above
+    # The ends' ids and the record ids are made for the rows kept only (`_Links`).
+    links = _Links(start, end, rel_type)
 
     # registered_address links: to an address of the import, else skipped.
     loc = numeric_np & located
     if loc.any():
-        in_addr = np.asarray(pc.is_in(dst, value_set=addresses))
+        in_addr = np.zeros(len(loc), dtype=bool)
+        loc_rows = np.flatnonzero(loc)
+        in_addr[loc_rows] = np.asarray(pc.is_in(_icij(end.take(pa.array(loc_rows))), value_set=addresses))
         not_there = loc & ~in_addr
         skips.masked("registered_address to an address not in the import", not_there, lambda idx: [where(int(i)) for i in idx])
         skipped += int(not_there.sum())
@@ -808,8 +816,8 @@ def _relationships(cols: dict[str, Any], where: Callable[[int], str], skips: _Sk
         rows = np.flatnonzero(ok)
         if rows.size:
             t = pa.array(rows)
-            ids = pc.binary_join_element_wise(src.take(t), "address", end.take(t), ":")
-            m, g = _link_rows(parts, rows, ids, kinds_text, src, dst, role, note, start_date, end_date, record, with_note=False)
+            ids = pc.binary_join_element_wise("icij", start.take(t), "address", end.take(t), ":")
+            m, g = _link_rows(parts, rows, ids, kinds_text, links, role, note, start_date, end_date, with_note=False)
             mapped += m
             merged += g
     # Other links: icij:<start>:<rel_type>:<end>, with the role added when a first link of
@@ -824,7 +832,8 @@ def _relationships(cols: dict[str, Any], where: Callable[[int], str], skips: _Sk
         if any(s == "address" for s in slugs.values()):
             raise Refused("a link type whose ids could meet a registered address's")
         slug_col = pa.array([slugs[r] for r in slug_key], pa.string()).take(pc.index_in(rt, value_set=pa.array(slug_key, pa.string())))
-        base = _flat(pc.binary_join_element_wise(src.take(t), slug_col, end.take(t), ":"))
+        base = _flat(pc.binary_join_element_wise("icij", start.take(t), slug_col, end.take(t), ":"))
+        del slug_col
         odd = np.asarray(pc.or_(pc.is_null(base), pc.greater(pc.utf8_length(pc.fill_null(base, "")), 200)))
         if odd.any():
             fixed = [
@@ -839,11 +848,11 @@ def _relationships(cols: dict[str, Any], where: Callable[[int], str], skips: _Sk
         # The first row of each base id claims it with its role.
         rl = _flat(role.take(t))
         base_np = base
-        _, first_idx, base_codes = _first_index(base_np)
+        base_first = _first_index(base_np)
         role_idx = np.asarray(rl.indices)
-        claimed = role_idx[np.asarray(first_idx)][base_codes]
-        del base_codes
+        claimed = role_idx[np.asarray(base_first[1])][base_first[2]]
         other_role = role_idx != claimed
+        del claimed
         ids = base
         if other_role.any():
             oi = np.flatnonzero(other_role)
@@ -857,7 +866,10 @@ def _relationships(cols: dict[str, Any], where: Callable[[int], str], skips: _Sk
                 )
             ]
             ids = _flat(pc.replace_with_mask(base, pa.array(other_role), pa.array(fixed, pa.string())))
-        m, g = _link_rows(parts, rows, ids, kinds_text, src, dst, role, note, start_date, end_date, record, with_note=True)
+        # (Other ids than the base's: their first appearances are found again.)
+        firsts = None if other_role.any() else base_first
+        del base, base_np, base_first, rl, rt
+        m, g = _link_rows(parts, rows, ids, kinds_text, links, role, note, start_date, end_date, with_note=True, firsts=firsts)
         mapped += m
         merged += g
     return mapped, merged, skipped
@@ -886,26 +898,48 @@ def _first_index(col: Any) -> tuple[Any, Any, Any]:
     return enc.dictionary, pa.array(np.flatnonzero(new)), codes
 
 
+def _icij(col: Any) -> Any:
+    """Node numbers as ids: "icij:" before each."""
+    _, pc = _pa()
+    return _flat(pc.binary_join_element_wise("icij", col, ":"))
+
+
+@dataclass
+class _Links:
+    """A relationships file's node numbers and link types, whose ids and record ids are made
+    for the rows kept only, and only when they are kept (not for every row read)."""
+
+    start: Any
+    end: Any
+    rel_type: Any
+
+    def ends(self, rows: Any) -> tuple[Any, Any]:
+        return _icij(self.start.take(rows)), _icij(self.end.take(rows))
+
+    def record(self, rows: Any) -> Any:
+        _, pc = _pa()
+        return _clean(pc.binary_join_element_wise(self.start.take(rows), self.rel_type.take(rows), self.end.take(rows), "-"), 500)
+
+
 def _link_rows(
     parts: _Parts,
     rows: Any,
     ids: Any,
     kinds_text: Any,
-    src: Any,
-    dst: Any,
+    links: _Links,
     role: Any,
     note: Any,
     start_date: Any,
     end_date: Any,
-    record: Any,
     with_note: bool,
+    firsts: tuple[Any, Any, Any] | None = None,
 ) -> tuple[int, int]:
     """Add link rows (first of each id kept, later ones merged into it); (mapped, merged)."""
     import numpy as np
     import pyarrow as pa
 
     ids = _flat(ids)
-    uniq, first, codes = _first_index(ids)
+    uniq, first, codes = firsts if firsts is not None else _first_index(ids)
     first_np = np.asarray(first)
     t = pa.array(rows)
     kinds = _flat(kinds_text.take(t))
@@ -916,19 +950,23 @@ def _link_rows(
     del codes
     if (kind_idx != firsts_kinds).any():
         raise Refused("two links with one id and different kinds")
-    keep = pa.array(np.sort(first_np))
-    rows_kept = pa.array(rows[np.sort(first_np)])
+    # The first appearances are in row order: the distinct ids, in the dictionary's order, are
+    # the kept rows' ids (no copy taken).
+    every = len(first_np) == len(ids)
+    keep = pa.array(first_np)
+    rows_kept = pa.array(rows[first_np])
+    src, dst = links.ends(rows_kept)
     parts.relations.append(
         {
-            "id": ids if len(first_np) == len(ids) else _flat(ids.take(keep)),
-            "kinds": kinds if len(first_np) == len(ids) else _flat(kinds.take(keep)),
-            "source": _flat(src.take(rows_kept)),
-            "target": _flat(dst.take(rows_kept)),
+            "id": ids if every else uniq,
+            "kinds": kinds if every else _flat(kinds.take(keep)),
+            "source": src,
+            "target": dst,
             "role": _flat(role.take(rows_kept)),
             "note": _flat(note.take(rows_kept)) if with_note else _dconst("", len(keep)),
             "start": _flat(start_date.take(rows_kept)),
             "end": _flat(end_date.take(rows_kept)),
-            "record_id": _flat(record.take(rows_kept)),
+            "record_id": links.record(rows_kept),
         }
     )
     return len(uniq), len(ids) - len(uniq)
