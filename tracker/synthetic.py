@@ -531,17 +531,22 @@ def generate_psc(out: Path, records: int, seed: int = 42, hostile: float = 0.002
     def text(value: str, i: int, slot: int) -> str:
         return str(_HOSTILE[ints[i][slot] % len(_HOSTILE)]) if floats[i][slot] < hostile else value
 
-    def day(i: int, slot: int, lo: int = 2016) -> str:
+    def day(i: int, slot: int, lo: int = 2016, span: int = 4) -> str:
         v = int(ints[i][slot])
-        return f"{lo + v % 9:04d}-{1 + v // 9 % 12:02d}-{1 + v // 108 % 28:02d}"
+        return f"{lo + v % span:04d}-{1 + v // span % 12:02d}-{1 + v // (span * 12) % 28:02d}"
 
     counts: dict[str, int] = dict.fromkeys(kinds, 0)
+    exempt: set[str] = set()
     with atomic_path(out / PSC_SNAPSHOT) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as fh:
         for i in order.tolist():
             kind = kinds[kind_of[i]]
-            counts[kind] += 1
             roe = kind.endswith("beneficial-owner")
             number = overseas[int(ints[i][0]) % len(overseas)] if roe else numbers[company_of[i]]
+            if kind == "exemptions" and number in exempt:
+                kind = "persons-with-significant-control-statement"  # one exemptions record a company
+            if kind == "exemptions":
+                exempt.add(number)
+            counts[kind] += 1
             key = keys[i].tobytes().decode("ascii")
             section = {
                 "persons-with-significant-control-statement": "persons-with-significant-control-statements",

@@ -119,7 +119,21 @@ def _uk_number(ident: dict[str, Any]) -> str:
     return ""
 
 
+INFO = {
+    "title": "UK Companies House persons with significant control",
+    "licence": LICENCE,
+    "url": DATASET_URL,
+    "description": "Companies House PSC snapshot (Open Government Licence v3.0).",
+}
+
+
 def read(paths: list[Path], writer: DatasetWriter, meta: Meta) -> dict[str, Any]:
+    # The column-wise path (psc_columnar) writes the same bytes; it leaves rare data to this one.
+    if writer.columnar:
+        from tracker.importers import psc_columnar
+
+        if psc_columnar.read(paths, writer, meta):
+            return dict(INFO)
     names: dict[str, tuple[str, str]] = {}
     snapshot_files = []
     for path in paths:
@@ -156,12 +170,7 @@ def read(paths: list[Path], writer: DatasetWriter, meta: Meta) -> dict[str, Any]
     for src in writer.sources.values():
         if retrieved and not src.get("retrieved"):
             src["retrieved"] = retrieved
-    return {
-        "title": "UK Companies House persons with significant control",
-        "licence": LICENCE,
-        "url": DATASET_URL,
-        "description": "Companies House PSC snapshot (Open Government Licence v3.0).",
-    }
+    return dict(INFO)
 
 
 def _one(

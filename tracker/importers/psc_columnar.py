@@ -1,0 +1,915 @@
+"""The PSC import column by column: pyarrow reads the snapshot's JSON lines and maps whole columns.
+
+The record path (`tracker.importers.psc`) decodes each line with the json module and hands one
+record at a time to the writer. This path reads each snapshot file with `pyarrow.json` (an
+explicit schema for the fields the import reads, so that no date becomes a timestamp) and maps
+the records column-wise: a value that bulk data repeats (a company number, a country, a date, a
+nature-of-control code, a register) is mapped once per distinct value by the record path's own
+functions, a text cell goes through `clean_text` only when a vectorised test cannot prove it
+already clean (`icij_columnar._clean`), ids are made in C but for the short hash of a sanitised
+id, and the relations are checked on whole columns. The folder and the summary are byte for byte
+the record path's (tests/test_import_psc_columnar.py compares the two on the fixtures and on
+generated snapshots).
+
+Two kinds of records stay record-shaped, and are cheap because they are few: the lines the
+record path reads as whole objects (the totals line, an exemptions record) are decoded again with
+the json module, and the company entities that are also a UK parent's entity (a corporate PSC
+registered at Companies House) are merged by replaying the record path's own writer calls
+(`psc.add_company`, `psc.add_uk_parent`) in record order, since their name, aliases, sources and
+topics depend on that order.
+
+Anything else falls back to the record path for the whole import, before anything is written
+(`read` returns False, `DatasetWriter.refused` says why): a company-data file given alongside, a
+JSON array, a blank line or a line that does not start an object, a line pyarrow cannot read or
+reads with another type than the schema's, a null where the json module would see the text
+"None" (a null company number, kind, links.self, country), an empty address object, a company
+number that is not letters and digits, a PSC id given twice, a nature-of-control code given twice
+in one record or with a share outside 0-100.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tracker.importers.cleaning import clean_date, clean_text, make_id
+from tracker.importers.icij_columnar import (
+    Refused,
+    _clean,
+    _const,
+    _Countries,
+    _dict,
+    _flat,
+    _join_parts,
+    _labelled,
+    _nonempty,
+    _Pending,
+    _Skips,
+    _Table,
+)
+
+__all__ = ["read"]
+
+# Bytes per block when scanning a file for its lines, and pyarrow's JSON block (a line must fit).
+_SCAN_BLOCK = 1 << 26
+_JSON_BLOCK = 1 << 24
+_IDENT_KEYS = ("country_registered", "legal_authority", "legal_form", "place_registered", "registration_number")
+
+
+def _pa() -> tuple[Any, Any]:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pa, pc
+
+
+def _schema() -> Any:
+    """The fields the import reads, with the types the json module gives them in the real snapshot.
+
+    Other fields are inferred and left alone; a field of another type makes pyarrow fail, and
+    the record path takes the import.
+    """
+    pa, _ = _pa()
+    s = pa.string()
+    country = pa.struct([("country", s)])
+    data = pa.struct(
+        [
+            ("kind", s),
+            ("etag", s),
+            ("links", pa.struct([("self", s)])),
+            ("name", s),
+            ("name_elements", pa.struct([("forename", s), ("middle_name", s), ("surname", s)])),
+            ("date_of_birth", pa.struct([("year", pa.int64()), ("month", pa.int64())])),
+            ("country_of_residence", s),
+            ("nationality", s),
+            ("address", country),
+            ("principal_office_address", country),
+            ("identification", pa.struct([(k, s) for k in _IDENT_KEYS])),
+            ("is_sanctioned", pa.bool_()),
+            ("notified_on", s),
+            ("ceased_on", s),
+            ("natures_of_control", pa.list_(s)),
+            ("statement", s),
+            ("linked_psc_name", s),
+        ]
+    )
+    return pa.schema([("company_number", s), ("data", data), ("ContentDate", s)])
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def _line_starts(path: Path) -> Any:
+    """Byte offset of each line; refused unless every line starts a JSON object (no blank line)."""
+    import numpy as np
+
+    size = path.stat().st_size
+    if size == 0:
+        return np.zeros(0, dtype=np.int64)
+    mm = np.memmap(path, dtype=np.uint8, mode="r")
+    starts = [np.zeros(1, dtype=np.int64)]
+    for lo in range(0, size, _SCAN_BLOCK):
+        block = mm[lo : lo + _SCAN_BLOCK]
+        starts.append(np.flatnonzero(block == 10).astype(np.int64) + lo + 1)
+    out = np.concatenate(starts)
+    out = out[out < size]
+    if not (mm[out] == ord("{")).all():
+        raise Refused(f"{path.name}: a blank line, a JSON array or a line that does not start an object")
+    del mm
+    return out
+
+
+def _json_at(path: Path, starts: Any, row: int) -> Any:
+    """The record of one line, decoded by the json module as the record path decodes it."""
+    end = int(starts[row + 1]) if row + 1 < len(starts) else None
+    with path.open("rb") as fh:
+        fh.seek(int(starts[row]))
+        raw = fh.read(end - int(starts[row])) if end is not None else fh.read()
+    return json.loads(raw.decode("utf-8").strip().rstrip(","))
+
+
+def _struct_child(struct: Any, name: str) -> Any:
+    """A struct's field, null where the struct is null (None when the struct has no such field)."""
+    pa, pc = _pa()
+    if struct.type.get_field_index(name) < 0:
+        return None
+    child = _flat(pc.struct_field(struct, name))
+    if struct.null_count:
+        child = _flat(pc.if_else(struct.is_valid(), child, pa.nulls(len(child), child.type)))
+    return child
+
+
+def _text(col: Any, n: int) -> Any:
+    """A string column with null as "" (where the json module's value would be None or missing alike)."""
+    pa, pc = _pa()
+    if col is None:
+        return _const("", n)
+    if pa.types.is_null(col.type):
+        return _const("", n)
+    if not pa.types.is_string(col.type):
+        raise Refused(f"a field of type {col.type} where text was expected")
+    return _flat(pc.fill_null(col, ""))
+
+
+def _truthy_struct(struct: Any, where: str) -> Any:
+    """Where a JSON object is non-empty (a dict the json module reads as true); refused when an
+    object holds only nulls, which the schema cannot tell from an empty one."""
+    import numpy as np
+
+    pa, pc = _pa()
+    n = len(struct)
+    if pa.types.is_null(struct.type):
+        return np.zeros(n, dtype=bool)
+    valid = np.asarray(struct.is_valid())
+    if struct.type.num_fields == 0:
+        if valid.any():
+            raise Refused(f"an empty {where} object")
+        return valid
+    anyset = np.zeros(n, dtype=bool)
+    for i in range(struct.type.num_fields):
+        anyset |= np.asarray(_struct_child(struct, struct.type.field(i).name).is_valid())
+    if (valid & ~anyset).any():
+        raise Refused(f"an empty {where} object, or one that holds only nulls")
+    return valid
+
+
+@dataclass
+class _Rows:
+    """The snapshot's records as columns, all files in order."""
+
+    n: int
+    file_of: Any  # index into files, per row
+    line_of: Any  # line number in its file, per row
+    files: list[Path]
+    starts: list[Any]
+    cols: dict[str, Any]
+
+    def where(self, rows: Any) -> list[str]:
+        return [f"{self.files[int(f)].name}:{int(x)}" for f, x in zip(self.file_of[rows], self.line_of[rows])]
+
+    def record(self, row: int) -> Any:
+        f = int(self.file_of[row])
+        return _json_at(self.files[f], self.starts[f], int(self.line_of[row]) - 1)
+
+
+def _read_rows(paths: Sequence[Path]) -> _Rows:
+    import numpy as np
+    import pyarrow.json as pj
+
+    pa, pc = _pa()
+    from tracker.importers.psc import _is_company_data
+
+    parts: list[dict[str, Any]] = []
+    file_of, line_of, starts_all = [], [], []
+    for fi, path in enumerate(paths):
+        if path.is_dir():
+            raise Refused(f"{path.name}: a folder")
+        if _is_company_data(path):
+            raise Refused(f"{path.name}: company data (names) given alongside")
+        starts = _line_starts(path)
+        if not len(starts):
+            starts_all.append(starts)
+            continue
+        try:
+            table = pj.read_json(
+                path,
+                read_options=pj.ReadOptions(block_size=_JSON_BLOCK),
+                parse_options=pj.ParseOptions(explicit_schema=_schema(), unexpected_field_behavior="infer"),
+            )
+        except (pa.ArrowException, UnicodeDecodeError) as exc:
+            raise Refused(f"{path.name}: pyarrow cannot read it as the json module does: {exc}") from None
+        if table.num_rows != len(starts):
+            raise Refused(f"{path.name}: {table.num_rows} records on {len(starts)} lines")
+        n = table.num_rows
+        data = _flat(table.column("data"))
+        if data.null_count:
+            raise Refused(f"{path.name}: a line without a 'data' object")
+        got: dict[str, Any] = {"number": _flat(table.column("company_number")), "content": _flat(table.column("ContentDate"))}
+        for name in ("kind", "etag", "name", "country_of_residence", "nationality", "is_sanctioned", "notified_on", "ceased_on"):
+            got[name] = _struct_child(data, name)
+        for name in ("natures_of_control", "statement", "linked_psc_name"):
+            got[name] = _struct_child(data, name)
+        links = _struct_child(data, "links")
+        got["link"] = _struct_child(links, "self")
+        if pc.any(pc.and_(links.is_valid(), got["link"].is_null())).as_py():
+            raise Refused(f"{path.name}: a links object without self")
+        elements = _struct_child(data, "name_elements")
+        for k in ("forename", "middle_name", "surname"):
+            got[k] = _struct_child(elements, k)
+        dob = _struct_child(data, "date_of_birth")
+        got["year"], got["month"] = _struct_child(dob, "year"), _struct_child(dob, "month")
+        address, office = _struct_child(data, "address"), _struct_child(data, "principal_office_address")
+        got["address_ok"] = _truthy_struct(address, "address")
+        got["office_ok"] = _truthy_struct(office, "principal_office_address")
+        got["address_country"] = _struct_child(address, "country")
+        got["office_country"] = _struct_child(office, "country")
+        ident = _struct_child(data, "identification")
+        for i in range(ident.type.num_fields):
+            field = ident.type.field(i)
+            if not (pa.types.is_string(field.type) or pa.types.is_null(field.type)):
+                raise Refused(f"{path.name}: identification.{field.name} is not text")
+            got[f"ident:{field.name}"] = _struct_child(ident, field.name)
+        parts.append(got)
+        file_of.append(np.full(n, fi, dtype=np.int32))
+        line_of.append(np.arange(1, n + 1, dtype=np.int64))
+        starts_all.append(starts)
+    names = sorted({k for p in parts for k in p})
+    cols: dict[str, Any] = {}
+    for k in names:
+        arrays = []
+        for p in parts:
+            size = len(p["kind"])
+            v = p.get(k)
+            if k in ("address_ok", "office_ok"):
+                arrays.append(pa.array(v, pa.bool_()))
+            elif v is None:
+                arrays.append(pa.nulls(size, _schema_type(k)))
+            else:
+                arrays.append(v.cast(_schema_type(k)) if pa.types.is_null(v.type) else v)
+        cols[k] = pa.concat_arrays(arrays) if arrays else pa.array([], _schema_type(k))
+    n = sum(len(p["kind"]) for p in parts)
+    return _Rows(
+        n,
+        np.concatenate(file_of) if file_of else np.zeros(0, np.int32),
+        np.concatenate(line_of) if line_of else np.zeros(0, np.int64),
+        list(paths),
+        starts_all,
+        cols,
+    )
+
+
+def _schema_type(name: str) -> Any:
+    pa, _ = _pa()
+    if name in ("year", "month"):
+        return pa.int64()
+    if name == "is_sanctioned":
+        return pa.bool_()
+    if name == "natures_of_control":
+        return pa.list_(pa.string())
+    if name in ("address_ok", "office_ok"):
+        return pa.bool_()
+    return pa.string()
+
+
+# --- column helpers ------------------------------------------------------------------------------
+
+
+def _per_distinct(col: Any, fn: Callable[[Any], str]) -> Any:
+    """`fn(value)` of every cell (nulls as None), called once per distinct value."""
+    pa, pc = _pa()
+    col = _flat(col)
+    uniq = pc.unique(col)
+    out = pa.array([fn(v) for v in uniq.to_pylist()], type=pa.string())
+    idx = pc.index_in(col, value_set=uniq)
+    if uniq.null_count:
+        nulls = [i for i, v in enumerate(uniq.to_pylist()) if v is None]
+        idx = pc.fill_null(idx, nulls[0])
+    return _flat(out.take(idx))
+
+
+def _per_distinct_rows(cols: list[Any], fn: Callable[..., str]) -> Any:
+    """`fn(*values)` of every row of several columns, called once per distinct combination."""
+    import numpy as np
+
+    pa, pc = _pa()
+    n = len(cols[0])
+    codes = np.zeros(n, dtype=np.int64)
+    for col in cols:
+        enc = pc.dictionary_encode(_flat(col), null_encoding="encode")
+        k = len(enc.dictionary)
+        codes = codes * (k + 1) + np.asarray(pc.fill_null(enc.indices, k), dtype=np.int64)
+    uniq, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+    values = [c.take(pa.array(first)).to_pylist() for c in cols]
+    out = pa.array([fn(*v) for v in zip(*values)], type=pa.string())
+    return _flat(out.take(pa.array(np.asarray(inverse).reshape(-1))))
+
+
+def _sha8(raw: list[str]) -> list[str]:
+    return [hashlib.sha1(r.encode("utf-8")).hexdigest()[:8] for r in raw]
+
+
+def _make_ids(prefix: str, parts: list[Any]) -> Any:
+    """`make_id(prefix, *parts)` of every row: in C for ASCII parts, by make_id for the others."""
+    import numpy as np
+
+    pa, pc = _pa()
+    n = len(parts[0])
+    if not n:
+        return pa.array([], pa.string())
+    ascii_ = np.ones(n, dtype=bool)
+    for p in parts:
+        ascii_ &= np.asarray(pc.string_is_ascii(p))
+    cleaned = []
+    for p in parts:
+        c = pc.utf8_trim(pc.replace_substring_regex(pc.utf8_lower(p), r"[^a-z0-9._:-]+", "-"), "-")
+        cleaned.append(_flat(pc.if_else(_nonempty(c), c, "x")))
+    raw = _flat(pc.binary_join_element_wise(*parts, ":"))
+    clean = _flat(pc.binary_join_element_wise(*cleaned, ":"))
+    ident = _flat(pc.binary_join_element_wise(prefix, clean, ":"))
+    hashed = np.asarray(pc.or_(pc.not_equal(clean, raw), pc.greater(pc.utf8_length(ident), 200))) & ascii_
+    if hashed.any():
+        sel = pa.array(hashed)
+        short = pc.utf8_slice_codeunits(pc.filter(ident, sel), 0, 190)
+        digests = pa.array(_sha8(pc.filter(raw, sel).to_pylist()), pa.string())
+        ident = _flat(pc.replace_with_mask(ident, sel, pc.binary_join_element_wise(short, digests, "-")))
+    if not ascii_.all():
+        other = pa.array(~ascii_)
+        values = zip(*(pc.filter(p, other).to_pylist() for p in parts))
+        ident = _flat(pc.replace_with_mask(ident, other, pa.array([make_id(prefix, *v) for v in values], pa.string())))
+    return ident
+
+
+def _take(col: Any, idx: Any) -> Any:
+    pa, _ = _pa()
+    return _flat(col.take(pa.array(idx, pa.int64())))
+
+
+# --- the import ----------------------------------------------------------------------------------
+
+
+def read(paths: Sequence[Path], writer: Any, meta: Any) -> bool:
+    """Import column-wise into `writer` (its `pending` tables); False when the record path must."""
+    try:
+        pending = _import(list(paths), writer, meta)
+    except (Refused, UnicodeDecodeError, OSError) as exc:
+        writer.refused = str(exc)
+        return False
+    writer.pending = pending
+    return True
+
+
+def _import(paths: list[Path], writer: Any, meta: Any) -> _Pending:
+    import numpy as np
+
+    pa, pc = _pa()
+    from tracker.importers import psc
+
+    rows = _read_rows(paths)
+    n = rows.n
+    cols = rows.cols
+    countries = _Countries()
+    skips = _Skips()
+    kind = _text(cols["kind"], n)
+    if cols["kind"].null_count:
+        raise Refused("a record without data.kind")
+    totals = np.asarray(pc.starts_with(kind, "totals#"))
+    if pc.any(pc.and_(cols["number"].is_null(), pa.array(~totals))).as_py():
+        raise Refused("a record without company_number")
+    outcome = np.zeros(n, dtype=np.int8)  # 1 mapped, 2 merged, 3 used, 4 skipped
+    outcome[totals] = 3
+
+    # Totals lines: read whole, as the record path reads them, for the summary.
+    totals_seen: dict[str, list[str]] = {}
+    for r in np.flatnonzero(totals).tolist():
+        data = rows.record(r)["data"]
+        counts = ", ".join(f"{k}={v}" for k, v in sorted(data.items()) if k != "kind")
+        totals_seen.setdefault(counts, []).append(rows.where(np.array([r]))[0])
+
+    # Record kinds: unknown ones are skipped before anything is made of the line.
+    kinds = psc.PSC_KINDS
+    known = ~totals & np.asarray(pc.is_in(kind, value_set=pa.array(list(kinds), pa.string())))
+    unknown = np.flatnonzero(~totals & ~known)
+    by_kind: dict[str, list[int]] = {}
+    for r, k in zip(unknown.tolist(), _take(kind, unknown).to_pylist()):
+        by_kind.setdefault(k, []).append(r)
+    for k, at in by_kind.items():
+        skips.add(f"unknown PSC kind {k!r}", rows.where(np.asarray(at[:5])), len(at))
+    outcome[unknown] = 4
+    rk = np.flatnonzero(known)  # the rows that make something, in record order
+    m = len(rk)
+
+    # Company numbers: 8 digits as they come; any other form through the record path's function.
+    raw_number = _take(cols["number"], rk)
+    plain = np.asarray(pc.match_substring_regex(raw_number, r"^[0-9]{8}$"))
+    number = raw_number
+    if not plain.all():
+        other = pa.array(~plain)
+        fixed = _per_distinct(pc.filter(raw_number, other), lambda v: psc.company_number(str(v)))
+        number = _flat(pc.replace_with_mask(raw_number, other, fixed))
+        if not pc.all(pc.match_substring_regex(number, r"^[A-Z0-9]{1,50}$")).as_py():
+            raise Refused("a company number that is not letters and digits")
+    company = _make_ids("psc", [number])
+    src = _make_ids("psc", [_const("src", m), number])
+    day = _per_distinct(_take(cols["content"], rk), clean_date)
+    days = [d for d in pc.unique(day).to_pylist() if d]
+    retrieved = meta.retrieved or (max(days) if days else "")
+
+    # Sources: one per company, made by its first line (its date is that line's).
+    enc = pc.dictionary_encode(number)
+    num_idx = np.asarray(enc.indices, dtype=np.int64)
+    _, first_of_company = np.unique(num_idx, return_index=True)
+    first_of_company = np.sort(first_of_company)
+    first_mask = np.zeros(m, dtype=bool)
+    first_mask[first_of_company] = True
+    src_rows = first_of_company
+    src_number = _take(number, src_rows)
+    sources: dict[str, Any] = {
+        "id": _take(src, src_rows),
+        "url": pc.binary_join_element_wise(psc.REGISTER_URL.split("{number}")[0], src_number, psc.REGISTER_URL.split("{number}")[1], ""),
+        "title": pc.binary_join_element_wise("Persons with significant control of company", src_number, " "),
+        "publisher": meta.publisher or psc.PUBLISHER,
+        "evidence": meta.evidence or "official_register",
+        "date": _take(day, src_rows),
+        "licence": meta.licence or psc.LICENCE,
+        "retrieved": retrieved,
+        "notes": "Companies House PSC snapshot",
+    }
+    sources = {k: (_flat(v) if not isinstance(v, str) else v) for k, v in sources.items()}
+
+    # The PSC's key: the last part of links.self, else its etag (refused when that is a null).
+    ekind_of = {k: v[0] for k, v in kinds.items()}
+    r_kind = _take(kind, rk)
+    ekind = _per_distinct(r_kind, lambda k: ekind_of[k])
+    link = _text(_take(cols["link"], rk), m)
+    has_link = np.asarray(_nonempty(link))
+    etag_col = _take(cols["etag"], rk)
+    if (~has_link & np.asarray(etag_col.is_null())).any():
+        raise Refused("a PSC without links.self and with a null or missing etag")
+    tail = pc.struct_field(pc.extract_regex(pc.utf8_rtrim(link, "/"), r"(?P<k>[^/]*)$"), "k")
+    key = _flat(pc.if_else(pa.array(has_link), tail, _text(etag_col, m)))
+    record = _flat(pc.if_else(pa.array(has_link), link, key))
+    keyed = np.asarray(_nonempty(key))
+    skipped = np.zeros(m, dtype=bool)
+    no_key = np.flatnonzero(~keyed)
+    if len(no_key):
+        skips.add("PSC without links.self or etag (no stable id)", rows.where(rk[no_key[:5]]), len(no_key))
+        skipped[no_key] = True
+    rec_id = _make_ids("psc", [number, key])
+    kept = np.flatnonzero(keyed)
+    if pc.count_distinct(_take(rec_id, kept)).as_py() != len(kept):
+        raise Refused("a PSC id given twice")
+
+    ek = np.asarray(ekind.to_numpy(zero_copy_only=False))
+    unknown_owner = keyed & (ek == psc.UNKNOWN)
+    owner = keyed & (ek != psc.UNKNOWN)
+    is_person = owner & (ek == "person")
+    is_corp = owner & (ek == "company")
+    is_legal = owner & (ek == "legal")
+
+    # Countries: a null (the json module: None, so the text "None") must look up as nothing.
+    if countries.code("None") != countries.code(""):
+        raise Refused("'None' names a country")
+    code = countries.code
+
+    def col(name: str) -> Any:
+        return _take(cols[name], rk) if name in cols else pa.nulls(m, pa.string())
+
+    def text(name: str) -> Any:
+        return _text(col(name), m)
+
+    addr_ok = np.asarray(col("address_ok")) if "address_ok" in cols else np.zeros(m, bool)
+    office_ok = np.asarray(col("office_ok")) if "office_ok" in cols else np.zeros(m, bool)
+    addr_country = _flat(
+        pc.if_else(pa.array(addr_ok), text("address_country"), pc.if_else(pa.array(office_ok), text("office_country"), ""))
+    )
+    addr_code = _per_distinct(addr_country, code)
+    name500 = _clean(text("name"), 500)
+
+    # --- PSC entities: persons, corporate entities and legal persons -------------------------------
+    ent_parts: list[dict[str, Any]] = []
+    psc_entity = _const("", m)  # the entity each PSC row's relations start from
+
+    def entity_chunk(sel: Any, kind_col: Any, name: Any, country: Any, notes: Any, extra: dict[str, Any]) -> None:
+        idx = np.flatnonzero(sel)
+        if not len(idx):
+            return
+        ids = _take(rec_id, idx)
+        nm = _take(name, idx)
+        nm = _flat(pc.if_else(_nonempty(nm), nm, ids))
+        kc = _take(kind_col, idx)
+        cc = _take(country, idx)
+        chunk = {
+            "id": ids,
+            "kind": kc,
+            "name": nm,
+            "sphere": _per_distinct_rows([kc, cc], lambda k, c: str(writer.default_sphere(k, c))),
+            "country": cc,
+            "sources": _take(src, idx),
+            "record_id": _clean(_take(record, idx), 500),
+            "notes": _clean(_take(notes, idx)),
+            "topics": _take(sanction, idx),
+        }
+        chunk.update({k: _take(v, idx) for k, v in extra.items()})
+        ent_parts.append(chunk)
+
+    sanctioned = np.asarray(pc.fill_null(col("is_sanctioned"), False)) if "is_sanctioned" in cols else np.zeros(m, bool)
+    sanction = _flat(pc.if_else(pa.array(sanctioned), "sanction", ""))
+
+    # Persons.
+    pieces = []
+    for k in ("forename", "middle_name", "surname"):
+        raw = text(k)
+        pieces.append((np.asarray(_nonempty(raw)), _clean(raw)))
+    plain_name = _const("", m)
+    started = np.zeros(m, dtype=bool)
+    for inc, piece in pieces:
+        joined = pc.if_else(pa.array(started), pc.binary_join_element_wise(plain_name, piece, " "), piece)
+        plain_name = _flat(pc.if_else(pa.array(inc), joined, plain_name))
+        started |= inc
+    person_name = _clean(_flat(pc.if_else(_nonempty(name500), name500, plain_name)), 1000)
+    alias = _clean(plain_name, 1000)
+    has_alias = pc.and_(_nonempty(plain_name), pc.not_equal(plain_name, name500))
+    aliases = _flat(pc.if_else(pc.and_(has_alias, _nonempty(alias)), pc.replace_substring(alias, ";", ","), ""))
+    birth = _per_distinct_rows([col("year"), col("month")], lambda y, mo: psc.birth_date({"year": y, "month": mo}))
+    residence = _per_distinct(text("country_of_residence"), code)
+    nat = text("nationality")
+    nat_notes = _flat(pc.if_else(_nonempty(nat), pc.binary_join_element_wise("Nationality: ", _clean(nat), ".", ""), ""))
+    person_country = _flat(pc.if_else(_nonempty(residence), residence, addr_code))
+    entity_chunk(is_person, _const("person", m), person_name, person_country, nat_notes, {"aliases": aliases, "birth_date": birth})
+
+    # Corporate entities and legal persons: the registration's fields as notes.
+    ident_names = sorted(k.split(":", 1)[1] for k in cols if k.startswith("ident:"))
+    ident = {k: text(f"ident:{k}") for k in ident_names}
+    for k in _IDENT_KEYS:
+        ident.setdefault(k, _const("", m))
+    notes_parts = [_labelled(k.replace("_", " "), _clean(ident[k])) for k in ident_names]
+    org_notes = _join_parts(notes_parts, "; ") if notes_parts else _const("", m)
+    registered = _per_distinct(ident["country_registered"], code)
+    org_country = _flat(pc.if_else(_nonempty(registered), registered, addr_code))
+    uk = _const("", m)
+    if is_corp.any():
+        uk = _per_distinct_rows(
+            [ident[k] for k in ("registration_number", "place_registered", "country_registered", "legal_authority")],
+            lambda a, b, c, d: psc._uk_number(
+                {"registration_number": a, "place_registered": b, "country_registered": c, "legal_authority": d}
+            ),
+        )
+        uk = _flat(pc.if_else(pa.array(is_corp), uk, ""))
+    is_uk = is_corp & np.asarray(_nonempty(uk))
+    org_kind = _const("company", m)
+    if is_legal.any():
+        idx = np.flatnonzero(is_legal)
+        forms, auths, names = (_take(c, idx).to_pylist() for c in (ident["legal_form"], ident["legal_authority"], name500))
+        legal = [psc.legal_kind({"legal_form": f, "legal_authority": a}, nm) for f, a, nm in zip(forms, auths, names)]
+        org_kind = _flat(pc.replace_with_mask(org_kind, pa.array(is_legal), pa.array(legal, pa.string())))
+    entity_chunk((is_corp & ~is_uk) | is_legal, org_kind, name500, org_country, org_notes, {})
+    psc_entity = _flat(pc.if_else(pa.array(owner & ~is_uk), rec_id, psc_entity))
+
+    # --- companies, and UK parents: the record path's calls replayed where they meet -------------
+    uk_number = _take(uk, np.flatnonzero(is_uk))
+    uk_ids = _make_ids("psc", [uk_number]) if len(uk_number) else pa.array([], pa.string())
+    replay_ids = pc.unique(uk_ids)
+    in_replay = np.asarray(pc.is_in(company, value_set=replay_ids))
+    company_new = first_mask & ~in_replay
+    psc_new = owner & ~is_uk
+    psc_merged = np.zeros(m, dtype=bool)
+    replay_rows: list[dict[str, str]] = []
+    if len(replay_ids):
+        scratch = copy.copy(writer)
+        scratch.entities, scratch._provisional = {}, set()
+        scratch._new = scratch._merged = 0
+        ops = []  # (row, 0 company / 1 parent)
+        ops += [(int(r), 0) for r in np.flatnonzero(first_mask & in_replay)]
+        uk_rows = np.flatnonzero(is_uk)
+        ops += [(int(r), 1) for r in uk_rows]
+        ops.sort()
+        where_uk = {int(r): i for i, r in enumerate(uk_rows)}
+        numbers_l = number.to_pylist()
+        src_l = src.to_pylist()
+        for r, op in ops:
+            new, merged = scratch._new, scratch._merged
+            if op == 0:
+                psc.add_company(scratch, numbers_l[r], src_l[r], {})
+                company_new[r] = scratch._new > new
+            else:
+                i = where_uk[r]
+                ident_r = psc.add_uk_parent(scratch, uk_number[i].as_py(), name500[r].as_py(), org_notes[r].as_py(), src_l[r])
+                if sanctioned[r]:
+                    psc.mark_sanctioned(scratch, ident_r)
+                psc_new[r] = scratch._new > new
+                psc_merged[r] = scratch._merged > merged
+        replay_rows = [scratch.entities[k] for k in scratch.entities]
+        psc_entity = _flat(pc.replace_with_mask(psc_entity, pa.array(is_uk), uk_ids))
+
+    ci = np.flatnonzero(first_mask & ~in_replay)
+    c_number = _take(number, ci)
+    overseas = pc.starts_with(c_number, "OE")
+    c_country = _flat(pc.if_else(overseas, "", "gb"))
+    ent_parts.append(
+        {
+            "id": _take(company, ci),
+            "kind": _const("company", len(ci)),
+            "name": pc.binary_join_element_wise("UK company", c_number, " "),
+            "sphere": _per_distinct(c_country, lambda c: str(writer.default_sphere("company", c))),
+            "country": c_country,
+            "identifiers": pc.binary_join_element_wise("gb-coh", c_number, ":"),
+            "sources": _take(src, ci),
+            "record_id": c_number,
+            "notes": _const("Named only by number in the PSC snapshot.", len(ci)),
+        }
+    )
+    if replay_rows:
+        ent_parts.append({k: pa.array([row.get(k, "") for row in replay_rows], pa.string()) for k in _ENTITY_COLUMNS})
+
+    # --- relations -------------------------------------------------------------------------------
+    rel_parts: list[dict[str, Any]] = []
+    rel_rows: list[Any] = []  # the PSC row of each relation, per part
+    start = _per_distinct(text("notified_on"), clean_date)
+    end = _per_distinct(text("ceased_on"), clean_date)
+    code_found: dict[str, dict[str, Any] | None] = {}
+
+    # Natures of control: one relation each, numbered in the list (unknown codes skipped).
+    natures_col = col("natures_of_control")
+    has_natures = np.asarray(pc.greater(pc.fill_null(pc.list_value_length(natures_col), 0), 0))
+    no_natures = np.flatnonzero(owner & ~has_natures)
+    if len(no_natures):
+        skips.add("PSC without natures_of_control", rows.where(rk[no_natures[:5]]), len(no_natures))
+        skipped[no_natures] = True
+    with_natures = pc.if_else(pa.array(owner), natures_col, pa.nulls(m, natures_col.type))
+    codes = _flat(pc.list_flatten(with_natures))
+    if codes.null_count:
+        raise Refused("a null nature of control")
+    parent = np.asarray(pc.list_parent_indices(with_natures), dtype=np.int64)
+    position = np.arange(len(parent), dtype=np.int64)
+    if len(parent):
+        firsts = np.r_[0, np.flatnonzero(parent[1:] != parent[:-1]) + 1]
+        run_start = np.repeat(firsts, np.diff(np.r_[firsts, len(parent)]))
+        position = position - run_start + 1
+        pair = pc.binary_join_element_wise(_take(rec_id, parent), codes, "\x00")
+        if pc.count_distinct(pair).as_py() != len(pair):
+            raise Refused("a nature of control given twice in one record")
+    uniq_codes = pc.unique(codes).to_pylist()
+    for c in uniq_codes:
+        found = psc.nature_of_control(str(c))
+        code_found[c] = found
+        if found is not None:
+            for f in ("share_min", "share_max"):
+                if f in found and not 0 <= found[f] <= 100:
+                    raise Refused(f"a nature of control with a share outside 0-100: {c!r}")
+            if found.get("share_min", 0) > found.get("share_max", 100):
+                raise Refused(f"a nature of control whose range is reversed: {c!r}")
+    bad_code = np.asarray(pc.is_in(codes, value_set=pa.array([c for c, f in code_found.items() if f is None], pa.string())))
+    if bad_code.any():
+        bad_at = np.flatnonzero(bad_code)
+        bad_vals = _take(codes, bad_at).to_pylist()
+        order_seen: dict[str, list[int]] = {}
+        for i, v in zip(bad_at.tolist(), bad_vals):
+            order_seen.setdefault(v, []).append(i)
+        for v, at in order_seen.items():
+            skips.add(f"unknown nature of control {v!r}", rows.where(rk[parent[np.array(at[:64])]]), len(at))
+        skipped[np.unique(parent[bad_at])] = True
+    good = np.flatnonzero(~bad_code)
+    g_parent = parent[good]
+    g_codes = _take(codes, good)
+
+    def by_code(f: Callable[[dict[str, Any]], str]) -> Any:
+        return _dict(
+            pc.index_in(g_codes, value_set=pa.array(uniq_codes, pa.string())).to_numpy(zero_copy_only=False),
+            [f(code_found[c] or {}) if code_found[c] is not None else "" for c in uniq_codes],
+        )
+
+    def share(v: Any) -> str:
+        return "" if v is None else str(int(v)) if float(v).is_integer() and abs(v) < 1e15 else repr(v)
+
+    g_rec = _take(rec_id, g_parent)
+    rel_parts.append(
+        {
+            "id": _flat(pc.binary_join_element_wise(g_rec, pa.array(position[good].astype(str), pa.string()), ":")),
+            "kind": by_code(lambda f: f["kind"]),
+            "source": _take(psc_entity, g_parent),
+            "target": _take(company, g_parent),
+            "role": by_code(lambda f: clean_text(f["role"])),
+            "share_min": by_code(lambda f: share(f.get("share_min"))),
+            "share_max": by_code(lambda f: share(f.get("share_max"))),
+            "start": _take(start, g_parent),
+            "end": _take(end, g_parent),
+            "sources": _take(src, g_parent),
+            "record_id": _clean(pc.binary_join_element_wise(_take(record, g_parent), g_codes, "#"), 500),
+            "note": _clean(pc.binary_join_element_wise("Nature of control: ", g_codes, ".", "")),
+        }
+    )
+    rel_rows.append(g_parent)
+
+    # Declared-unknown owners: statements and super-secure PSCs column-wise, exemptions read whole.
+    is_exempt = unknown_owner & (np.asarray(r_kind.to_numpy(zero_copy_only=False)) == "exemptions")
+    simple = np.flatnonzero(unknown_owner & ~is_exempt)
+    if len(simple):
+        k_s = _take(r_kind, simple)
+        secure = pc.starts_with(k_s, "super-secure")
+        statement = _clean(_take(text("statement"), simple), 200)
+        linked = _clean(_take(text("linked_psc_name"), simple), 500)
+        role = pc.if_else(secure, k_s, pc.if_else(_nonempty(statement), statement, "persons-with-significant-control-statement"))
+        described = pc.if_else(_nonempty(linked), pc.binary_join_element_wise("Linked PSC: ", linked, ".", ""), "")
+        described = pc.if_else(secure, "Details withheld by Companies House (super-secure PSC).", described)
+        tail_note = _per_distinct(k_s, lambda k: f"Companies House {k.replace('-', ' ')}.")
+        note = pc.if_else(_nonempty(described), pc.binary_join_element_wise(described, tail_note, " "), tail_note)
+        rel_parts.append(
+            {
+                "id": _take(rec_id, simple),
+                "kind": _const(psc.UNKNOWN, len(simple)),
+                "source": _take(company, simple),
+                "target": _take(company, simple),
+                "role": _clean(_flat(role)),
+                "share_min": _const("", len(simple)),
+                "share_max": _const("", len(simple)),
+                "start": _take(start, simple),
+                "end": _take(end, simple),
+                "sources": _take(src, simple),
+                "record_id": _clean(_take(record, simple), 500),
+                "note": _clean(_flat(note)),
+            }
+        )
+        rel_rows.append(simple)
+    exempt = np.flatnonzero(is_exempt)
+    if len(exempt):
+        out: dict[str, list[str]] = {k: [] for k in rel_parts[0]}
+        ex_rows: list[int] = []
+        rec_l, company_l, src_l2, record_l = (_take(c, exempt).to_pylist() for c in (rec_id, company, src, record))
+        for j, r in enumerate(exempt.tolist()):
+            data = rows.record(int(rk[r]))["data"]
+            for i, (code_, description, s_, e_) in enumerate(psc.declared_unknown_reasons("exemptions", data), 1):
+                note_ = " ".join(p for p in (description, "Companies House exemptions.") if p)
+                row = {
+                    "id": rec_l[j] if i == 1 else f"{rec_l[j]}:{i}",
+                    "kind": psc.UNKNOWN,
+                    "source": company_l[j],
+                    "target": company_l[j],
+                    "role": clean_text(code_),
+                    "share_min": "",
+                    "share_max": "",
+                    "start": clean_text(s_),
+                    "end": clean_text(e_),
+                    "sources": src_l2[j],
+                    "record_id": clean_text(record_l[j], 500),
+                    "note": clean_text(note_),
+                }
+                for k, v in row.items():
+                    out[k].append(v)
+                ex_rows.append(r)
+        rel_parts.append({k: pa.array(v, pa.string()) for k, v in out.items()})
+        rel_rows.append(np.asarray(ex_rows, dtype=np.int64))
+
+    rel_new = np.zeros(m, dtype=bool)
+    for rr in rel_rows:
+        rel_new[rr] = True
+
+    # Outcomes: as the writer settles each record (a new row, else a merge, else a skip).
+    new = company_new | psc_new | rel_new
+    oc = np.where(new, 1, np.where(psc_merged, 2, np.where(skipped, 4, 5)))
+    outcome[rk] = oc
+    if (outcome == 0).any() or (outcome == 5).any():
+        raise Refused("a record with no outcome")
+    pending = _finish(writer, ent_parts, rel_parts, sources, skips)
+    # Nothing is told to the summary before the import is sure to be column-wise.
+    summary = writer.summary
+    summary.read += n
+    for value, name in ((1, "mapped"), (2, "merged"), (3, "used"), (4, "skipped")):
+        count = int((outcome == value).sum())
+        if count:
+            summary.outcomes[name] += count
+    for counts, places in sorted(totals_seen.items()):
+        more = f" and {len(places) - 1} more" if len(places) > 1 else ""
+        summary.info.append(f"totals line (read, not imported) at {places[0]}{more}: {counts}")
+    countries.save()
+    return pending
+
+
+_ENTITY_COLUMNS = (
+    "id",
+    "kind",
+    "name",
+    "aliases",
+    "sphere",
+    "country",
+    "topics",
+    "birth_date",
+    "identifiers",
+    "sources",
+    "record_id",
+    "notes",
+)
+
+
+def _finish(
+    writer: Any, ent_parts: list[dict[str, Any]], rel_parts: list[dict[str, Any]], sources: dict[str, Any], skips: _Skips
+) -> _Pending:
+    """The tables in id order, with the writer's checks of relations made on whole columns."""
+    import numpy as np
+
+    pa, pc = _pa()
+
+    def concat(parts: list[dict[str, Any]], names: Sequence[str]) -> dict[str, Any]:
+        out = {}
+        for c in names:
+            arrays = []
+            for p in parts:
+                size = len(p["id"])
+                v = p.get(c)
+                if v is None:
+                    v = _const("", size)
+                v = _flat(v)
+                if pa.types.is_dictionary(v.type):
+                    v = _flat(v.cast(pa.string()))
+                arrays.append(v)
+            out[c] = pa.concat_arrays(arrays) if arrays else pa.array([], pa.string())
+        return out
+
+    entities = concat(ent_parts, _ENTITY_COLUMNS)
+    if pc.count_distinct(entities["id"]).as_py() != len(entities["id"]):
+        raise Refused("two entities with one id")
+    rel_names = ("id", "kind", "source", "target", "role", "share_min", "share_max", "start", "end", "sources", "record_id", "note")
+    rels = concat(rel_parts, rel_names)
+    rid = rels["id"]
+    nrel = len(rid)
+    if nrel and pc.count_distinct(rid).as_py() != nrel:
+        raise Refused("two relations with one id")
+    order = np.asarray(pc.sort_indices(rid)) if nrel else np.zeros(0, np.int64)
+    rank = np.empty(nrel, dtype=np.int64)
+    rank[order] = np.arange(nrel, dtype=np.int64)
+
+    def in_order(mask: Any) -> Any:
+        idx = np.flatnonzero(mask)
+        return idx[np.argsort(rank[idx], kind="stable")]
+
+    def ids_at(idx: Any) -> list[str]:
+        return [str(x) for x in rid.take(pa.array(idx[:64])).to_pylist()]
+
+    # The kind: the first the schema allows between the kinds at the two ends (always present).
+    pos_s = pc.index_in(rels["source"], value_set=entities["id"])
+    pos_t = pc.index_in(rels["target"], value_set=entities["id"])
+    if pos_s.null_count or pos_t.null_count:
+        raise Refused("a relation to an entity not in the import")
+    ekinds = entities["kind"]
+    same = np.asarray(pc.equal(rels["source"], rels["target"]))
+    key = pc.binary_join_element_wise(
+        rels["kind"], ekinds.take(pos_s), ekinds.take(pos_t), pa.array(np.where(same, "1", "0"), pa.string()), "\x00"
+    )
+    model = writer.model
+    kinds = model.relation_kinds
+    alive = np.ones(nrel, dtype=bool)
+    chosen_col = rels["kind"]
+    uniq = pc.unique(key).to_pylist()
+    for k in uniq:
+        cand, sk, tk, flag = k.split("\x00")
+        ok = cand in kinds and kinds[cand].allows(sk, tk) and kinds[cand].statement == (flag == "1")
+        rows = np.asarray(pc.equal(key, k))
+        if ok:
+            for f in ("role", "share_min", "share_max"):
+                if f in model.relation_fields and f not in kinds[cand].fields and (np.asarray(_nonempty(rels[f])) & rows).any():
+                    raise Refused(f"a relation kind that does not take a field its records give: {cand} {f}")
+            continue
+        reason = "relation from an entity to itself" if flag == "1" else f"{cand} cannot run from a {sk} to a {tk}"
+        skips.add(reason, ids_at(in_order(rows)), int(rows.sum()))
+        alive &= ~rows
+    # An end before the start: the end is dropped (and counted).
+    pair = pc.binary_join_element_wise(rels["start"], rels["end"], "\x00")
+    from tracker.dates import parse_partial
+
+    def reversed_pair(p: str) -> str:
+        a, b = p.split("\x00")
+        return "1" if a and b and parse_partial(a)[0] > parse_partial(b)[1] else ""
+
+    flipped = np.asarray(_nonempty(_per_distinct(pair, reversed_pair))) & alive
+    if flipped.any():
+        skips.add("end before start (dropped the end)", ids_at(in_order(flipped)), int(flipped.sum()))
+        rels["end"] = _flat(pc.if_else(pa.array(flipped), "", rels["end"]))
+    rels["kind"] = chosen_col
+    relations = _Table(rels, order[alive[order]])
+    ent_order = np.asarray(pc.sort_indices(entities["id"]))
+    src_order = np.asarray(pc.sort_indices(sources["id"]))
+    return _Pending(_Table(entities, ent_order), relations, _Table(sources, src_order))
