@@ -40,12 +40,19 @@ __all__ = ["MIN_BYTES", "compile_columnar", "fast_store"]
 
 #: Distinct names from which `fold` and `skeleton` run in worker processes, one per core.
 PARALLEL_NAMES = 20_000
+#: Distinct names folded at a time (their Python strings and results exist only for these).
+FOLD_NAMES = 1_000_000
 #: Below this many bytes of CSV the record path is the faster one: this path's imports and set-up
 #: cost about a second, while `load` reads the curated data (a few hundred KB) in a fraction of one.
 MIN_BYTES = 2 << 20
 
-# Bytes read at a time when checking a file's encoding and quoting.
+# Bytes read at a time when checking a file's encoding and quoting, and by pyarrow's reader.
 CHUNK = 1 << 24
+BLOCK = 1 << 24
+#: A column whose first block has at most this many distinct values is kept dictionary-coded
+#: (int16 codes; a block with more than CODE_MAX distinct values turns it back into text).
+CODED = 1024
+CODE_MAX = 32767
 #: Rows derived and written at a time (a multiple of `tracker.store.ROW_GROUP`, so that the row
 #: groups are those of a whole-table write): the derived columns never exist whole.
 SLICE_ROWS = 8 * 128 * 1024
@@ -198,33 +205,83 @@ def _header(path: Path) -> tuple[list[str], list[str]]:
     return header, names
 
 
-def _read_csv(path: Path) -> tuple[list[str], Any]:
-    """A data file as (stripped header, table of stripped text cells), or refused."""
+def _read_csv(path: Path, name: str, ck: Any) -> tuple[Any, Any, dict[str, int]]:
+    """A data file read a block at a time, cells stripped and checked: (table, row hashes, kinds).
+
+    Each block's cells are stripped as the reader strips them and checked (`_check_columns`);
+    its rows are hashed for `_duplicate_rows`; for entities, its kinds are counted (the
+    descriptor's assertions). A column whose first block holds at most `CODED` distinct values
+    (a kind, a role, a publisher, a column left empty) is kept dictionary-coded: two bytes a row
+    instead of a four-byte offset and the text, and checked once per distinct value. The
+    whole file as plain text never exists (at 10M generator nodes that is 6 GB of relations).
+    """
+    import duckdb
+    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.csv as pv
 
     _scan(path)
     header, names = _header(path)
-    table = pv.read_csv(
+    reader = pv.open_csv(
         path,
-        read_options=pv.ReadOptions(block_size=1 << 24),
+        read_options=pv.ReadOptions(block_size=BLOCK),
         parse_options=pv.ParseOptions(newlines_in_values=True, ignore_empty_lines=True),
         convert_options=pv.ConvertOptions(column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=False),
     )
-    if table.column_names != header:
+    if reader.schema.names != header:
         raise _Refused(f"{path.name}: pyarrow read another header")
-    # Strip cells as the reader does, copying only a column that has a cell to strip (importers
-    # write stripped cells); columns leave `table` one by one so their memory goes as they do.
     space = _space()
     edge = f"^[{_re2_class(space)}]|[{_re2_class(space)}]$"
-    cols = []
-    while table.num_columns:
-        col = table.column(0)
-        table = table.remove_column(0)
-        cols.append(pc.utf8_trim(col, characters=space) if _any(pc.match_substring_regex(col, edge)) else col)
-        del col
-    return names, pa.table(cols, names=names)
+    coded_type = pa.dictionary(pa.int16(), pa.string())
+    chunks: dict[str, list[Any]] = {n: [] for n in names}
+    coded: dict[str, bool] = {}
+    hashes: list[Any] = []
+    kinds: dict[str, int] = {}
+    rest = [n for n in names if n != "id"]
+    quoted = ", ".join('"' + c.replace('"', '""') + '"' for c in rest)
+    con = duckdb.connect()
+    try:
+        con.execute("SET enable_progress_bar = false")  # stderr carries only tracker's messages
+        for batch in reader:
+            plain: dict[str, Any] = {}  # the block's stripped cells
+            view: dict[str, Any] = {}  # what the checks read: the cells, or a coded column's values
+            for i, n in enumerate(names):
+                col = batch.column(i)
+                if n not in coded:
+                    coded[n] = pc.count_distinct(col).as_py() <= CODED
+                if coded[n]:
+                    enc = pc.dictionary_encode(col)
+                    if len(enc.dictionary) > CODE_MAX:  # not so few after all: plain from here on
+                        coded[n] = False
+                        chunks[n] = [c.cast(pa.string()) for c in chunks[n]]
+                if not coded[n] or _any(pc.match_substring_regex(enc.dictionary, edge)):
+                    if _any(pc.match_substring_regex(col, edge)):
+                        col = pc.utf8_trim(col, characters=space)
+                    if coded[n]:
+                        enc = pc.dictionary_encode(col)
+                plain[n] = col
+                if coded[n]:
+                    view[n] = enc.dictionary
+                    chunks[n].append(pa.DictionaryArray.from_arrays(enc.indices.cast(pa.int16()), enc.dictionary))
+                else:
+                    view[n] = col
+                    chunks[n].append(col)
+                del col
+            _check_columns(name, view, ck)
+            if name == "entities":
+                for k in pc.value_counts(plain["kind"]).to_pylist():
+                    kinds[str(k["values"])] = kinds.get(str(k["values"]), 0) + int(k["counts"])
+            if rest and batch.num_rows:
+                con.register("block", pa.table([plain[n] for n in rest], names=rest))
+                hashes.append(con.sql(f"SELECT hash({quoted}) FROM block").to_arrow_table().column(0).to_numpy())
+                con.unregister("block")
+            del batch, plain, view
+    finally:
+        con.close()
+    columns = [pa.chunked_array(chunks[n], type=coded_type if coded.get(n) else pa.string()) for n in names]
+    table = pa.table(columns, names=names)
+    return table, np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint64), kinds
 
 
 # --- the checks -----------------------------------------------------------------------------------
@@ -273,17 +330,20 @@ def _distinct(col: Any, fn: Callable[[str], Any], type_: Any) -> Any:
     return out.combine_chunks() if isinstance(out, pa.ChunkedArray) else out
 
 
-def _check_columns(name: str, table: Any, ck: Any) -> None:
-    """validate.py `_Checker.column`/`cell` on every column: characters, lengths, required, types."""
+def _check_columns(name: str, columns: dict[str, Any], ck: Any) -> None:
+    """validate.py `_Checker.column`/`cell` on every column: characters, lengths, required, types.
+
+    Each rule asks whether some cell breaks it, so a column may be given as its distinct values.
+    """
     import pyarrow.compute as pc
 
     from tracker.validate import _CACHED_TYPES, LONG_CELL
 
     pat = _patterns()
     for spec in RESOURCES[name]:
-        if spec.name not in table.column_names:
+        if spec.name not in columns:
             continue
-        col = table.column(spec.name)
+        col = columns[spec.name]
         where = f"{FILES[name]}: {spec.name}"
         if len(col) == 0:
             continue
@@ -313,26 +373,29 @@ def _check_columns(name: str, table: Any, ck: Any) -> None:
             raise _Refused(f"{where}: type {t!r} has no column check here")
 
 
-def _duplicate_rows(name: str, table: Any) -> None:
-    """validate.py `duplicate-row`: two rows of one file equal in every cell but the id."""
-    import duckdb
+def _duplicate_rows(name: str, table: Any, hashes: Any) -> None:
+    """validate.py `duplicate-row`: two rows of one file equal in every cell but the id.
 
-    cols = [c for c in table.column_names if c != "id"]
-    if table.num_rows < 2 or not cols:
+    `hashes` holds one 64-bit hash of each row's other cells (`_read_csv`); rows sharing one
+    are compared in full (a true duplicate, or a hash collision).
+    """
+    import numpy as np
+
+    if len(hashes) < 2:
         return
-    quoted = ", ".join('"' + c.replace('"', '""') + '"' for c in cols)
-    con = duckdb.connect()
-    try:
-        con.execute("SET enable_progress_bar = false")  # stderr carries only tracker's messages
-        con.register("t", table)
-        row = con.execute(f"SELECT count(*) - count(DISTINCT hash({quoted})) FROM t").fetchone()
-        if row is not None and row[0]:
-            # Equal hashes: compare in full (a true duplicate, or a hash collision).
-            dup = con.execute(f"SELECT 1 FROM t GROUP BY {quoted} HAVING count(*) > 1 LIMIT 1").fetchone()
-            if dup is not None:
-                raise _Refused(f"{FILES[name]}: a duplicate row")
-    finally:
-        con.close()
+    ordered = np.sort(hashes)
+    twice = ordered[1:][ordered[1:] == ordered[:-1]]
+    del ordered
+    if not twice.size:
+        return
+    rows = np.flatnonzero(np.isin(hashes, twice))
+    cols = [c for c in table.column_names if c != "id"]
+    seen: set[tuple[Any, ...]] = set()
+    picked = table.take(rows)
+    for row in zip(*(_plain(picked.column(c)).to_pylist() for c in cols), strict=True):
+        if row in seen:
+            raise _Refused(f"{FILES[name]}: a duplicate row")
+        seen.add(row)
 
 
 def _sorted_ids(ids: Any) -> tuple[Any, Any, Any]:
@@ -352,6 +415,20 @@ def _sorted_ids(ids: Any) -> tuple[Any, Any, Any]:
     same = np.zeros(n, dtype=bool)
     same[1:] = pc.equal(ordered.slice(1), ordered.slice(0, n - 1)).to_numpy(zero_copy_only=False)
     return order.to_numpy(), ordered, same
+
+
+def _plain(col: Any) -> Any:
+    """A column as plain text: a dictionary-coded one (`_read_csv`) decoded."""
+    import pyarrow as pa
+
+    return col.cast(pa.string()) if pa.types.is_dictionary(col.type) else col
+
+
+def _plain_table(table: Any) -> Any:
+    """Every column of `table` as plain text (a slice about to be checked and written)."""
+    import pyarrow as pa
+
+    return pa.table([_plain(c) for c in table.columns], names=table.column_names)
 
 
 def _take(table: Any, order: Any) -> Any:
@@ -444,26 +521,24 @@ def _read_resource(name: str, raws: list[RawDataset], model: Model, counts: list
     """
     import numpy as np
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     from tracker.validate import Report, _Checker
 
     ck = _Checker(model, Report(), "")
     parts, folder = [], []
     for i, raw in enumerate(raws):
-        _, t = _read_csv(raw.tables[name].path)
-        _check_columns(name, t, ck)
-        _duplicate_rows(name, t)
+        t, hashes, kinds = _read_csv(raw.tables[name].path, name, ck)
+        _duplicate_rows(name, t, hashes)
+        del hashes
         n = t.num_rows
         counts[i][name] = n
-        if name == "entities":
-            for k in pc.value_counts(t.column("kind")).to_pylist():
-                counts[i][f"kind:{k['values']}"] = int(k["counts"])
-        empty = pa.scalar("", pa.string())
-        cols = {s.name: t.column(s.name) if s.name in t.column_names else pa.repeat(empty, n) for s in RESOURCES[name]}
-        parts.append(pa.table(cols))
+        counts[i].update({f"kind:{k}": v for k, v in kinds.items()})
+        empty = pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, dtype=np.int16)), pa.array([""]))
+        parts.append(pa.table({s.name: t.column(s.name) if s.name in t.column_names else empty for s in RESOURCES[name]}))
         folder.append(np.full(n, i, dtype=np.int32))
-        del t, cols
+        del t
+    if len({p.schema for p in parts}) > 1:  # coded in one folder, text in another: text in all
+        parts = [_plain_table(p) for p in parts]
     return pa.concat_tables(parts), np.concatenate(folder)
 
 
@@ -509,31 +584,31 @@ def _compile(folders: list[Path], roots: Sequence[Path] | None, tmp: Path) -> di
 
     # --- sources ---------------------------------------------------------------------------------
     src, folder = _read_resource("sources", raws, model, counts)
-    order, sids, same = _sorted_ids(src.column("id"))
+    order, sids, same = _sorted_ids(_plain(src.column("id")))
     if same is not None and same.any():
         raise _Refused("sources.csv: a duplicate id")
     src = _take(src, order)
     folder = folder if order is None else folder[order]
     sids = _one(sids)
     # validate.py `_check_date_precision`: exact, month and year need a date of that form.
-    precision = pc.index_in(src.column("date_precision"), value_set=pa.array(["year", "month", "exact"]))
+    precision = pc.index_in(_plain(src.column("date_precision")), value_set=pa.array(["year", "month", "exact"]))
     qualified = pc.is_valid(precision)
     if _any(qualified):
-        dates = pc.filter(src.column("date"), qualified)
+        dates = pc.filter(_plain(src.column("date")), qualified)
         need = pc.filter(precision, qualified)
         bad = pc.or_(pc.equal(pc.utf8_length(dates), 0), pc.not_equal(pc.count_substring(dates, "-"), need))
         if _any(bad):
             raise _Refused("sources.csv: a date that does not match its date_precision")
     del precision, qualified
     ranks = {name: s.rank for name, s in model.evidence_statuses.items()}
-    srank = _distinct(src.column("evidence"), lambda v: ranks.get(v, 0), pa.int64()).to_numpy()
-    nonempty = pc.filter(src.column("date"), pc.greater(pc.utf8_length(src.column("date")), 0))
+    srank = _distinct(_plain(src.column("evidence")), lambda v: ranks.get(v, 0), pa.int64()).to_numpy()
+    nonempty = pc.filter(_plain(src.column("date")), pc.greater(pc.utf8_length(_plain(src.column("date"))), 0))
     data_date = str(pc.max(nonempty).as_py() or "") if len(nonempty) else ""
     del nonempty
     n_sources = src.num_rows
     out = _Writer(tmp / "sources.parquet", table_schema("sources"))
     for a, n in _slices(n_sources):
-        part = src.slice(a, n)
+        part = _plain_table(src.slice(a, n))
         scols = {f: part.column(f) for f, _ in _record_schema(Source) if f != "dataset"}
         scols["mirror"] = _distinct(part.column("mirror"), lambda v: bool(_bool(v)), pa.bool_())
         scols["dataset"] = label_of.take(pa.array(folder[a : a + n]))
@@ -546,16 +621,18 @@ def _compile(folders: list[Path], roots: Sequence[Path] | None, tmp: Path) -> di
     # --- entities: checked, kind codes kept, rows spilled until their degree is known -----------
     ent, folder = _read_resource("entities", raws, model, counts)
     # validate.py: entity sources must exist; the offshore flag is for jurisdictions (a warning).
-    if not _all(pc.is_in(_split(ent.column("sources")).flatten(), value_set=sids)):
+    if not _all(pc.is_in(_split(_plain(ent.column("sources"))).flatten(), value_set=sids)):
         raise _Refused("entities.csv: sources: a dangling reference")
-    if _any(pc.and_(pc.greater(pc.utf8_length(ent.column("offshore")), 0), pc.not_equal(ent.column("kind"), "jurisdiction"))):
+    if _any(
+        pc.and_(pc.greater(pc.utf8_length(_plain(ent.column("offshore"))), 0), pc.not_equal(_plain(ent.column("kind")), "jurisdiction"))
+    ):
         raise _Refused("entities.csv: offshore: the offshore flag on an entity that is no jurisdiction")
-    order, eids, same = _sorted_ids(ent.column("id"))
+    order, eids, same = _sorted_ids(_plain(ent.column("id")))
     if same is not None and same.any():
         # validate.py `duplicate-id`: only a jurisdiction that another folder defined first; the
         # record path keeps that first definition (stable sort: folder order within an id).
         at = np.flatnonzero(same)
-        kind = ent.column("kind").to_numpy(zero_copy_only=False)
+        kind = _plain(ent.column("kind")).to_numpy(zero_copy_only=False)
         now, before = order[at], order[at - 1]
         if not ((kind[now] == "jurisdiction") & (kind[before] == "jurisdiction") & (folder[now] > folder[before])).all():
             raise _Refused("entities.csv: a duplicate id")
@@ -566,12 +643,12 @@ def _compile(folders: list[Path], roots: Sequence[Path] | None, tmp: Path) -> di
     eids = _one(eids)
     n_entities = ent.num_rows
     ekinds = list(model.entity_kinds)
-    ecode = pc.index_in(ent.column("kind"), value_set=pa.array(ekinds)).to_numpy().astype(np.int8)
+    ecode = pc.index_in(_plain(ent.column("kind")), value_set=pa.array(ekinds)).to_numpy().astype(np.int8)
     schema = table_schema("entities")
     spill_path = tmp / ".entities.spill.parquet"
     spill = _Writer(spill_path, pa.schema([f for f in schema if f.name != "degree"]), compression="lz4")
     for a, n in _slices(n_entities):
-        part = ent.slice(a, n)
+        part = _plain_table(ent.slice(a, n))
         ecols: dict[str, Any] = {"idx": np.arange(a, a + n, dtype=np.int64)}
         for f, _ in _record_schema(Entity):
             if f != "dataset":
@@ -591,15 +668,15 @@ def _compile(folders: list[Path], roots: Sequence[Path] | None, tmp: Path) -> di
     # --- relations -------------------------------------------------------------------------------
     rel, folder = _read_resource("relations", raws, model, counts)
     _check_assertions_of(raws, model, counts)
-    order, rids, same = _sorted_ids(rel.column("id"))
+    order, rids, same = _sorted_ids(_plain(rel.column("id")))
     if same is not None and same.any():
         raise _Refused("relations.csv: a duplicate id")
     rel = _take(rel, order)
     folder = folder if order is None else folder[order]
     del order, same
     n_relations = rel.num_rows
-    src_at = pc.index_in(rel.column("source"), value_set=eids)
-    dst_at = pc.index_in(rel.column("target"), value_set=eids)
+    src_at = pc.index_in(_plain(rel.column("source")), value_set=eids)
+    dst_at = pc.index_in(_plain(rel.column("target")), value_set=eids)
     if src_at.null_count or dst_at.null_count:
         raise _Refused("relations.csv: an entity that does not exist")
     # Positions fit int32 (index_in's own type); int64 only in the slices written.
@@ -607,7 +684,7 @@ def _compile(folders: list[Path], roots: Sequence[Path] | None, tmp: Path) -> di
     dst_idx = _one(dst_at).to_numpy()
     del src_at, dst_at, eids
     rkinds = list(model.relation_kinds)
-    kcode = _one(pc.index_in(rel.column("kind"), value_set=pa.array(rkinds))).to_numpy().astype(np.int8)
+    kcode = _one(pc.index_in(_plain(rel.column("kind")), value_set=pa.array(rkinds))).to_numpy().astype(np.int8)
     # validate.py `self-loop` and `statement-target`: a statement kind (about one entity) runs
     # from an entity to itself, every other kind between two entities.
     statement = np.array([bool(getattr(model.relation_kinds[k], "statement", False)) for k in rkinds], dtype=bool)[kcode]
@@ -624,13 +701,13 @@ def _compile(folders: list[Path], roots: Sequence[Path] | None, tmp: Path) -> di
     for fname in model.relation_fields:
         if fname not in rel.column_names:
             continue
-        used = pc.greater(pc.utf8_length(rel.column(fname)), 0).to_numpy(zero_copy_only=False)
+        used = pc.greater(pc.utf8_length(_plain(rel.column(fname))), 0).to_numpy(zero_copy_only=False)
         for k in np.unique(kcode[used]).tolist():
             if fname not in model.relation_kinds[rkinds[k]].fields:
                 raise _Refused(f"relations.csv: {rkinds[k]} relations do not take {fname}")
         del used
     del kcode
-    rlists = _split(rel.column("sources"))
+    rlists = _split(_plain(rel.column("sources")))
     at_source = pc.index_in(rlists.flatten(), value_set=sids)
     if at_source.null_count:
         raise _Refused("relations.csv: sources: a dangling reference")
@@ -639,7 +716,7 @@ def _compile(folders: list[Path], roots: Sequence[Path] | None, tmp: Path) -> di
     roffsets = rlists.offsets.to_numpy().astype(np.int64)
     if (np.diff(roffsets) == 0).any():
         raise _Refused("relations.csv: a relation without a source")
-    refs = _split(rel.column("refers_to"))
+    refs = _split(_plain(rel.column("refers_to")))
     ref_offsets = refs.offsets.to_numpy().astype(np.int64)
     ref_parent = np.repeat(np.arange(n_relations, dtype=np.int64), np.diff(ref_offsets))
     ref_to = np.zeros(0, dtype=np.int64)
@@ -651,7 +728,7 @@ def _compile(folders: list[Path], roots: Sequence[Path] | None, tmp: Path) -> di
         if (ref_to == ref_parent).any():
             raise _Refused("relations.csv: refers_to: a relation that refers to itself")
     del rids
-    if len(set(ranks.values())) != len(ranks) and _any(pc.equal(pc.utf8_length(rel.column("evidence")), 0)):
+    if len(set(ranks.values())) != len(ranks) and _any(pc.equal(pc.utf8_length(_plain(rel.column("evidence"))), 0)):
         raise _Refused("schema: two evidence statuses share a rank")
     by_rank = {rank: name for name, rank in ranks.items()}
     status = pa.array([by_rank.get(r, "") for r in range(int(srank.max(initial=0)) + 1)], pa.string())
@@ -663,7 +740,7 @@ def _compile(folders: list[Path], roots: Sequence[Path] | None, tmp: Path) -> di
     totals = np.zeros(n_entities, dtype=np.float64)
     out = _Writer(tmp / "relations.parquet", table_schema("relations"))
     for a, n in _slices(n_relations):
-        part = rel.slice(a, n)
+        part = _plain_table(rel.slice(a, n))
         # validate.py `_check_dates_and_shares`, a slice at a time (each rule is per row).
         first = _distinct(part.column("start"), lambda v: parse_partial(v)[0].toordinal() if v else None, pa.int64())
         last = _distinct(part.column("end"), lambda v: parse_partial(v)[1].toordinal() if v else None, pa.int64())
@@ -802,7 +879,7 @@ def _write_names(path: Path, names: Any, aliases: Any) -> None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from tracker.store import _write_table, table_schema
+    from tracker.store import table_schema
 
     n = len(names)
     offsets = aliases.offsets.to_numpy().astype(np.int64)
@@ -822,10 +899,18 @@ def _write_names(path: Path, names: Any, aliases: Any) -> None:
     first = np.sort(np.unique(owner * max(len(uniq), 1) + code, return_index=True)[1])
     owner, code = owner[first], code[first]
 
-    pairs = _name_keys_all(uniq.to_pylist())
-    key_arr = pa.array([k for k, _ in pairs], pa.string())
-    fold_arr = pa.array([f for _, f in pairs], pa.string())
-    del pairs
+    del every
+    # Skeleton and fold of each distinct name, FOLD_NAMES at a time: their Python strings never
+    # exist all at once (at 10M generator nodes, some 10M names).
+    keys, folds = [], []
+    for at in range(0, len(uniq), FOLD_NAMES):
+        pairs = _name_keys_all(uniq.slice(at, FOLD_NAMES).to_pylist())
+        keys.append(pa.array([k for k, _ in pairs], pa.string()))
+        folds.append(pa.array([f for _, f in pairs], pa.string()))
+        del pairs
+    key_arr = pa.concat_arrays(keys) if keys else pa.array([], pa.string())
+    fold_arr = pa.concat_arrays(folds) if folds else pa.array([], pa.string())
+    del keys, folds
     # The distinct words of each skeleton, in order (a skeleton's words are single-spaced).
     words = pc.split_pattern(key_arr, " ")
     word_of = pc.list_parent_indices(words).to_numpy().astype(np.int64)
@@ -843,16 +928,22 @@ def _write_names(path: Path, names: Any, aliases: Any) -> None:
     reps = ntok[code]
     rows = int(reps.sum())
     row_code = np.repeat(code, reps)
-    within = np.arange(rows, dtype=np.int64) - np.repeat(np.cumsum(reps) - reps, reps)
-    take = pa.array(row_code)
-    cols = {
-        "idx": np.repeat(owner, reps),
-        "name": uniq.take(take),
-        "key": key_arr.take(take),
-        "fold": fold_arr.take(take),
-        "token": tokens.take(pa.array(tok_start[row_code] + within)),
-    }
-    _write_table(path, cols, table_schema("names"))
+    row_token = tok_start[row_code] + (np.arange(rows, dtype=np.int64) - np.repeat(np.cumsum(reps) - reps, reps))
+    row_owner = np.repeat(owner, reps)
+    del reps, owner, code, tok_start, ntok, word_of
+    out = _Writer(path, table_schema("names"))
+    for a, n_rows in _slices(rows):
+        take = pa.array(row_code[a : a + n_rows])
+        out.write(
+            {
+                "idx": row_owner[a : a + n_rows],
+                "name": uniq.take(take),
+                "key": key_arr.take(take),
+                "fold": fold_arr.take(take),
+                "token": tokens.take(pa.array(row_token[a : a + n_rows])),
+            }
+        )
+    out.close()
 
 
 def _name_keys(names: list[str]) -> list[tuple[str, str]]:
