@@ -11,6 +11,13 @@ skipped (the summary suggests `tracker view --focus`); above
 out (the summary gives the `tracker export` command that writes them) while the CSV tables
 stream row by row; and what the analysis samples instead of computing exactly (betweenness,
 closeness) is listed under "skipped" in the summary.
+
+Above `tracker.query.STORE_ABOVE_BYTES` of relations the build never holds the data in Python
+records or a networkx graph (at 2M ICIJ nodes that took 400 s to read and 14 GB): it opens the
+compiled store (compiling it when missing or stale, which validates the data once and refuses
+to build on errors, with the same messages), streams the CSV tables from its Parquet tables
+(`tracker.export.store`), and computes the reports from its relation table as numpy arrays
+(`tracker.storegraph`). The files are byte for byte those the in-memory path writes.
 """
 
 from __future__ import annotations
@@ -21,8 +28,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import networkx as nx
+from typing import Any
 
 from tracker.dataset import load
 from tracker.exc import ViewTooLarge
@@ -36,21 +42,30 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class BuildResult:
-    """What a build read and wrote, for the summary on stderr."""
+    """What a build read and wrote, for the summary on stderr.
 
-    graph: nx.MultiDiGraph
+    `graph` is the networkx graph of the data, or on large data the `tracker.storegraph.StoreGraph`
+    of its store; `counts` (entities by kind, by sphere, relations by kind) is set by the store
+    path, and otherwise counted from the graph.
+    """
+
+    graph: Any
     out: Path
     files: list[Path] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     warnings: int = 0
     seconds: float = 0.0
     store: Path | None = None
+    counts: tuple[dict[str, int], dict[str, int], dict[str, int]] | None = None
 
     def summary(self) -> list[str]:
         G = self.graph
-        kinds = Counter(d.get("kind") for _, d in G.nodes(data=True))
-        spheres = Counter(d.get("sphere") for _, d in G.nodes(data=True))
-        rels = Counter(d.get("kind") for _, _, d in G.edges(data=True))
+        if self.counts is not None:
+            kinds, spheres, rels = (Counter(c) for c in self.counts)
+        else:
+            kinds = Counter(d.get("kind") for _, d in G.nodes(data=True))
+            spheres = Counter(d.get("sphere") for _, d in G.nodes(data=True))
+            rels = Counter(d.get("kind") for _, _, d in G.edges(data=True))
         lines = [
             f"built {G.graph.get('name', '')}: {G.number_of_nodes()} entities, {G.number_of_edges()} relations, "
             f"{len(G.graph.get('sources', {}))} sources ({self.warnings} warnings)",
@@ -93,7 +108,16 @@ def scale_notes(n: int) -> list[str]:
 
 
 def run_build(data: Sequence[Path], out: Path, view: bool = True) -> BuildResult:
-    """Run the whole build; raises `InvalidData` on validation errors, before writing anything."""
+    """Run the whole build; raises `InvalidData` on validation errors, before writing anything.
+
+    Data above `tracker.query.STORE_ABOVE_BYTES` of relations builds from the compiled store
+    (`build_on_store`), smaller data in memory; both write the same bytes for the same data.
+    """
+    from tracker.dataset import default_data_dir
+    from tracker.query import STORE_ABOVE_BYTES, relations_bytes
+
+    if relations_bytes(list(data) or [default_data_dir()]) > STORE_ABOVE_BYTES:
+        return build_on_store(data, out, view)
     from tracker.export import build_export_skips, write_build_exports
     from tracker.report import write_build_reports
 
@@ -104,15 +128,6 @@ def run_build(data: Sequence[Path], out: Path, view: bool = True) -> BuildResult
     check_not_input(out)  # an output folder inside an input dataset would change the data
     G = build(dataset)
     result = BuildResult(G, out, warnings=len(dataset.warnings))
-    from tracker.query import STORE_ABOVE_BYTES, relations_bytes
-
-    if relations_bytes(dataset.roots) > STORE_ABOVE_BYTES:
-        # Large data: compile the store now, from the data already read and validated, so
-        # that the questions asked next (path, neighbours, view --focus) start at once.
-        from tracker.store import open_store
-
-        store = open_store(list(data) or None, say=log.info, dataset=dataset)
-        result.store = store.root
     log.info("graph built: %d nodes, %d edges", G.number_of_nodes(), G.number_of_edges())
     result.files += write_build_exports(G, out)
     result.skipped += build_export_skips(G)
@@ -122,14 +137,86 @@ def run_build(data: Sequence[Path], out: Path, view: bool = True) -> BuildResult
         from tracker.views import MAX_NODES, write_view
 
         if G.number_of_nodes() > MAX_NODES:
-            # Refused before any work: the page would take minutes to open (issue 4).
-            result.skipped.append(
-                f"network.html: {G.number_of_nodes()} entities is over the view cap of {MAX_NODES}; "
-                "draw a neighbourhood instead: tracker view --focus ENTITY --depth 2 -o view.html"
-            )
+            result.skipped.append(_view_skip(G.number_of_nodes(), MAX_NODES))
         else:
             try:
                 result.files.append(write_view(G, out / "network.html", title=f"tracker: {G.graph.get('name', '')}"))
+            except ViewTooLarge as exc:
+                result.skipped.append(f"network.html: {exc}")
+    else:
+        result.skipped.append("network.html (--no-view)")
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _view_skip(n: int, cap: int) -> str:
+    # Refused before any work: the page would take minutes to open (issue 4).
+    return f"network.html: {n} entities is over the view cap of {cap}; draw a neighbourhood instead: tracker view --focus ENTITY --depth 2 -o view.html"
+
+
+# DuckDB's own memory for the build's joins and sorts (it spills to disk beyond it); its default,
+# most of the machine's memory, would let it take what the metrics need next.
+STORE_MEMORY_LIMIT = "2GB"
+
+
+def build_on_store(data: Sequence[Path], out: Path, view: bool = True) -> BuildResult:
+    """The build of large data from its compiled store: no Python records, no networkx graph of the whole.
+
+    The store is opened (compiled when missing or stale: the one validation, which raises
+    `InvalidData` with the loader's messages before anything is written); nodes.csv, edges.csv
+    and sources.csv stream from its Parquet tables; the metrics read its relation table as
+    numpy arrays; the report's ownership chains are cut out of it per asset. The files are those
+    the in-memory path writes for the same data.
+    """
+    from tracker.backends import open_backend
+    from tracker.export import graph_file_skips, write_graph_files
+    from tracker.export.store import write_store_csv
+    from tracker.metrics import Views, resolve_engine
+    from tracker.query import chain_region
+    from tracker.report import CHAIN_MAX_DEPTH, write_build_reports
+    from tracker.store import _folders, edge_table, open_store
+    from tracker.storegraph import StoreGraph
+
+    started = time.perf_counter()
+    roots = list(data) or None
+    protect(_folders(roots))
+    out = Path(out)
+    check_not_input(out)  # before the compile: an output folder inside an input is refused at once
+    store = open_store(roots, say=log.info)
+    store.sql.execute(f"SET memory_limit = '{STORE_MEMORY_LIMIT}'")
+    G = StoreGraph(store)
+    n = G.number_of_nodes()
+    result = BuildResult(G, out, warnings=len(store.manifest.get("warnings", [])), store=store.root, counts=G.counts())
+    log.info("store read: %d nodes, %d edges", n, G.number_of_edges())
+    from tracker.views import MAX_NODES
+
+    skips = graph_file_skips(G.number_of_edges())
+    whole = None
+    if not skips or (view and n <= MAX_NODES):
+        # Within the graph files' cap (or the view's) the data is small enough to hold as a
+        # graph, and those files are made from one: the same graph the in-memory path builds.
+        whole = build(store.whole())
+    if not skips:
+        assert whole is not None
+        result.files += write_graph_files(whole, out)
+    result.files += write_store_csv(store, out, say=log.info)
+    result.skipped += skips
+    views = Views(None, resolve_engine("auto", n), edge_table(store))
+    backend = open_backend("duckdb", store)
+    try:
+        owned = [(asset, chain_region(backend, asset, True, CHAIN_MAX_DEPTH).graph) for asset in G.most_owned()]
+        result.files += write_build_reports(G, out, views=views, owned=owned)  # type: ignore[arg-type]
+    finally:
+        backend.close()
+    result.skipped += scale_notes(n)
+    if view:
+        if n > MAX_NODES or whole is None:
+            result.skipped.append(_view_skip(n, MAX_NODES))
+        else:
+            from tracker.views import write_view
+
+            try:
+                result.files.append(write_view(whole, out / "network.html", title=f"tracker: {whole.graph.get('name', '')}"))
             except ViewTooLarge as exc:
                 result.skipped.append(f"network.html: {exc}")
     else:

@@ -111,20 +111,27 @@ def render(df: pd.DataFrame, fmt: str) -> str:
 # --- the build's files ------------------------------------------------------------------
 
 
-def write_build_reports(G: nx.MultiDiGraph, out: Path) -> list[Path]:
+def write_build_reports(
+    G: nx.MultiDiGraph, out: Path, views: Any = None, owned: Sequence[tuple[str, nx.MultiDiGraph]] | None = None
+) -> list[Path]:
     """Write centrality.csv, brokers.csv, jurisdictions.csv and report.html into `out`.
 
     Every file is written atomically and is byte-identical for the same graph. brokers.csv
     keeps only entities with some brokerage (subset betweenness or a role count above 0). The
     tables share one `tracker.metrics.Views` (edge table, engine graphs built once); how each
     figure was computed, sampled or exact, is in the tables' notes and the report.
+
+    The build on large data passes a `tracker.storegraph.StoreGraph` as `G`, with `views` over
+    the store's relation table and `owned`: the most-owned assets, each with a graph of its
+    ownership chains (`tracker.query.chain_region`), so that no graph of the whole data is built.
     """
     from tracker.jurisdictions import jurisdiction_exposure
     from tracker.metrics import Views, brokers, centrality, resolve_engine
 
     out = Path(out)
     # One edge table and one set of engine graphs, shared by every table of the build.
-    views = Views(G, resolve_engine("auto", G.number_of_nodes()))
+    if views is None:
+        views = Views(G, resolve_engine("auto", G.number_of_nodes()))
     cen = centrality(G, views=views)
     brk = brokers(G, views=views)
     active = brk[(brk["subset_betweenness"] > 0) | (brk["brokerage"] > 0)]
@@ -134,7 +141,7 @@ def write_build_reports(G: nx.MultiDiGraph, out: Path) -> list[Path]:
         write_text(out / "centrality.csv", render(cen, "csv")),
         write_text(out / "brokers.csv", render(active, "csv")),
         write_text(out / "jurisdictions.csv", render(jur, "csv")),
-        write_text(out / "report.html", report_html(G, cen, active, jur)),
+        write_text(out / "report.html", report_html(G, cen, active, jur, owned=owned)),
     ]
     return files
 
@@ -340,20 +347,30 @@ def _notes_html(df: pd.DataFrame, keys: Iterable[str] | None = None) -> str:
 #: Bounds on the report's chains section: a heavy-tailed graph has assets with thousands of owners.
 CHAIN_SEARCH_MAX = 2000
 CHAIN_OWNERS_MAX = 25
+#: How deep the report follows ownership chains (`tracker.chains.ownership_chains`' default).
+CHAIN_MAX_DEPTH = 12
 
 
-def _chains_html(G: nx.MultiDiGraph, cites: _Citations | None = None, top_assets: int = 5, max_paths: int = 12) -> str:
+def _chains_html(
+    G: nx.MultiDiGraph,
+    cites: _Citations | None = None,
+    top_assets: int = 5,
+    max_paths: int = 12,
+    owned: Sequence[tuple[str, nx.MultiDiGraph]] | None = None,
+) -> str:
+    """The chains of the `top_assets` most-owned assets; `owned` gives them with their chains' graphs."""
     from tracker.chains import _share_text, most_owned, ownership_chains
     from tracker.paths import format_relation
 
-    assets = most_owned(G, top_assets)
-    if not assets:
+    if owned is None:
+        owned = [(asset, G) for asset in most_owned(G, top_assets)]
+    if not owned:
         return "<p>No ownership or control relations recorded.</p>"
     parts = []
-    for asset in assets:
-        ch = ownership_chains(G, asset, "up", max_paths=CHAIN_SEARCH_MAX)
+    for asset, H in owned:
+        ch = ownership_chains(H, asset, "up", max_depth=CHAIN_MAX_DEPTH, max_paths=CHAIN_SEARCH_MAX)
         owners = ch.owners[:CHAIN_OWNERS_MAX]
-        data = G.nodes[asset]
+        data = H.nodes[asset]
         parts.append(
             f'<h3>{_entity(asset, data.get("name", asset))} <span class="note">({html.escape(asset)}, {html.escape(str(data.get("kind", "")))})</span></h3>'
         )
@@ -372,23 +389,23 @@ def _chains_html(G: nx.MultiDiGraph, cites: _Citations | None = None, top_assets
             cut = f" (search stopped at {CHAIN_SEARCH_MAX} paths)" if ch.truncated else ""
             parts.append(f'<p class="note">{more}{cut}: run <code>tracker chains {html.escape(asset)}</code>.</p>')
         for i, p in enumerate(ch.paths[:max_paths], start=1):
-            route = " ← ".join(str(G.nodes[n].get("name", n)) for n in p.nodes)
+            route = " ← ".join(str(H.nodes[n].get("name", n)) for n in p.nodes)
             parts.append(f"<p><b>{i}.</b> {html.escape(route)} — effective share {html.escape(_share_text(p.share))}</p>")
             for h in p.hops:
                 for r in h["relations"]:
                     if cites is None:
-                        parts.append(f'<div class="hop">{html.escape(format_relation(G, r))}</div>')
+                        parts.append(f'<div class="hop">{html.escape(format_relation(H, r))}</div>')
                         for src in r["sources"]:
                             parts.append(f'<div class="src">source: {_source_html(src)}</div>')
                     else:
                         marks = cites.cite(src["id"] for src in r["sources"])
-                        parts.append(f'<div class="hop">{html.escape(format_relation(G, r))}{marks}</div>')
+                        parts.append(f'<div class="hop">{html.escape(format_relation(H, r))}{marks}</div>')
         if len(ch.paths) > max_paths:
             parts.append(
                 f'<p class="note">{len(ch.paths) - max_paths} more paths: run <code>tracker chains {html.escape(asset)}</code>.</p>'
             )
         if ch.cycles:
-            cyc = "; ".join(" owns ".join(str(G.nodes[n].get("name", n)) for n in c) for c in ch.cycles)
+            cyc = "; ".join(" owns ".join(str(H.nodes[n].get("name", n)) for n in c) for c in ch.cycles)
             parts.append(f'<p class="note">Cycles (reported, not followed): {html.escape(cyc)}</p>')
     return "\n".join(parts)
 
@@ -426,7 +443,14 @@ def _bar_chart(labels: Sequence[str], values: Sequence[float], title: str, xlabe
     return svg_chart("barh", names, values, title, xlabel, "", prefix, width=5.6)
 
 
-def report_html(G: nx.MultiDiGraph, cen: pd.DataFrame, brk: pd.DataFrame, jur: pd.DataFrame, top: int = 10) -> str:
+def report_html(
+    G: nx.MultiDiGraph,
+    cen: pd.DataFrame,
+    brk: pd.DataFrame,
+    jur: pd.DataFrame,
+    top: int = 10,
+    owned: Sequence[tuple[str, nx.MultiDiGraph]] | None = None,
+) -> str:
     """The human-readable build report as one self-contained HTML page.
 
     Every entity name links into the network view (``network.html#focus=<id>``, written by
@@ -561,7 +585,7 @@ def report_html(G: nx.MultiDiGraph, cen: pd.DataFrame, brk: pd.DataFrame, jur: p
         "ranges are carried as minimum and maximum; an unknown share stays unknown, never zero. "
         "PSC bands as in the UK register (more than 25%, 50%, 75%). Numbers in brackets are the sources listed at the end.</p>"
     )
-    parts.append(_chains_html(G, cites))
+    parts.append(_chains_html(G, cites, owned=owned))
 
     # Communities.
     parts.append('<h2 id="communities">Communities</h2>')

@@ -37,6 +37,8 @@ __all__ = [
     "export_graph",
     "write_build_exports",
     "build_export_skips",
+    "graph_file_skips",
+    "write_graph_files",
     "BUILD_GRAPH_FILES_MAX_RELATIONS",
     "write_csv",
     "write_neo4j",
@@ -134,7 +136,11 @@ def build_export_skips(G: nx.MultiDiGraph) -> list[str]:
     >>> build_export_skips(nx.MultiDiGraph())
     []
     """
-    n = G.number_of_edges()
+    return graph_file_skips(G.number_of_edges())
+
+
+def graph_file_skips(n: int) -> list[str]:
+    """`build_export_skips` of a graph of `n` relations (the build on the store has no networkx graph)."""
     if n <= BUILD_GRAPH_FILES_MAX_RELATIONS:
         return []
     return [
@@ -153,9 +159,15 @@ def write_build_exports(G: nx.MultiDiGraph, out: Path) -> list[Path]:
     by the graph itself.
     """
     out = Path(out)
-    paths = []
-    if not build_export_skips(G):
-        paths.append(_stream_graphml(G, safe_child(out, "graph.graphml")))
-        paths.append(_stream_json(G, safe_child(out, "graph.json"), all_sources=True))
+    paths = write_graph_files(G, out) if not build_export_skips(G) else []
     paths += write_csv(G, out, all_sources=True)
     return paths
+
+
+def write_graph_files(G: nx.MultiDiGraph, out: Path) -> list[Path]:
+    """graph.graphml and graph.json (with every source) of the build, streamed."""
+    out = Path(out)
+    return [
+        _stream_graphml(G, safe_child(out, "graph.graphml")),
+        _stream_json(G, safe_child(out, "graph.json"), all_sources=True),
+    ]

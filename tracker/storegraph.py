@@ -1,0 +1,186 @@
+"""The whole stored graph as the few read-only graph calls the build's reports make, without networkx.
+
+`tracker build` on large data writes its reports (`tracker.report.write_build_reports`) from the
+compiled store: the metrics read the relations as numpy arrays (`tracker.store.edge_table`), and
+what they and the report page ask of "the graph" is small: its size and name, each entity's
+name, kind, sphere, country and offshore flag, the sources of the few relations cited, and
+for the jurisdiction table the relations read by their end (rankings, constitutional ties, an
+entity's statements about its own owner). `StoreGraph` answers exactly those: the entity
+columns as Python lists (tens of bytes an entity, against about a kilobyte in a networkx
+graph), and the relations read by their end as a real networkx graph of those relations only.
+Anything else a networkx graph offers is not here, by design: a new reader of the build's
+graph must be added to it, with its store query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import networkx as nx
+
+__all__ = ["StoreGraph", "EDGE_KINDS_BY_END"]
+
+# The relation kinds read by their end (`out_edges`, `in_edges`) by the build's reports:
+# `tracker.jurisdictions` reads a jurisdiction's ranking and the ties to the controlling state.
+# Self-loops (statements about an entity's own owner) are always there too.
+EDGE_KINDS_BY_END = ("ranked", "constitutional_tie")
+_NODE_COLUMNS = ("name", "kind", "sphere", "country", "offshore")
+_ALWAYS = frozenset({"name", "kind", "sphere"})
+
+
+class _Sources(Mapping[str, dict[str, Any]]):
+    """The sources table, read from the store one id at a time (millions at ICIJ scale; few are cited)."""
+
+    def __init__(self, store: Any) -> None:
+        self._store = store
+        self._cache: dict[str, dict[str, Any] | None] = {}
+        self._count: int | None = None
+
+    def _get(self, sid: str) -> dict[str, Any] | None:
+        if sid not in self._cache:
+            from tracker.store import table_schema
+
+            names = [f.name for f in table_schema("sources")]
+            select = ", ".join(f'"{n}"' for n in names)
+            row = self._store.sql.execute(f"SELECT {select} FROM sources WHERE id = ?", [sid]).fetchone()
+            self._cache[sid] = None if row is None else dict(zip(names, row, strict=True))
+        return self._cache[sid]
+
+    def __getitem__(self, sid: str) -> dict[str, Any]:
+        found = self._get(sid) if isinstance(sid, str) else None
+        if found is None:
+            raise KeyError(sid)
+        return found
+
+    def __contains__(self, sid: object) -> bool:
+        return isinstance(sid, str) and self._get(sid) is not None
+
+    def __len__(self) -> int:
+        if self._count is None:
+            self._count = int(self._store.sql.execute("SELECT count(*) FROM sources").fetchone()[0])
+        return self._count
+
+    def __iter__(self) -> Iterator[str]:
+        for (sid,) in self._store.sql.execute("SELECT id FROM sources ORDER BY id").fetchall():
+            yield str(sid)
+
+
+class _Nodes:
+    """`G.nodes` of a networkx graph: iterable, indexable by id, callable with ``data=True``."""
+
+    def __init__(self, graph: StoreGraph) -> None:
+        self._g = graph
+
+    def __call__(self, data: bool = False) -> Iterator[Any]:
+        if not data:
+            return iter(self._g.ids)
+        return ((n, self._g.attrs(i)) for i, n in enumerate(self._g.ids))
+
+    def __getitem__(self, node: str) -> dict[str, Any]:
+        return self._g.attrs(self._g.pos[node])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._g.ids)
+
+    def __len__(self) -> int:
+        return len(self._g.ids)
+
+    def __contains__(self, node: object) -> bool:
+        return node in self._g.pos
+
+
+class StoreGraph:
+    """A compiled store as the read-only graph the build's reports read (see the module docstring).
+
+    `G.nodes[n]` holds the entity's name, kind and sphere, and its country and offshore flag
+    when it has one (as a compact graph leaves empty attributes out); `G.graph` its name,
+    content hash, data date and sources (read on demand). `out_edges`, `in_edges`, `G[n]` and
+    `nx.nodes_with_selfloops(G)` see the relations of `EDGE_KINDS_BY_END` and every self-loop,
+    with all their attributes, and no other relation.
+    """
+
+    def __init__(self, store: Any) -> None:
+        import pyarrow.parquet as pq
+
+        from tracker.graph import build
+
+        self.store = store
+        m = store.manifest
+        self.ids: list[str] = store.ids()
+        self.pos: dict[str, int] = {e: i for i, e in enumerate(self.ids)}
+        table = pq.read_table(store.path("entities"), columns=list(_NODE_COLUMNS))
+        self._cols = {c: table.column(c).to_pylist() for c in _NODE_COLUMNS}
+        self.graph: dict[str, Any] = {
+            "name": m.get("name", ""),
+            "content_hash": m.get("content_hash", ""),
+            "data_date": m.get("data_date", ""),
+            "sources": _Sources(store),
+            "compact": True,
+        }
+        rels = store.sql.execute(
+            "SELECT ridx FROM relations WHERE src = dst OR list_contains(?, kind) ORDER BY ridx", [list(EDGE_KINDS_BY_END)]
+        ).fetchnumpy()["ridx"]
+        ends = store.sql.execute(
+            "SELECT DISTINCT unnest([src, dst]) AS idx FROM relations WHERE src = dst OR list_contains(?, kind)", [list(EDGE_KINDS_BY_END)]
+        ).fetchnumpy()["idx"]
+        self._by_end: nx.MultiDiGraph = build(store.dataset(ends, rels), compact=True)
+        raw: Any = self._by_end
+        self._adj = raw._adj
+        self.nodes = _Nodes(self)
+
+    def attrs(self, i: int) -> dict[str, Any]:
+        out = {}
+        for c, col in self._cols.items():
+            v = col[i]
+            if c in _ALWAYS or (v is not None and v != ""):
+                out[c] = v
+        return out
+
+    def number_of_nodes(self) -> int:
+        return len(self.ids)
+
+    def number_of_edges(self) -> int:
+        return int(self.store.relation_count)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __contains__(self, node: object) -> bool:
+        return node in self.pos
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.ids)
+
+    def __getitem__(self, node: str) -> Any:
+        return self._by_end[node] if node in self._by_end else {}
+
+    def out_edges(self, node: str, keys: bool = False, data: bool = False) -> Any:
+        by_end: Any = self._by_end  # networkx's overloads want literal flags
+        return by_end.out_edges(node, keys=keys, data=data) if node in by_end else []
+
+    def in_edges(self, node: str, keys: bool = False, data: bool = False) -> Any:
+        by_end: Any = self._by_end
+        return by_end.in_edges(node, keys=keys, data=data) if node in by_end else []
+
+    def counts(self) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+        """Entities by kind, entities by sphere, relations by kind (for the build's summary)."""
+        sql = self.store.sql
+
+        def tally(q: str) -> dict[str, int]:
+            return {str(k): int(n) for k, n in sql.execute(q).fetchall()}
+
+        return (
+            tally("SELECT kind, count(*) FROM entities GROUP BY kind"),
+            tally("SELECT sphere, count(*) FROM entities GROUP BY sphere"),
+            tally("SELECT kind, count(*) FROM relations GROUP BY kind"),
+        )
+
+    def most_owned(self, top: int = 5) -> list[str]:
+        """`tracker.chains.most_owned` of the whole graph, as one query: most ownership relations in, then owners, then id."""
+        rows = self.store.sql.execute(
+            "SELECT dst, count(*) AS n, count(DISTINCT src) AS owners FROM relations WHERE ownership "
+            "GROUP BY dst ORDER BY n DESC, owners DESC, dst LIMIT ?",
+            [int(top)],
+        ).fetchall()
+        return [self.ids[int(i)] for i, _, _ in rows]
