@@ -316,3 +316,67 @@ def test_cli_import_compiles_the_store(tmp_path: Path, cli_runner: Any) -> None:
     assert res.exit_code == 0, res.output
     assert not (store_dir([out2]) / MANIFEST).exists()
     assert "store:" not in res.stderr
+
+
+@pytest.mark.parametrize("rows", [1, 2, 7])
+def test_tiny_batches_same_bytes(rows: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Tables are written a batch of rows at a time and relation ids compared a slice at a time:
+    # with a batch of one, two or seven rows every boundary falls somewhere in the hostile and
+    # generated sets, and the bytes must not move.
+    monkeypatch.setattr(icij_columnar, "_WRITE_ROWS", rows)
+    monkeypatch.setattr(icij_columnar, "_CHECK_ROWS", rows)
+    both([hostile(tmp_path / "raw")], tmp_path / "hostile", monkeypatch)
+    raw = tmp_path / "gen"
+    generate_icij(raw, 300, seed=3)
+    both([raw], tmp_path / "gen-out", monkeypatch)
+
+
+@pytest.mark.parametrize("rows", [1, 2, 1 << 20])
+def test_one_id_in_two_link_files_goes_to_the_record_path(rows: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A second relationships file that repeats one link of the first: the two rows have one
+    # relation id, found as neighbours in id order whatever the slices compared.
+    monkeypatch.setattr(icij_columnar, "_CHECK_ROWS", rows)
+    raw = hostile(tmp_path / "raw")
+    _write(
+        raw / "relationships-more.csv",
+        ["node_id_start", "node_id_end", "rel_type", "link", "status", "start_date", "end_date", "sourceID"],
+        [["15", "2", "officer_of", "director of", "", "", "", ""], ["12", "10", "officer_of", "beneficiary of", "", "", "", ""]],
+    )
+    assert refusal([raw]) == "two relations with one id"
+    # Without the repeated link, the second file is taken column-wise.
+    _write(
+        raw / "relationships-more.csv",
+        ["node_id_start", "node_id_end", "rel_type", "link", "status", "start_date", "end_date", "sourceID"],
+        [["15", "2", "officer_of", "director of", "", "", "", ""]],
+    )
+    assert refusal([raw]) == ""
+    both([raw], tmp_path, monkeypatch)
+
+
+def test_first_index_by_hand() -> None:
+    import pyarrow as pa
+
+    uniq, first, codes = icij_columnar._first_index(pa.array(["b", "a", "b", "c", "a", "c", "d"]))
+    assert uniq.to_pylist() == ["b", "a", "c", "d"]
+    assert first.to_pylist() == [0, 1, 3, 6]
+    assert codes.tolist() == [0, 1, 0, 2, 1, 2, 3]
+    uniq, first, codes = icij_columnar._first_index(pa.array([], pa.string()))
+    assert (uniq.to_pylist(), first.to_pylist(), codes.tolist()) == ([], [], [])
+
+
+def test_sources_share_the_entities_ids_and_names(tmp_path: Path) -> None:
+    # A node's source row has the node's id, and its title starts with the node's name (held
+    # once for both tables); a name over 1000 characters is cut in the entity, not the title.
+    raw = hostile(tmp_path / "raw")
+    writer = DatasetWriter(Summary(format="icij"))
+    assert icij_columnar.read([raw], writer, Meta())
+    src, ent = writer.pending.sources.columns, writer.pending.entities.columns
+    nodes = len(src["id"])
+    # 7 + 10 + 2 + 3 node rows, 3 without a name or address: 19 nodes, then the jurisdictions.
+    assert nodes == 19 and len(ent["id"]) > nodes
+    assert src["id"].buffers()[2].address == ent["id"].buffers()[2].address
+    run_import("icij", [raw], tmp_path / "out", Meta(name="x"))
+    titles = {r["id"]: r["title"] for r in csv.DictReader(open(tmp_path / "out" / "sources.csv", encoding="utf-8", newline=""))}
+    # (No sourceID: the leak is named "Offshore Leaks", as `icij._leak` has it.)
+    assert titles["icij:5"] == "x" * 1200 + " - ICIJ Offshore Leaks Database (Offshore Leaks)"
+    assert titles["icij:10"] == "John Smith - ICIJ Offshore Leaks Database (Panama Papers)"

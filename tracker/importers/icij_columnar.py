@@ -47,6 +47,9 @@ _MAX_NODE = 60
 # Rows per batch when writing a table: the batch's cells and lines are the writer's memory
 # (a source row is about 500 bytes of CSV; 64k rows, some 30 MB a copy).
 _WRITE_ROWS = 1 << 16
+# Relation ids in id order compared a slice of this many rows at a time (two with one id are
+# neighbours; the slices overlap by one row).
+_CHECK_ROWS = 1 << 20
 # Entity columns of a few distinct values (kinds, spheres, countries, dates): kept as dictionaries.
 _ENCODED = frozenset({"kind", "sphere", "country", "birth_date"})
 # A cell the CSV module quotes: the delimiter, the quote or the line terminator inside.
@@ -1102,7 +1105,7 @@ def _finish(parts: _Parts, writer: Any, meta: Any, skips: _Skips, countries: _Co
     # Rows in id order (int32: half the memory of the sort's indices); two relations with one id
     # are neighbours there, compared a slice at a time (no hash table of every id).
     order = np.asarray(pc.sort_indices(rid)).astype(np.int32) if n else np.zeros(0, np.int32)
-    step = 1 << 20
+    step = _CHECK_ROWS
     for lo in range(0, n - 1, step):
         seg = _flat(rid.take(pa.array(order[lo : lo + step + 1])))
         if pc.any(pc.equal(seg.slice(1), seg.slice(0, len(seg) - 1))).as_py():
