@@ -1124,16 +1124,17 @@ def _finish(parts: _Parts, writer: Any, meta: Any, skips: _Skips, countries: _Co
     ent_kind_idx = np.asarray(ent_kind.indices).astype(np.int32)
     base_ids = pa.array(sorted(base), pa.string())
 
-    def kind_of(col: Any) -> tuple[Any, Any]:
-        pos = pc.index_in(col, value_set=entities["id"])
-        valid = np.asarray(pc.is_valid(pos))
-        known = valid | np.asarray(pc.is_in(col, value_set=base_ids))
-        kind = np.full(n, k - 1, dtype=np.int32)
-        kind[valid] = ent_kind_idx[np.asarray(pc.drop_null(pos))]
-        return known, kind
-
-    s_known, s_kind = kind_of(rels["source"])
-    t_known, t_kind = kind_of(rels["target"])
+    # Both ends looked up in one pass (one hash table of the entities' ids).
+    ends = pa.chunked_array([*rels["source"].chunks, *rels["target"].chunks], type=pa.string())
+    pos = pc.index_in(ends, value_set=entities["id"])
+    valid = np.asarray(pc.is_valid(pos))
+    known = valid | np.asarray(pc.is_in(ends, value_set=base_ids)) if base else valid
+    end_kind = np.full(2 * n, k - 1, dtype=np.int32)
+    end_kind[valid] = ent_kind_idx[np.asarray(pc.drop_null(pos))]
+    del ends, pos, valid
+    s_known, t_known = known[:n], known[n:]
+    s_kind, t_kind = end_kind[:n], end_kind[n:]
+    del known, end_kind
     bad_s = ~s_known
     dangling = bad_s | ~t_known
     del s_known, t_known
@@ -1318,23 +1319,32 @@ def _write_csv(path: Path, cols: list[str], table: _Table) -> None:
             rows = pa.array(order[lo : lo + _WRITE_ROWS])
             m = len(rows)
             cells = []
+            # Each column's cells of the batch are gathered once, however many columns use them
+            # (a relation's source is its `sources` too, a source's id is in its url).
+            taken: dict[str, Any] = {}
+
+            def got(name: str) -> Any:
+                if name not in taken:
+                    taken[name] = _take(table.columns[name], rows)
+                return taken[name]
+
             for spec in ready:
                 if isinstance(spec, str):
                     cells.append(spec)
                     continue
                 first, second = spec
                 if isinstance(first, _Joined):
-                    joined = [_take(table.columns[name], rows) for name in first.columns]
+                    joined = [got(name) for name in first.columns]
                     cell = _flat(pc.binary_join_element_wise(*joined, ""))
                     cells.append(cell if second in _PLAIN else _cells(cell, second in _TEXT_FIELDS, second == "aliases"))
                 elif isinstance(first, _Prefixed):
-                    base = _flat(table.columns[first.column].take(rows))
+                    base = got(first.column)
                     if first.cut:
                         base = pc.utf8_slice_codeunits(base, first.cut)
                     cell = pc.binary_join_element_wise(first.prefix, base, "") if first.prefix else base
                     cells.append(cell if second in _PLAIN else _cells(_flat(cell), second in _TEXT_FIELDS, second == "aliases"))
                 elif isinstance(second, str):
-                    cell = _flat(first.take(rows))
+                    cell = got(second)
                     cells.append(cell if second in _PLAIN else _cells(cell, second in _TEXT_FIELDS, second == "aliases"))
                 else:
                     cells.append(_flat(first.take(second.take(rows))))
