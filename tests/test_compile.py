@@ -383,3 +383,113 @@ def test_the_content_hash_read_in_blocks_is_the_whole_files_digest(icij_import: 
             if (root / name).is_file():
                 h.update(name.encode() + b"\0" + (root / name).read_bytes() + b"\0")
     assert content_hash(roots) == h.hexdigest()
+
+
+# --- memory: one table at a time, read in blocks, written in slices -----------------------------
+
+
+def _reorder(folder: Path, seed: int) -> None:
+    """Shuffle the data rows of each CSV of `folder` (the header stays first)."""
+    import csv
+    import random
+
+    for name in ("entities.csv", "relations.csv", "sources.csv"):
+        path = folder / name
+        with path.open(encoding="utf-8", newline="") as fh:
+            header, *rows = list(csv.reader(fh))
+        random.Random(seed).shuffle(rows)
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh, lineterminator="\n")
+            writer.writerow(header)
+            writer.writerows(rows)
+
+
+def test_rows_out_of_id_order_compile_to_the_record_paths_tables(icij_import: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "shuffled"
+    shutil.copytree(icij_import, folder)
+    _reorder(folder, seed=5)
+    ids = [line.split(",", 1)[0] for line in (folder / "relations.csv").read_text(encoding="utf-8").splitlines()[1:]]
+    assert ids != sorted(ids)  # the sort, and the take of every table, are really needed
+    fast, slow = compile_both([folder], tmp_path)
+    rows = assert_same_tables(fast, slow)
+    assert rows["relations"] == len(ids)
+
+
+def test_a_shuffled_mini_set_keeps_its_answers_and_positions(tmp_path: Path) -> None:
+    folder = tmp_path / "mini"
+    shutil.copytree(MINI_PATH, folder)
+    _reorder(folder, seed=3)
+    fast, slow = compile_both([folder], tmp_path)
+    assert_same_tables(fast, slow)
+    rel = pq.read_table(fast / "relations.parquet", columns=["ridx", "id"]).to_pylist()
+    assert [r["id"] for r in rel] == [f"r{i:02d}" for i in range(1, 19)]
+    # r13 (the 13th relation, ridx 12) answers r12 (ridx 11).
+    assert pq.read_table(fast / "refs.parquet").to_pylist() == [{"ridx": 12, "ref": 11}]
+    # alpha-ruler (idx 0) and gamma-soninlaw: r12 runs gamma -> alpha, r13 alpha -> gamma; both
+    # are alpha's entries towards gamma, in relation order.
+    ents = [e["id"] for e in pq.read_table(fast / "entities.parquet", columns=["id"]).to_pylist()]
+    gamma = ents.index("gamma-soninlaw")
+    adj = pq.read_table(fast / "adjacency.parquet").to_pylist()
+    assert [a["ridx"] for a in adj if a["node"] == ents.index("alpha-ruler") and a["nbr"] == gamma] == [11, 12]
+
+
+@pytest.mark.parametrize(
+    "knobs",
+    [
+        {"SLICE_ROWS": 5, "FOLD_NAMES": 7},  # every table written in many slices, names folded 7 at a time
+        {"BLOCK": 4096},  # each file read in many blocks
+        {"BLOCK": 4096, "CODED": 10**9, "CODE_MAX": 3},  # every column coded, turned back to text in a later block
+        {"CODED": 0},  # no column coded
+    ],
+)
+def test_slices_blocks_and_codes_give_the_record_paths_tables(
+    knobs: dict[str, int], icij_import: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for knob, value in knobs.items():
+        monkeypatch.setattr(compile_mod, knob, value)
+    types: dict[str, set[str]] = {}
+    read = compile_mod._read_csv
+
+    def spy(path: Path, name: str, ck: object) -> object:
+        got = read(path, name, ck)
+        for field in got[0].schema:
+            types.setdefault(field.name, set()).add(str(field.type))
+        return got
+
+    monkeypatch.setattr(compile_mod, "_read_csv", spy)
+    # Two folders: the curated data (unsorted, small) beside the import; a jurisdiction in both.
+    fast, slow = compile_both([default_data_dir(), icij_import], tmp_path)
+    assert_same_tables(fast, slow)
+    coded = {name for name, seen in types.items() if "dictionary<values=string, indices=int16, ordered=0>" in seen}
+    if knobs.get("CODED") == 0:
+        assert coded == set()
+    elif "CODE_MAX" in knobs:
+        assert "refers_to" in coded and "kind" not in coded  # more than 3 kinds in a block: text again
+        assert types["kind"] == {"string"}
+    else:
+        assert {"kind", "evidence", "refers_to"} <= coded
+
+
+def test_duplicate_rows_in_different_blocks_are_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "mini"
+    shutil.copytree(MINI_PATH, folder)
+    rel = folder / "relations.csv"
+    text = rel.read_text(encoding="utf-8")
+    rel.write_text(text + "r99" + text.splitlines()[1][3:] + "\n", encoding="utf-8")  # r01 again as r99
+    monkeypatch.setattr(compile_mod, "BLOCK", 1024)
+    reasons: list[str] = []
+    assert compile_columnar([folder], tmp_path / "fast", reasons) is None
+    assert reasons == ["relations.csv: a duplicate row"]
+
+
+def test_equal_row_hashes_are_compared_in_full() -> None:
+    import numpy as np
+    import pyarrow as pa
+
+    names = pa.DictionaryArray.from_arrays(pa.array([0, 1, 0], pa.int16()), pa.array(["x", "y"]))
+    table = pa.table({"id": ["a", "b", "c"], "name": names, "notes": ["", "", ""]})
+    # Rows a and b share a hash but differ (a collision): no duplicate.
+    compile_mod._duplicate_rows("entities", table, np.array([5, 5, 6], dtype=np.uint64))
+    # Rows a and c are equal but for their ids.
+    with pytest.raises(compile_mod._Refused, match="^entities.csv: a duplicate row$"):
+        compile_mod._duplicate_rows("entities", table, np.array([5, 6, 5], dtype=np.uint64))
