@@ -795,6 +795,7 @@ def _import(paths: list[Path], writer: Any, meta: Any) -> _Pending:
     if (outcome == 0).any() or (outcome == 5).any():
         raise Refused("a record with no outcome")
     pending = _finish(writer, ent_parts, rel_parts, sources, skips)
+    pending.skips = skips
     # Nothing is told to the summary before the import is sure to be column-wise.
     summary = writer.summary
     summary.read += n

@@ -1,0 +1,283 @@
+"""The column-wise PSC import writes what the record path writes, byte for byte.
+
+Each case imports the same files twice, column-wise (the default) and record by record
+(`columnar=False`), and compares the four files and the summary. Where the column-wise path must
+take the data, the record path's per-record function is made to fail during that run; where the
+data is of the rare kinds it leaves to the record path, the refusal and its reason are checked.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import FIXTURES_PATH
+from tracker.exc import InvalidData
+from tracker.importers import DatasetWriter, Meta, Summary, psc, psc_columnar, run_import
+from tracker.synthetic import PSC_SNAPSHOT, generate_psc
+
+IMPORTS = FIXTURES_PATH / "import"
+FILES = ("entities.csv", "relations.csv", "sources.csv", "datapackage.yaml")
+
+
+def both(files: list[Path], out: Path, columnar: bool = True, meta: Meta | None = None) -> tuple[Summary, Summary]:
+    """Import column-wise and record by record; assert the same bytes; return both summaries.
+
+    `columnar` True asserts that the first run really was column-wise (the record path's
+    per-record function fails if called).
+    """
+    meta = meta or Meta(name="x")
+    with pytest.MonkeyPatch.context() as mp:
+        if columnar:
+
+            def fail(*args: Any, **kwargs: Any) -> None:
+                raise AssertionError("the record path ran")
+
+            mp.setattr(psc, "_one", fail)
+        col = run_import("psc", files, out / "col", meta)
+    rec = run_import("psc", files, out / "rec", meta, columnar=False)
+    for name in FILES:
+        assert (out / "col" / name).read_bytes() == (out / "rec" / name).read_bytes(), name
+    assert col.lines() == rec.lines()
+    assert dict(col.outcomes) == dict(rec.outcomes)
+    assert col.written == rec.written
+    return col, rec
+
+
+def refusal(files: list[Path]) -> str:
+    """Why the column-wise path leaves these files to the record path ("" when it takes them)."""
+    writer = DatasetWriter(Summary(format="psc"))
+    taken = psc_columnar.read(files, writer, Meta())
+    assert taken == (writer.refused == "")
+    assert taken or (writer.summary.read == 0 and not writer.summary.outcomes)  # nothing told before refusing
+    return writer.refused
+
+
+def lines(path: Path, records: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def person(number: str, key: str, **data: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "kind": "individual-person-with-significant-control",
+        "links": {"self": f"/company/{number}/persons-with-significant-control/individual/{key}"},
+        "name": "Mr Alpha Beta",
+        "name_elements": {"forename": "Alpha", "surname": "Beta", "title": "Mr"},
+        "natures_of_control": ["ownership-of-shares-25-to-50-percent"],
+        "notified_on": "2016-04-06",
+    }
+    base.update(data)
+    return {"company_number": number, "data": base, "ContentDate": "2024-12-19"}
+
+
+def corporate(number: str, key: str, registration: str, name: str = "Parent Holdings Limited", **data: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "kind": "corporate-entity-person-with-significant-control",
+        "links": {"self": f"/company/{number}/persons-with-significant-control/corporate-entity/{key}"},
+        "name": name,
+        "identification": {
+            "country_registered": "England And Wales",
+            "legal_authority": "Companies Act 2006",
+            "legal_form": "Private Limited Company",
+            "place_registered": "Companies House",
+            "registration_number": registration,
+        },
+        "natures_of_control": ["ownership-of-shares-75-to-100-percent", "voting-rights-75-to-100-percent"],
+        "notified_on": "2017-01-01",
+    }
+    base.update(data)
+    return {"company_number": number, "data": base, "ContentDate": "2024-12-19"}
+
+
+TOTALS = {"data": {"kind": "totals#persons-of-significant-control-snapshot", "persons_of_significant_control_count": 3}}
+
+
+@pytest.mark.parametrize("fixture", ["psc/psc-snapshot.txt", "declared/psc-statements.txt"])
+def test_fixtures_same_bytes_column_wise(fixture: str, tmp_path: Path) -> None:
+    assert refusal([IMPORTS / fixture]) == ""
+    col, _ = both([IMPORTS / fixture], tmp_path)
+    assert col.adds_up()
+
+
+def test_fixture_folder_with_company_data_goes_to_the_record_path(tmp_path: Path) -> None:
+    files = sorted((IMPORTS / "psc").iterdir())
+    assert refusal(files) == "company-data.json: company data (names) given alongside"
+    col, _ = both(files, tmp_path, columnar=False)
+    assert dict(col.outcomes) == {"mapped": 6, "merged": 1, "used": 1}  # the record path's, by hand in test_import_summary
+
+
+def test_both_snapshot_fixtures_at_once(tmp_path: Path) -> None:
+    files = [IMPORTS / "psc" / "psc-snapshot.txt", IMPORTS / "declared" / "psc-statements.txt"]
+    col, _ = both(files, tmp_path, meta=Meta(name="x", retrieved="2025-01-02", publisher="=cmd", licence="+x"))
+    # Two totals lines, each with its own counts; 11 PSC lines mapped.
+    assert dict(col.outcomes) == {"mapped": 11, "used": 2}
+    assert sum(1 for line in col.lines() if line.startswith("totals line")) == 2
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_generated_snapshots_with_hostile_cells(seed: int, tmp_path: Path) -> None:
+    generate_psc(tmp_path / "gen", 3000, seed=seed, hostile=0.05)
+    files = [tmp_path / "gen" / PSC_SNAPSHOT]
+    assert refusal(files) == ""
+    col, _ = both(files, tmp_path)
+    assert col.read == 3001 and col.adds_up()
+    text = (tmp_path / "col" / "entities.csv").read_text(encoding="utf-8")
+    assert "'=HYPERLINK" in text and "Тимур" in text and "<script>" in text  # guarded, kept, kept
+
+
+def test_generated_snapshot_without_hostile_cells(tmp_path: Path) -> None:
+    generate_psc(tmp_path / "gen", 4000, seed=11, hostile=0.0)
+    col, _ = both([tmp_path / "gen" / PSC_SNAPSHOT], tmp_path)
+    # UK parents inside the set merge into the companies' entities: some PSC records merge.
+    assert col.written["relations"] > 4000 and col.adds_up()
+
+
+def test_hostile_records_by_hand(tmp_path: Path) -> None:
+    long = "Ω" * 700 + " tail"
+    records = [
+        person("09990001", "AbC1", name="=SUM(A1)", name_elements={"forename": "@x", "middle_name": " ", "surname": "Бета;Гамма"}),
+        person("09990001", "AbC2", name="", name_elements={"forename": "Only", "surname": "Elements"}, nationality="  "),
+        person("09990001", "AbC3", name='<b>Bold</b> & "Co"', date_of_birth={"year": 1963}, country_of_residence="Kazakhstan"),
+        person("09990002", "x" * 300, name=long, date_of_birth={"year": 1970, "month": 13}, address={"country": "Cyprus"}),
+        person("1", "Lower-Case_key", name="tab\there line\nbreak", ceased_on="2015-01-01"),
+        person("sc 123456", "K1", natures_of_control=["no-such-nature", "voting-rights-25-to-50-percent"]),
+        person("09990003", "K2", natures_of_control=[]),
+        person("09990003", "K3", kind="no-such-kind"),
+        person("09990004", "K4", links={"self": "/"}, etag=""),
+        person("09990004", "K5", links=None, etag="EtAg5"),
+        # A UK parent: first the company itself, then twice as a PSC (aliases from another name).
+        person("00000007", "P0"),
+        corporate("09990005", "C1", "00000007"),
+        corporate("09990006", "C2", "7", name="Parent; Holdings =Ltd", is_sanctioned=True),
+        corporate("09990005", "C6", "00000007", name="Parent Holdings Ltd", natures_of_control=[]),  # merged only
+        corporate("09990008", "C3", "00000009", name="Early Parent Ltd"),  # parent before its company
+        person("00000009", "P9"),
+        corporate("00000010", "C4", "00000010", name="Owns Itself Ltd"),
+        corporate(
+            "OE000001", "R1", "12345", name="Offshore Trust Co", kind="corporate-entity-beneficial-owner", address={"country": "BVI"}
+        ),
+        {
+            "company_number": "09990011",
+            "data": {
+                "kind": "legal-person-person-with-significant-control",
+                "links": {"self": "/company/09990011/persons-with-significant-control/legal-person/L1"},
+                "name": "Ministry Of Testing",
+                "identification": {"legal_authority": "Republic Of Kazakhstan", "legal_form": "Government Ministry", "extra_field": "=x"},
+                "natures_of_control": ["ownership-of-shares-75-to-100-percent"],
+            },
+            "ContentDate": "2024-12-18",
+        },
+        {
+            "company_number": "09990012",
+            "data": {
+                "kind": "persons-with-significant-control-statement",
+                "links": {"self": "/company/09990012/persons-with-significant-control-statements/S1"},
+                "statement": "psc-details-not-confirmed",
+                "linked_psc_name": "-A Person",
+                "notified_on": "2017-04-06",
+                "ceased_on": "2018-01-02",
+            },
+        },
+        {
+            "company_number": "09990013",
+            "data": {
+                "kind": "exemptions",
+                "links": {"self": "/company/09990013/exemptions"},
+                "exemptions": {
+                    "b_exempt": {
+                        "exemption_type": "psc-exempt-as-shares-admitted-on-market",
+                        "items": [{"exempt_from": "2017-01-01", "exempt_to": "2018-01-01"}],
+                    },
+                    "a_exempt": {"items": [{"exempt_from": "2016-06-30"}, {"exempt_from": "2016-01-30"}]},
+                },
+            },
+            "ContentDate": "2024-12-19",
+        },
+        {"company_number": "09990014", "data": {"kind": "super-secure-beneficial-owner", "links": {"self": "/company/09990014/x/Ss1"}}},
+        TOTALS,
+        TOTALS,
+    ]
+    snap = lines(tmp_path / "snap.txt", records)
+    assert refusal([snap]) == ""
+    col, _ = both([snap], tmp_path)
+    # By hand: 24 lines; two totals lines used; one unknown kind skipped; the second PSC record of
+    # the UK parent at 09990005 names no nature and adds nothing but a merge; the rest map.
+    assert dict(col.outcomes) == {"mapped": 20, "merged": 1, "used": 2, "skipped": 1}
+    assert dict(col.skipped) == {
+        "relation from an entity to itself": 2,  # 00000010 owns itself, two natures
+        "unknown PSC kind 'no-such-kind'": 1,
+        "PSC without links.self or etag (no stable id)": 1,
+        "PSC without natures_of_control": 2,
+        "unknown nature of control 'no-such-nature'": 1,
+        "end before start (dropped the end)": 1,
+    }
+    rels = (tmp_path / "col" / "relations.csv").read_text(encoding="utf-8")
+    assert "psc:09990005:c1-" in rels and "psc:09990006:c2-" in rels  # the parent's two subsidiaries, both kept
+
+
+def test_malformed_line_falls_back_with_todays_error(tmp_path: Path) -> None:
+    bad = tmp_path / "snap.txt"
+    bad.write_text(json.dumps(person("09990001", "A")) + '\n{"company_number": \n', encoding="utf-8")
+    assert refusal([bad]).startswith("snap.txt: pyarrow cannot read it")
+    with pytest.raises(InvalidData, match=r"^snap\.txt:2: not valid JSON: Expecting value \(column 19\)$"):
+        run_import("psc", [bad], tmp_path / "out")
+
+
+def test_missing_data_falls_back_with_todays_error(tmp_path: Path) -> None:
+    bad = lines(tmp_path / "snap.txt", [person("09990001", "A"), {"company_number": "1"}])
+    assert refusal([bad]) == "snap.txt: a line without a 'data' object"
+    with pytest.raises(InvalidData, match=r"^snap\.txt:2: data: not a PSC snapshot line"):
+        run_import("psc", [bad], tmp_path / "out")
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        # A blank line: the record path skips it and counts lines; pyarrow would not see it.
+        (json.dumps(person("09990001", "A")) + "\n\n" + json.dumps(person("09990001", "B")) + "\n", "a blank line"),
+        # A JSON array (the shared samples' form) is read whole by the record path.
+        ("[\n" + json.dumps(person("09990001", "A")) + "\n]\n", "a blank line, a JSON array"),
+        # null where the json module sees None: the record path makes the text "None" of it.
+        (json.dumps({**person("09990001", "A"), "company_number": None}) + "\n", "without company_number"),
+        (json.dumps(person("09990001", "A", links={"self": None})) + "\n", "links object without self"),
+        (json.dumps(person("09990001", "A", address={})) + "\n", "an empty address object"),
+        # A year as text or a float: the json module keeps the type, which the schema would not.
+        (json.dumps(person("09990001", "A", date_of_birth={"year": "1963", "month": 5})) + "\n", "pyarrow cannot read it"),
+        (json.dumps(person("09990001", "A", date_of_birth={"year": 1963.0, "month": 5})) + "\n", "pyarrow cannot read it"),
+        # The same PSC twice (the record path merges it), a code twice in one record.
+        (json.dumps(person("09990001", "A")) + "\n" + json.dumps(person("09990001", "A")) + "\n", "a PSC id given twice"),
+        (
+            json.dumps(person("09990001", "A", natures_of_control=["voting-rights-25-to-50-percent"] * 2)) + "\n",
+            "given twice in one record",
+        ),
+        (json.dumps(person("09990001", "A", natures_of_control=["ownership-of-shares-50-to-700-percent"])) + "\n", "outside 0-100"),
+    ],
+)
+def test_rare_data_goes_to_the_record_path_with_the_same_result(text: str, reason: str, tmp_path: Path) -> None:
+    snap = tmp_path / "snap.txt"
+    snap.write_text(text, encoding="utf-8")
+    assert reason in refusal([snap])
+    try:
+        run_import("psc", [snap], tmp_path / "rec", columnar=False)
+    except InvalidData as exc:
+        with pytest.raises(InvalidData, match=json.dumps(str(exc))[1:-1].replace("(", r"\(").replace(")", r"\)")):
+            run_import("psc", [snap], tmp_path / "col")
+        return
+    both([snap], tmp_path, columnar=False)
+
+
+def test_shared_psc_samples_as_json_lines(shared_path: Path, tmp_path: Path) -> None:
+    # The real records (ContentDate 2024-12-19) come as JSON arrays; written as the snapshot's
+    # JSON lines, the column-wise path takes them and writes what the record path writes.
+    folder = shared_path / "samples" / "ch_psc_bods_uk_psc_pipeline"
+    records = [r for f in sorted(folder.glob("psc-data-*.json")) for r in json.loads(f.read_text(encoding="utf-8"))]
+    if not records:
+        pytest.skip("no PSC samples")
+    snap = lines(tmp_path / "snap.txt", records)
+    assert refusal([snap]) == ""
+    col, _ = both([snap], tmp_path)
+    assert col.read == len(records) and col.adds_up()
