@@ -134,14 +134,14 @@ def _json_at(path: Path, starts: Any, row: int) -> Any:
 
 
 def _struct_child(struct: Any, name: str) -> Any:
-    """A struct's field, null where the struct is null (None when the struct has no such field)."""
-    pa, pc = _pa()
+    """A struct's field, null where the struct is null (None when the struct has no such field).
+
+    (`pc.struct_field` keeps the parent's nulls; `StructArray.field` would not.)
+    """
+    _, pc = _pa()
     if struct.type.get_field_index(name) < 0:
         return None
-    child = _flat(pc.struct_field(struct, name))
-    if struct.null_count:
-        child = _flat(pc.if_else(struct.is_valid(), child, pa.nulls(len(child), child.type)))
-    return child
+    return _flat(pc.struct_field(struct, name))
 
 
 def _text(col: Any, n: int) -> Any:
@@ -670,8 +670,8 @@ def _import(paths: list[Path], writer: Any, meta: Any) -> _Pending:
         firsts = np.r_[0, np.flatnonzero(parent[1:] != parent[:-1]) + 1]
         run_start = np.repeat(firsts, np.diff(np.r_[firsts, len(parent)]))
         position = position - run_start + 1
-        pair = pc.binary_join_element_wise(_take(rec_id, parent), codes, "\x00")
-        if pc.count_distinct(pair).as_py() != len(pair):
+        code_idx = np.asarray(pc.dictionary_encode(codes).indices, dtype=np.int64)
+        if len(np.unique(parent * (int(code_idx.max()) + 1) + code_idx)) != len(parent):
             raise Refused("a nature of control given twice in one record")
     uniq_codes = pc.unique(codes).to_pylist()
     for c in uniq_codes:
@@ -875,37 +875,53 @@ def _finish(
     pos_t = pc.index_in(rels["target"], value_set=entities["id"])
     if pos_s.null_count or pos_t.null_count:
         raise Refused("a relation to an entity not in the import")
-    ekinds = entities["kind"]
     same = np.asarray(pc.equal(rels["source"], rels["target"]))
-    key = pc.binary_join_element_wise(
-        rels["kind"], ekinds.take(pos_s), ekinds.take(pos_t), pa.array(np.where(same, "1", "0"), pa.string()), "\x00"
-    )
+    # One key per (kind, source kind, target kind, same end) as integers: a handful of values.
+    ent_kind = pc.dictionary_encode(entities["kind"])
+    kind_names = ent_kind.dictionary.to_pylist()
+    ek_idx = np.asarray(ent_kind.indices, dtype=np.int64)
+    rel_kind = pc.dictionary_encode(rels["kind"])
+    cand_names = rel_kind.dictionary.to_pylist()
+    k = len(kind_names)
+    key = ((np.asarray(rel_kind.indices, dtype=np.int64) * k + ek_idx[np.asarray(pos_s)]) * k + ek_idx[np.asarray(pos_t)]) * 2 + same
+    keys, inverse = np.unique(key, return_inverse=True)
+    inverse = np.asarray(inverse).reshape(-1)
     model = writer.model
     kinds = model.relation_kinds
     alive = np.ones(nrel, dtype=bool)
     chosen_col = rels["kind"]
-    uniq = pc.unique(key).to_pylist()
-    for k in uniq:
-        cand, sk, tk, flag = k.split("\x00")
-        ok = cand in kinds and kinds[cand].allows(sk, tk) and kinds[cand].statement == (flag == "1")
-        rows = np.asarray(pc.equal(key, k))
+    for j, value in enumerate(keys.tolist()):
+        flag, rest = value % 2, value // 2
+        tk, rest = kind_names[rest % k], rest // k
+        sk, cand = kind_names[rest % k], cand_names[rest // k]
+        ok = cand in kinds and kinds[cand].allows(sk, tk) and kinds[cand].statement == bool(flag)
+        rows = inverse == j
         if ok:
             for f in ("role", "share_min", "share_max"):
                 if f in model.relation_fields and f not in kinds[cand].fields and (np.asarray(_nonempty(rels[f])) & rows).any():
                     raise Refused(f"a relation kind that does not take a field its records give: {cand} {f}")
             continue
-        reason = "relation from an entity to itself" if flag == "1" else f"{cand} cannot run from a {sk} to a {tk}"
+        reason = "relation from an entity to itself" if flag else f"{cand} cannot run from a {sk} to a {tk}"
         skips.add(reason, ids_at(in_order(rows)), int(rows.sum()))
         alive &= ~rows
-    # An end before the start: the end is dropped (and counted).
-    pair = pc.binary_join_element_wise(rels["start"], rels["end"], "\x00")
+    # An end before the start: the end is dropped (and counted). Two full dates compare as text;
+    # a partial date by its range (`parse_partial`), once per distinct pair.
     from tracker.dates import parse_partial
 
-    def reversed_pair(p: str) -> str:
-        a, b = p.split("\x00")
-        return "1" if a and b and parse_partial(a)[0] > parse_partial(b)[1] else ""
+    start, end = rels["start"], rels["end"]
+    both = pc.and_(_nonempty(start), _nonempty(end))
+    full = pc.and_(pc.equal(pc.utf8_length(start), 10), pc.equal(pc.utf8_length(end), 10))
+    flipped = np.asarray(pc.and_(pc.and_(both, full), pc.greater(start, end)))
+    partial = np.asarray(pc.and_(both, pc.invert(full)))
+    if partial.any():
+        sel = np.flatnonzero(partial)
 
-    flipped = np.asarray(_nonempty(_per_distinct(pair, reversed_pair))) & alive
+        def reversed_pair(a: str, b: str) -> str:
+            return "1" if parse_partial(a)[0] > parse_partial(b)[1] else ""
+
+        flags = _per_distinct_rows([_take(start, sel), _take(end, sel)], reversed_pair)
+        flipped[sel] = np.asarray(_nonempty(flags))
+    flipped &= alive
     if flipped.any():
         skips.add("end before start (dropped the end)", ids_at(in_order(flipped)), int(flipped.sum()))
         rels["end"] = _flat(pc.if_else(pa.array(flipped), "", rels["end"]))
