@@ -107,6 +107,33 @@ def test_hostile_cells_stay_inert_and_identical_on_the_store(tmp_path: Path, mon
     assert stored.summary()[0] == memory.summary()[0]
 
 
+def test_the_python_path_of_a_slice_writes_the_same_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A slice whose lines SQL cannot make exactly (a number in exponent form) is written cell by cell in Python."""
+    from tracker.dataset import load
+    from tracker.export.tables import write_csv
+    from tracker.graph import build
+
+    monkeypatch.setenv("TRACKER_STORE", str(tmp_path / "stores"))
+    store = open_store([HOSTILE])
+    write_csv(build(load([HOSTILE])), tmp_path / "memory", all_sources=True)
+    monkeypatch.setattr(store_csv, "_lines", lambda *_: None)
+    monkeypatch.setattr(store_csv, "SLICE_ROWS", 4)
+    store_csv.write_store_csv(store, tmp_path / "store")
+    same_files(tmp_path)
+
+
+def test_a_number_sql_writes_in_exponent_form_falls_back_to_python(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRACKER_STORE", str(tmp_path / "stores"))
+    store = open_store([HOSTILE])
+    con = store.sql
+    for macro in store_csv._MACROS:
+        con.execute(macro)
+    texts = con.execute("SELECT _csv_number(x) FROM (SELECT unnest([70.5, 20.0, -5.0, 0.00001, 1e20, NULL]) AS x)").fetchall()
+    # format_number gives '70.5', '20', '-5', '0.00001', '100000000000000000000', '': the last
+    # two numbers DuckDB would write as 1e-05 and 1e+20, so the SQL path hands them over (NULL).
+    assert [t for (t,) in texts] == ["70.5", "20", "-5", None, None, ""]
+
+
 def test_invalid_data_stops_the_store_build_before_writing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TRACKER_STORE", str(tmp_path / "stores"))
     bad = tmp_path / "bad"

@@ -154,6 +154,21 @@ def _view_skip(n: int, cap: int) -> str:
     return f"network.html: {n} entities is over the view cap of {cap}; draw a neighbourhood instead: tracker view --focus ENTITY --depth 2 -o view.html"
 
 
+class _Stages:
+    """Logs each stage of a build with its wall and CPU seconds and the process's peak memory so far (`-v`)."""
+
+    def __init__(self) -> None:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def done(self, stage: str) -> None:
+        import resource
+
+        wall, cpu = time.perf_counter(), time.process_time()
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        log.info("build: %s: %.1f s wall, %.1f s CPU, peak %.0f MB so far", stage, wall - self.wall, cpu - self.cpu, peak)
+        self.wall, self.cpu = wall, cpu
+
+
 # DuckDB's own memory for the build's joins and sorts (it spills to disk beyond it); its default,
 # most of the machine's memory, would let it take what the metrics need next.
 STORE_MEMORY_LIMIT = "2GB"
@@ -178,15 +193,18 @@ def build_on_store(data: Sequence[Path], out: Path, view: bool = True) -> BuildR
     from tracker.storegraph import StoreGraph
 
     started = time.perf_counter()
+    stages = _Stages()
     roots = list(data) or None
     protect(_folders(roots))
     out = Path(out)
     check_not_input(out)  # before the compile: an output folder inside an input is refused at once
     store = open_store(roots, say=log.info)
     store.sql.execute(f"SET memory_limit = '{STORE_MEMORY_LIMIT}'")
+    stages.done("store opened")
     G = StoreGraph(store)
     n = G.number_of_nodes()
     result = BuildResult(G, out, warnings=len(store.manifest.get("warnings", [])), store=store.root, counts=G.counts())
+    stages.done("entity columns read")
     log.info("store read: %d nodes, %d edges", n, G.number_of_edges())
     from tracker.views import MAX_NODES
 
@@ -199,13 +217,14 @@ def build_on_store(data: Sequence[Path], out: Path, view: bool = True) -> BuildR
     if not skips:
         assert whole is not None
         result.files += write_graph_files(whole, out)
-    result.files += write_store_csv(store, out, say=log.info)
+    result.files += write_store_csv(store, out, say=stages.done)
     result.skipped += skips
     views = Views(None, resolve_engine("auto", n), edge_table(store))
     backend = open_backend("duckdb", store)
     try:
         owned = [(asset, chain_region(backend, asset, True, CHAIN_MAX_DEPTH).graph) for asset in G.most_owned()]
-        result.files += write_build_reports(G, out, views=views, owned=owned)  # type: ignore[arg-type]
+        stages.done("relation arrays and ownership chains read")
+        result.files += write_build_reports(G, out, views=views, owned=owned, say=stages.done)  # type: ignore[arg-type]
     finally:
         backend.close()
     result.skipped += scale_notes(n)

@@ -18,7 +18,7 @@ import csv
 import html
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -112,7 +112,11 @@ def render(df: pd.DataFrame, fmt: str) -> str:
 
 
 def write_build_reports(
-    G: nx.MultiDiGraph, out: Path, views: Any = None, owned: Sequence[tuple[str, nx.MultiDiGraph]] | None = None
+    G: nx.MultiDiGraph,
+    out: Path,
+    views: Any = None,
+    owned: Sequence[tuple[str, nx.MultiDiGraph]] | None = None,
+    say: Callable[[str], None] | None = None,
 ) -> list[Path]:
     """Write centrality.csv, brokers.csv, jurisdictions.csv and report.html into `out`.
 
@@ -124,6 +128,7 @@ def write_build_reports(
     The build on large data passes a `tracker.storegraph.StoreGraph` as `G`, with `views` over
     the store's relation table and `owned`: the most-owned assets, each with a graph of its
     ownership chains (`tracker.query.chain_region`), so that no graph of the whole data is built.
+    `say` is told when each table is done (the build logs its stages).
     """
     from tracker.jurisdictions import jurisdiction_exposure
     from tracker.metrics import Views, brokers, centrality, resolve_engine
@@ -132,17 +137,22 @@ def write_build_reports(
     # One edge table and one set of engine graphs, shared by every table of the build.
     if views is None:
         views = Views(G, resolve_engine("auto", G.number_of_nodes()))
+    tell = say or (lambda _: None)
     cen = centrality(G, views=views)
+    tell("centrality")
     brk = brokers(G, views=views)
     active = brk[(brk["subset_betweenness"] > 0) | (brk["brokerage"] > 0)]
     active.attrs = brk.attrs
+    tell("brokers")
     jur = jurisdiction_exposure(G, views=views)
+    tell("jurisdictions")
     files = [
         write_text(out / "centrality.csv", render(cen, "csv")),
         write_text(out / "brokers.csv", render(active, "csv")),
         write_text(out / "jurisdictions.csv", render(jur, "csv")),
         write_text(out / "report.html", report_html(G, cen, active, jur, owned=owned)),
     ]
+    tell("report files")
     return files
 
 

@@ -104,7 +104,166 @@ def _write(path: Path, header: list[str], rows: Iterator[list[str]] | Iterator[t
     return Path(path)
 
 
-def _node_rows(store: Any) -> Iterator[tuple[str, ...]]:
+# --- whole lines in SQL -------------------------------------------------------------------------
+#
+# Cells made and joined into CSV lines by DuckDB, a vector at a time: `safe_cell` (the formula
+# guard, also after leading blanks), the csv module's minimal quoting with CRLF lines (a cell
+# with a comma, a quote, CR or LF is quoted, quotes doubled), `format_number`. A number whose
+# text DuckDB writes in exponent form (below 1e-4 or an integer of 1e18 or more) makes its line
+# NULL, and that slice is written by the Python path below instead.
+_GUARD = "^([\\t\\r]|[ \\n\\r\\t]*[=+@\uff1d\uff0b\uff0d\uff20-])"
+# The first characters after which `safe_cell` looks further (`_SUSPECT_START`), as code points.
+_SUSPECTS = ", ".join(str(ord(c)) for c in sorted(_SUSPECT_START))
+_MACROS = (
+    """CREATE OR REPLACE TEMP MACRO _csv_number(x) AS
+        CASE WHEN x IS NULL OR isnan(x) OR isinf(x) THEN ''
+             WHEN x = trunc(x) AND abs(x) < 1e18 THEN CAST(CAST(x AS BIGINT) AS VARCHAR)
+             WHEN contains(CAST(x AS VARCHAR), 'e') THEN NULL
+             ELSE CAST(x AS VARCHAR) END""",
+    "CREATE OR REPLACE TEMP MACRO _csv_flag(x) AS CASE WHEN x IS NULL THEN '' WHEN x THEN 'true' ELSE 'false' END",
+)
+
+
+def _sql_cell(expr: str, kind: Any) -> tuple[str, bool]:
+    """The SQL of one cell's text from column `expr` of Arrow type `kind`, and whether it is free text.
+
+    Free text is then guarded and quoted (`_lines_sql`); numbers and flags are final as they are.
+    """
+    import pyarrow as pa
+
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        return f"coalesce(array_to_string({expr}, '{LIST_SEP}'), '')", True
+    if pa.types.is_boolean(kind):
+        return f"_csv_flag({expr})", False
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind):
+        return f"_csv_number(CAST({expr} AS DOUBLE))", False
+    return f"coalesce(CAST({expr} AS VARCHAR), '')", True
+
+
+def _lines_sql(cells: list[tuple[str, bool]], key: str, source: str) -> str:
+    """One CSV line per row of `source` (SQL after SELECT ... ), ordered by `key`.
+
+    Three layers, so that each cell's text is computed once and then only referred to by name:
+    the texts; the formula guard of the free-text ones (`safe_cell`); the csv module's minimal
+    quoting, and the line.
+    """
+    names = [f"c{i}" for i in range(len(cells))]
+    texts = ", ".join(f"{expr} AS {n}" for (expr, _), n in zip(cells, names, strict=True))
+    guarded = ", ".join(
+        f"CASE WHEN ascii({n}) NOT IN ({_SUSPECTS}) THEN {n} WHEN regexp_matches({n}, '{_GUARD}') THEN chr(39) || {n} ELSE {n} END AS {n}"
+        if free
+        else n
+        for (_, free), n in zip(cells, names, strict=True)
+    )
+    quoted = ", ".join(
+        f"CASE WHEN contains({n}, ',') OR contains({n}, '\"') OR contains({n}, chr(13)) OR contains({n}, chr(10)) "
+        f"THEN '\"' || replace({n}, '\"', '\"\"') || '\"' ELSE {n} END"
+        if free
+        else n
+        for (_, free), n in zip(cells, names, strict=True)
+    )
+    # concat_ws, not a chain of ||: each || copies the line so far (measured 6x slower). It
+    # skips NULL cells, so a number it cannot write exactly is flagged in `bad` instead.
+    bad = " OR ".join(f"{n} IS NULL" for (_, free), n in zip(cells, names, strict=True) if not free) or "false"
+    return (
+        f"SELECT concat_ws(',', {quoted}) AS line, {bad} AS bad "
+        f"FROM (SELECT _k, {guarded} FROM (SELECT {key} AS _k, {texts} {source})) ORDER BY _k"
+    )
+
+
+# The citations and web addresses (in citation order, each once) of the rows of `part`.
+_CITED_CTES = """
+cited AS (SELECT {key} AS k, unnest(sources) AS sid, unnest(range(len(sources))) AS pos FROM part),
+joined AS (SELECT c.k, c.pos, c.sid, s.cite, s.web FROM cited c
+           LEFT JOIN (SELECT id, {cite} AS cite, CASE WHEN {web} THEN url END AS web FROM sources) s ON s.id = c.sid),
+cites AS (SELECT k, string_agg(coalesce(cite, '[' || sid || ']'), '; ' ORDER BY pos) AS citations,
+                 list(web ORDER BY pos) FILTER (WHERE web IS NOT NULL) AS webs
+          FROM joined GROUP BY k)
+"""
+# The web addresses of the cited sources, in citation order, each once (`source_urls`).
+_URLS = f"coalesce(array_to_string(list_filter(cites.webs, lambda x, i: list_position(cites.webs, x) = i), '{LIST_SEP}'), '')"
+
+
+def _node_lines_sql() -> str:
+    from tracker.store import table_schema
+
+    types = {f.name: f.type for f in table_schema("entities")}
+    derived = {"citations": ("coalesce(cites.citations, '')", True), "declared_unknown_owner": ("coalesce(declared.d, '')", True)}
+    cells = [derived[c] if c in derived else _sql_cell(f'part."{c}"', types[c]) for c in NODE_COLUMNS]
+    ctes = _CITED_CTES.format(key="idx", cite=_CITE, web=_WEB)
+    # `tracker.export.common.declared_unknown_owner`: an entity's statements about its own
+    # owner, oldest first, as "reason (dates)".
+    when = """CASE WHEN coalesce("end", '') <> '' THEN coalesce(nullif(start, ''), '?') || '..' || "end" || ', ceased'
+                   WHEN coalesce(start, '') <> '' THEN 'since ' || start ELSE 'undated' END"""
+    return f"""
+WITH part AS (SELECT * FROM entities WHERE idx >= $lo AND idx < $hi), {ctes},
+declared AS (SELECT src AS k, string_agg(coalesce(nullif(role, ''), 'no reason given') || ' (' || {when} || ')', '{LIST_SEP}'
+                                         ORDER BY coalesce(start, ''), id) AS d
+             FROM relations WHERE src = dst AND src >= $lo AND src < $hi AND list_contains($kinds, kind) GROUP BY src)
+{_lines_sql(cells, "part.idx", "FROM part LEFT JOIN cites ON cites.k = part.idx LEFT JOIN declared ON declared.k = part.idx")}"""
+
+
+def _edge_lines_sql() -> str:
+    from tracker.store import table_schema
+
+    types = {f.name: f.type for f in table_schema("relations")}
+    derived = {
+        "label": ("coalesce(l.label, '')", True),
+        "source_name": ("coalesce(a.name, '')", True),
+        "target_name": ("coalesce(b.name, '')", True),
+        "referred_by": ("coalesce(answers.referred_by, '')", True),
+        "source_urls": (_URLS, True),
+        "citations": ("coalesce(cites.citations, '')", True),
+    }
+    cells = [derived[c] if c in derived else _sql_cell(f'part."{c}"', types[c]) for c in EDGE_COLUMNS]
+    ctes = _CITED_CTES.format(key="ridx", cite=_CITE, web=_WEB)
+    joins = (
+        "FROM part JOIN entities a ON a.idx = part.src JOIN entities b ON b.idx = part.dst LEFT JOIN labels l ON l.kind = part.kind "
+        "LEFT JOIN cites ON cites.k = part.ridx LEFT JOIN answers ON answers.k = part.ridx"
+    )
+    return f"""
+WITH part AS (SELECT * FROM relations WHERE ridx >= $lo AND ridx < $hi), {ctes},
+answers AS (SELECT f.ref AS k, string_agg(r.id, '{LIST_SEP}' ORDER BY f.ridx) AS referred_by
+            FROM refs f JOIN relations r ON r.ridx = f.ridx WHERE f.ref >= $lo AND f.ref < $hi GROUP BY f.ref),
+labels AS (SELECT unnest($kinds) AS kind, unnest($labels) AS label)
+{_lines_sql(cells, "part.ridx", joins)}"""
+
+
+def _lines(con: Any, sql: str, params: dict[str, Any]) -> list[str] | None:
+    """The CSV lines of one slice, or None when one needs the Python path (see `_MACROS`)."""
+    rows = con.sql(sql, params=params).fetchall()
+    if any(bad for _, bad in rows):
+        return None
+    return [line for line, _ in rows]
+
+
+def _write_table(
+    path: Path,
+    header: list[str],
+    con: Any,
+    total: int,
+    sql: str,
+    params: dict[str, Any],
+    fallback: Callable[[int, int], Iterator[tuple[str, ...]]],
+) -> Path:
+    import csv
+
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as stream:
+        write_csv_rows(stream, header, [])
+        for lo, hi in _slices(total):
+            lines = _lines(con, sql, {**params, "lo": lo, "hi": hi})
+            if lines is None:
+                csv.writer(stream, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL).writerows(fallback(lo, hi))
+            elif lines:
+                stream.write("\r\n".join(lines))
+                stream.write("\r\n")
+    return Path(path)
+
+
+# --- the Python path: cells per column, for a slice whose lines SQL cannot make exactly --------
+
+
+def _node_rows(store: Any, lo: int, hi: int) -> Iterator[tuple[str, ...]]:
     from tracker.model import load_model
 
     con = store.sql
@@ -114,25 +273,22 @@ def _node_rows(store: Any) -> Iterator[tuple[str, ...]]:
     select = ", ".join(f'"{c}"' for c in fields)
     cited = _CITED.format(key="idx", table="entities", cite=_CITE, web=_WEB)
     loops = 'SELECT src, id, role, start, "end" FROM relations WHERE src = dst AND src >= $lo AND src < $hi AND list_contains($kinds, kind)'
-    for lo, hi in _slices(store.entity_count):
-        part = _query(con, f"SELECT {select}, idx FROM entities WHERE idx >= $lo AND idx < $hi ORDER BY idx", lo, hi)
-        cols = {c: _cells(part.column(c)) for c in fields}
-        cols["citations"] = _text_cells(_joined(part, _query(con, cited, lo, hi), "idx", ["citations"])["citations"])
-        rel = con.execute(loops, {"lo": lo, "hi": hi, "kinds": statements})
-        declared: dict[int, list[tuple[str, str, str]]] = {}
-        for src, rid, role, start, end in rel.fetchall():
-            # `tracker.export.common.declared_unknown_owner`: oldest first, "reason (dates)".
-            start, end = str(start or ""), str(end or "")
-            when = f"{start or '?'}..{end}, ceased" if end else f"since {start}" if start else "undated"
-            declared.setdefault(int(src), []).append((start, str(rid), f"{role or 'no reason given'} ({when})"))
-        idx = part.column("idx").to_pylist()
-        cols["declared_unknown_owner"] = [
-            safe_cell(LIST_SEP.join(t for *_, t in sorted(declared[i]))) if i in declared else "" for i in idx
-        ]
-        yield from zip(*(cols[c] for c in NODE_COLUMNS), strict=True)
+    part = _query(con, f"SELECT {select}, idx FROM entities WHERE idx >= $lo AND idx < $hi ORDER BY idx", lo, hi)
+    cols = {c: _cells(part.column(c)) for c in fields}
+    cols["citations"] = _text_cells(_joined(part, _query(con, cited, lo, hi), "idx", ["citations"])["citations"])
+    rel = con.execute(loops, {"lo": lo, "hi": hi, "kinds": statements})
+    declared: dict[int, list[tuple[str, str, str]]] = {}
+    for src, rid, role, start, end in rel.fetchall():
+        # `tracker.export.common.declared_unknown_owner`: oldest first, "reason (dates)".
+        start, end = str(start or ""), str(end or "")
+        when = f"{start or '?'}..{end}, ceased" if end else f"since {start}" if start else "undated"
+        declared.setdefault(int(src), []).append((start, str(rid), f"{role or 'no reason given'} ({when})"))
+    idx = part.column("idx").to_pylist()
+    cols["declared_unknown_owner"] = [safe_cell(LIST_SEP.join(t for *_, t in sorted(declared[i]))) if i in declared else "" for i in idx]
+    return zip(*(cols[c] for c in NODE_COLUMNS), strict=True)
 
 
-def _edge_rows(store: Any) -> Iterator[tuple[str, ...]]:
+def _edge_rows(store: Any, lo: int, hi: int) -> Iterator[tuple[str, ...]]:
     from tracker.model import load_model
 
     con = store.sql
@@ -150,18 +306,17 @@ def _edge_rows(store: Any) -> Iterator[tuple[str, ...]]:
         "SELECT f.ref AS k, list(r.id ORDER BY f.ridx) AS referred_by FROM refs f JOIN relations r ON r.ridx = f.ridx "
         "WHERE f.ref >= $lo AND f.ref < $hi GROUP BY f.ref"
     )
-    for lo, hi in _slices(store.relation_count):
-        part = _query(con, main, lo, hi)
-        cols = {c: _cells(part.column(c)) for c in fields}
-        cols["source_name"] = _text_cells(part.column("source_name").to_pylist())
-        cols["target_name"] = _text_cells(part.column("target_name").to_pylist())
-        cols["label"] = _text_cells([labels.get(k) for k in part.column("kind").to_pylist()])
-        cite = _joined(part, _query(con, cited, lo, hi), "ridx", ["citations", "urls"])
-        cols["citations"] = _text_cells(cite["citations"])
-        cols["source_urls"] = ["" if not u else safe_cell(LIST_SEP.join(dict.fromkeys(u))) for u in cite["urls"]]
-        refs = _joined(part, _query(con, answers, lo, hi), "ridx", ["referred_by"])["referred_by"]
-        cols["referred_by"] = ["" if not r else safe_cell(LIST_SEP.join(r)) for r in refs]
-        yield from zip(*(cols[c] for c in EDGE_COLUMNS), strict=True)
+    part = _query(con, main, lo, hi)
+    cols = {c: _cells(part.column(c)) for c in fields}
+    cols["source_name"] = _text_cells(part.column("source_name").to_pylist())
+    cols["target_name"] = _text_cells(part.column("target_name").to_pylist())
+    cols["label"] = _text_cells([labels.get(k) for k in part.column("kind").to_pylist()])
+    cite = _joined(part, _query(con, cited, lo, hi), "ridx", ["citations", "urls"])
+    cols["citations"] = _text_cells(cite["citations"])
+    cols["source_urls"] = ["" if not u else safe_cell(LIST_SEP.join(dict.fromkeys(u))) for u in cite["urls"]]
+    refs = _joined(part, _query(con, answers, lo, hi), "ridx", ["referred_by"])["referred_by"]
+    cols["referred_by"] = ["" if not r else safe_cell(LIST_SEP.join(r)) for r in refs]
+    return zip(*(cols[c] for c in EDGE_COLUMNS), strict=True)
 
 
 class _Unsorted(Exception):
@@ -196,17 +351,43 @@ def write_store_csv(store: Any, folder: Path, say: Callable[[str], None] | None 
     The same bytes as `tracker.export.tables.write_csv` of the store's data as a graph, with
     every source (as the build writes them), in bounded memory: one slice of rows at a time.
     """
+    from tracker.model import load_model
+
     folder = Path(folder)
-    out = []
-    for name, rows, header in (
-        ("nodes.csv", _node_rows, NODE_COLUMNS),
-        ("edges.csv", _edge_rows, EDGE_COLUMNS),
-        ("sources.csv", _source_rows, SOURCE_COLUMNS),
-    ):
-        try:
-            out.append(_write(safe_child(folder, name), list(header), rows(store)))
-        except _Unsorted:
-            out.append(_write(safe_child(folder, name), list(header), _sorted_source_rows(store)))
-        if say is not None:
-            say(f"wrote {name}")
+    con = store.sql
+    for macro in _MACROS:
+        con.execute(macro)
+    kinds = load_model().relation_kinds
+    statements = sorted(k for k, kind in kinds.items() if kind.statement)
+    names = sorted(kinds)
+    tell = say or (lambda _: None)
+    out = [
+        _write_table(
+            safe_child(folder, "nodes.csv"),
+            list(NODE_COLUMNS),
+            con,
+            store.entity_count,
+            _node_lines_sql(),
+            {"kinds": statements},
+            lambda lo, hi: _node_rows(store, lo, hi),
+        )
+    ]
+    tell("wrote nodes.csv")
+    out.append(
+        _write_table(
+            safe_child(folder, "edges.csv"),
+            list(EDGE_COLUMNS),
+            con,
+            store.relation_count,
+            _edge_lines_sql(),
+            {"kinds": names, "labels": [kinds[k].label for k in names]},
+            lambda lo, hi: _edge_rows(store, lo, hi),
+        )
+    )
+    tell("wrote edges.csv")
+    try:
+        out.append(_write(safe_child(folder, "sources.csv"), list(SOURCE_COLUMNS), _source_rows(store)))
+    except _Unsorted:
+        out.append(_write(safe_child(folder, "sources.csv"), list(SOURCE_COLUMNS), _sorted_source_rows(store)))
+    tell("wrote sources.csv")
     return out
