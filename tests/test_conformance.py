@@ -405,3 +405,73 @@ def test_reference_on_curated_facts(curated: Data) -> None:
     # Its registered owners (r0003, r0004) and its beneficial owner (r0017), nobody above them.
     owners = {o["id"] for o in ownership_chains(G, "33-the-bishops-avenue", "up").owners}
     assert owners == {"manrick-private-foundation", "alderton-investments", "nurali-aliyev"}
+
+
+# --- k paths on the store: counted on the bare edge list, explained once ------------------------
+
+
+def _k_path_lengths(G: nx.MultiDiGraph, blocked: set[str], a: str, b: str, k: int, directed: bool) -> list[int]:
+    """Lengths of the k shortest simple paths (a multiset no tie order can change), written here."""
+    H: nx.Graph = nx.DiGraph() if directed else nx.Graph()
+    for u, v, d in G.edges(data=True):
+        H.add_edge(u, v)
+        if directed and d.get("directed") is False:
+            H.add_edge(v, u)
+    H.remove_nodes_from(blocked - {a, b})
+    if a not in H or b not in H or not nx.has_path(H, a, b):
+        return []
+    lengths = []
+    for p in nx.shortest_simple_paths(H, a, b):
+        if len(p) - 1 > PATH_HOPS or len(lengths) == k:
+            break
+        lengths.append(len(p) - 1)
+    return lengths
+
+
+@pytest.mark.parametrize("directed", [False, True])
+def test_k_paths_on_the_store(data: Data, directed: bool) -> None:
+    from tracker.backends.duckdb import DuckDBBackend
+    from tracker.paths import explained_paths
+
+    backend = DuckDBBackend(data.store)
+    graphs = query.OnStore(data.store, backend)
+    blocked = _blocked(data.graph, data.cap)
+    G0 = data.graph
+    # Plus a pair two directed hops apart through an entity a path may pass (first in id order).
+    two = next(
+        (x, z)
+        for x in sorted(G0)
+        for y in sorted(G0.successors(x))
+        if y not in blocked and x != y
+        for z in sorted(G0.successors(y))
+        if z not in (x, y)
+    )
+    checked = 0
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(query, "HUB_RELATIONS", data.cap)
+        for a, b in [*data.pairs, two]:
+            walks = query.path_walks(backend, a, b, PATH_HOPS)
+            # The bare edge list gives, in order, the paths explained_paths finds on the region's graph.
+            keep = query.region_nodes(backend, PATH_HOPS, False, walks)
+            ex = query._extract(backend, keep)
+            on_graph = [p["nodes"] for p in explained_paths(ex.graph, a, b, k=6, max_hops=PATH_HOPS, directed=directed)]
+            rels = np.union1d(ex.core_relations, ex.context_relations)
+            nodes = np.union1d(ex.core_nodes, backend.endpoints(ex.context_relations))
+            bare = query._region_paths(data.store, nodes, rels, walks[0], walks[1], 6, PATH_HOPS, directed, False)
+            assert [data.store.ids_of(np.asarray(p)) for p in bare] == on_graph, (a, b)
+            # And `between` answers with as many paths, as long, as the whole graph holds.
+            G = graphs.between(a, b, PATH_HOPS, k=6, directed=directed)
+            got = explained_paths(G, a, b, k=6, max_hops=PATH_HOPS, directed=directed)
+            assert [p["length"] for p in got] == _k_path_lengths(data.graph, blocked, a, b, 6, directed), (a, b)
+            checked += len(got)
+    assert checked > 0  # some pair is linked within PATH_HOPS
+
+
+def test_region_needs_walks_deep_enough(curated: Data) -> None:
+    from tracker.backends.duckdb import DuckDBBackend
+
+    backend = DuckDBBackend(curated.store)
+    walks = query.path_walks(backend, "dariga-nazarbayeva", "mishcon-de-reya", 2)
+    assert walks[2][2] + walks[3][2] == 2
+    with pytest.raises(ValueError, match="cannot bound paths of 3"):
+        query.region_nodes(backend, 3, False, walks)

@@ -35,6 +35,7 @@ __all__ = [
     "NOT_TRAVERSED",
     "Extract",
     "walk",
+    "walk_arrays",
     "neighbourhood",
     "path_region",
     "chain_region",
@@ -125,28 +126,54 @@ def walk(
 ) -> dict[int, int]:
     """Distance of every entity within `depth` hops of `seeds`, walking only through walkable ones.
 
-    One backend `hop` per level. The seeds are always walked from. With `hub_relations` None,
-    every entity is walkable (ownership chains: an owner is followed however many it owns).
+    The seeds are always walked from. With `hub_relations` None, every entity is walkable
+    (ownership chains: an owner is followed however many it owns). See `walk_arrays`.
+    """
+    nodes, dist = walk_arrays(backend, seeds, depth, direction, ownership_only, hub_relations, not_traversed)
+    return dict(zip(nodes.tolist(), dist.tolist(), strict=True))
+
+
+def walk_arrays(
+    backend: Backend,
+    seeds: Sequence[int],
+    depth: int,
+    direction: str = "both",
+    ownership_only: bool = False,
+    hub_relations: int | None = HUB_RELATIONS,
+    not_traversed: Iterable[str] = NOT_TRAVERSED,
+) -> tuple[Any, Any]:
+    """`walk` as two arrays, the positions reached (sorted) and their distances.
+
+    A backend with a `walk` of its own keeps the visited set and the frontier inside the
+    engine (DuckDB: temporary tables, so a frontier of a million entities never crosses into
+    Python); otherwise one backend `hop` per level, with the sets here in numpy.
     """
     import numpy as np
 
-    if hub_relations is None:
-        walkable = None
-    else:
-        walkable = backend.store.walkable(hub_relations, not_traversed)
-    dist: dict[int, int] = {int(s): 0 for s in seeds}
-    frontier = np.array(sorted(dist), dtype=np.int64)
+    own = getattr(backend, "walk", None)
+    if own is not None:
+        nodes, dist = own(
+            sorted({int(s) for s in seeds}), max(depth, 0), direction, ownership_only, hub_relations, sorted(set(not_traversed))
+        )
+        return np.asarray(nodes, dtype=np.int64), np.asarray(dist, dtype=np.int64)
+    walkable = None if hub_relations is None else backend.store.walkable(hub_relations, not_traversed)
+    seen = np.zeros(backend.store.entity_count, dtype=bool)
+    frontier = np.unique(np.asarray(list(seeds), dtype=np.int64))
+    seen[frontier] = True
+    found, levels = [frontier], [np.zeros(len(frontier), dtype=np.int64)]
     for level in range(1, max(depth, 0) + 1):
         if level > 1 and walkable is not None:
             frontier = frontier[walkable[frontier]]
         if not len(frontier):
             break
-        reached = backend.hop(frontier, direction, ownership_only)
-        new = [int(n) for n in reached if int(n) not in dist]
-        for n in new:
-            dist[n] = level
-        frontier = np.array(sorted(new), dtype=np.int64)
-    return dist
+        reached = np.unique(np.asarray(backend.hop(frontier, direction, ownership_only), dtype=np.int64))
+        frontier = reached[~seen[reached]]
+        seen[frontier] = True
+        found.append(frontier)
+        levels.append(np.full(len(frontier), level, dtype=np.int64))
+    nodes, dist = np.concatenate(found), np.concatenate(levels)
+    order = np.argsort(nodes, kind="stable")
+    return nodes[order], dist[order]
 
 
 def _extract(backend: Backend, nodes: Iterable[int], distances: dict[int, int] | None = None) -> Extract:
@@ -169,17 +196,33 @@ def neighbourhood(backend: Backend, centers: Sequence[str], depth: int, hub_rela
     return _extract(backend, dist, dist)
 
 
-def path_walks(
-    backend: Backend, a: str, b: str, max_hops: int, through_hubs: bool = False
-) -> tuple[int, int, dict[int, int], dict[int, int]]:
-    """The two ends' positions and walks of ceil(max_hops / 2) hops from each (for `path_region`)."""
+# The two ends' positions and, from each, a walk: (positions reached, their distances, depth walked).
+Walks = tuple[int, int, tuple[Any, Any, int], tuple[Any, Any, int]]
+
+
+def path_walks(backend: Backend, a: str, b: str, max_hops: int, through_hubs: bool = False) -> Walks:
+    """Walks from both ends whose depths add up to `max_hops` (for `region_nodes` and `_distance`).
+
+    Like a bidirectional search, each step deepens the walk whose last level is smaller: an
+    officer three hops from a registered address reaches 26 entities where the address
+    reaches a million, so the officer's side is walked deeper. Any split is exact: on a path
+    of at most ha + hb hops every entity is within ha hops of one end or hb of the other.
+    """
     pa_, pb_ = _positions(backend, [a, b])
     cap = None if through_hubs else HUB_RELATIONS
     place: Iterable[str] = () if through_hubs else NOT_TRAVERSED
-    half = (max_hops + 1) // 2
-    da = walk(backend, [pa_], half, hub_relations=cap, not_traversed=place)
-    db = walk(backend, [pb_], half, hub_relations=cap, not_traversed=place)
-    return pa_, pb_, da, db
+    sides = [[pa_, 0, *walk_arrays(backend, [pa_], 0)], [pb_, 0, *walk_arrays(backend, [pb_], 0)]]
+    last = [1, 1]  # entities at each walk's deepest level
+    while sides[0][1] + sides[1][1] < max_hops:
+        i = 0 if last[0] <= last[1] else 1
+        seed, depth = int(sides[i][0]), int(sides[i][1]) + 1
+        nodes, dist = walk_arrays(backend, [seed], depth, hub_relations=cap, not_traversed=place)
+        sides[i] = [seed, depth, nodes, dist]
+        last[i] = int((dist == depth).sum())
+        if not last[i]:  # this end's whole component is known: walking deeper finds nothing
+            sides[i][1] = max_hops - sides[1 - i][1]
+    (_, ha, na, da), (_, hb, nb, db) = sides
+    return pa_, pb_, (na, da, int(ha)), (nb, db, int(hb))
 
 
 def path_region(
@@ -188,51 +231,133 @@ def path_region(
     b: str,
     length: int,
     through_hubs: bool = False,
-    walks: tuple[int, int, dict[int, int], dict[int, int]] | None = None,
+    walks: Walks | None = None,
 ) -> tuple[Extract, int | None]:
     """The entities on any path of at most `length` hops from `a` to `b`, and their shortest distance.
 
     Walks ceil(length / 2) hops from each end (or reads `walks` of at least that depth, see
     `path_walks`) and keeps the entities whose two distances (an unknown one counted as one
     more than ceil(length / 2)) add up to at most `length`. Returns the extract and the
-    shortest distance found in it (None: none within `length`).
+    shortest distance (None: none within `length`).
     """
-    half = (length + 1) // 2
-    pa_, pb_, full_a, full_b = walks if walks is not None else path_walks(backend, a, b, length, through_hubs)
-    da = {v: d for v, d in full_a.items() if d <= half}
-    db = {v: d for v, d in full_b.items() if d <= half}
+    walks = walks if walks is not None else path_walks(backend, a, b, length, through_hubs)
+    keep = region_nodes(backend, length, through_hubs, walks)
+    return _extract(backend, keep), _distance(backend, walks, length, through_hubs)
+
+
+def _passable(backend: Backend, nodes: Any, ends: tuple[int, int], through_hubs: bool) -> Any:
+    """Which of `nodes` a path may pass through: any, or (not `through_hubs`) no place or hub but the ends."""
+    import numpy as np
+
     if through_hubs:
-        walkable = None
-    else:
-        walkable = backend.store.walkable(HUB_RELATIONS, NOT_TRAVERSED)
-    keep = set()
-    best: int | None = None
-    for v in set(da) | set(db):
-        if walkable is not None and v not in (pa_, pb_) and not walkable[v]:
-            continue  # an end point of the walk, never a step on a path
-        x = da.get(v, half + 1)
-        y = db.get(v, half + 1)
-        if x + y <= length:
-            keep.add(v)
-            if v in da and v in db:
-                best = x + y if best is None else min(best, x + y)
-    keep |= {pa_, pb_}
-    return _extract(backend, keep), best
+        return np.ones(len(nodes), dtype=bool)
+    return backend.store.walkable(HUB_RELATIONS, NOT_TRAVERSED)[nodes] | np.isin(nodes, ends)
 
 
-def _distance(backend: Backend, walks: tuple[int, int, dict[int, int], dict[int, int]], max_hops: int, through_hubs: bool) -> int | None:
+def region_nodes(backend: Backend, length: int, through_hubs: bool, walks: Walks) -> Any:
+    """The positions (sorted) of the entities on some path of at most `length` hops between the walks' ends.
+
+    An entity is kept when its two distances add up to at most `length`, a distance beyond a
+    walk counted as one more than that walk's depth (a lower bound; the depths must add up to
+    `length` or more, so that every entity of such a path has one known distance); entities
+    a path may not pass through (places, hubs, unless `through_hubs`) only as an end.
+    """
+    import numpy as np
+
+    pa_, pb_, (na, da, ha), (nb, db, hb) = walks
+    if ha + hb < length:
+        raise ValueError(f"walks of {ha} and {hb} hops cannot bound paths of {length}")
+    every = _union(na, nb)
+    xa = np.full(len(every), ha + 1, dtype=np.int64)
+    xa[np.searchsorted(every, na)] = da
+    xb = np.full(len(every), hb + 1, dtype=np.int64)
+    xb[np.searchsorted(every, nb)] = db
+    keep = every[(xa + xb <= length) & _passable(backend, every, (pa_, pb_), through_hubs)]
+    return _union(keep, np.array(sorted({pa_, pb_}), dtype=np.int64))
+
+
+def _union(a: Any, b: Any) -> Any:
+    """The sorted union of two sorted arrays of distinct positions (`np.union1d` hashes: slower at millions)."""
+    import numpy as np
+
+    both = np.concatenate([a, b])
+    both.sort(kind="stable")
+    return both[np.concatenate([[True], both[1:] != both[:-1]])] if len(both) else both
+
+
+def _distance(backend: Backend, walks: Walks, max_hops: int, through_hubs: bool) -> int | None:
     """The shortest distance the two walks show, if at most `max_hops`: where they meet.
 
     They may meet only at an end or at an entity a path can pass through (not a place or a
-    hub, unless `through_hubs`), as in `path_region`.
+    hub, unless `through_hubs`), as in `region_nodes`.
     """
-    pa_, pb_, da, db = walks
-    ok = None if through_hubs else backend.store.walkable(HUB_RELATIONS, NOT_TRAVERSED)
-    if len(da) > len(db):
-        da, db = db, da
-    meets = (d + db[v] for v, d in da.items() if v in db and (ok is None or v in (pa_, pb_) or ok[v]))
-    best = min(meets, default=None)
-    return best if best is not None and best <= max_hops else None
+    import numpy as np
+
+    pa_, pb_, (na, da, _), (nb, db, _) = walks
+    common, ia, ib = np.intersect1d(na, nb, assume_unique=True, return_indices=True)
+    total = (da[ia] + db[ib])[_passable(backend, common, (pa_, pb_), through_hubs)]
+    if not len(total) or int(total.min()) > max_hops:
+        return None
+    return int(total.min())
+
+
+def _region_paths(
+    store: Any, nodes: Any, rels: Any, a: int, b: int, k: int, max_hops: int, directed: bool, through_hubs: bool
+) -> list[list[int]]:
+    """The first `k` paths of at most `max_hops` hops from `a` to `b` that `explained_paths` finds
+    on the region's graph, found on its bare edge list.
+
+    `explained_paths` runs networkx's `shortest_simple_paths` on `tracker.graph.collapse` of the
+    region's graph, whose adjacency order (and so the order of paths of equal length) follows
+    from the order edges were added: entities in id order (= position), each entity's
+    relations by the first relation id (= position) to each neighbour. The simple graph here is
+    built with the same calls in the same order, on positions instead of ids, without a single
+    record or source.
+    """
+    from itertools import islice
+
+    import networkx as nx
+    import numpy as np
+
+    src, dst, undirected = store.relation_ends(rels)
+    nodes = np.asarray(nodes, dtype=np.int64)
+    if not through_hubs:
+        # Places and hubs (but the ends) left out before the graph is built, not filtered after:
+        # the edges kept are added in the same relative order, so the adjacency order is the same.
+        ok = store.walkable(HUB_RELATIONS, NOT_TRAVERSED)
+        nodes = nodes[ok[nodes] | (nodes == a) | (nodes == b)]
+        inside = np.zeros(store.entity_count, dtype=bool)
+        inside[nodes] = True
+        both = inside[src] & inside[dst]
+        src, dst, undirected = src[both], dst[both], undirected[both]
+    H: Any = nx.DiGraph() if directed else nx.Graph()
+    H.add_nodes_from(nodes.tolist())
+    if len(src):
+        # G.edges() order: by source entity, then by each neighbour's first relation, then by
+        # relation; adding an edge that exists changes no order, so every relation is added.
+        pair = src * (int(max(src.max(), dst.max())) + 1) + dst
+        _, first_at, inverse = np.unique(pair, return_index=True, return_inverse=True)
+        order = np.lexsort((np.arange(len(src)), first_at[inverse], src))
+        u, v = src[order], dst[order]
+        if directed:
+            # collapse(directed=True): an undirected relation adds its reverse right after it.
+            pairs = np.empty((2 * len(u), 2), dtype=np.int64)
+            pairs[0::2, 0], pairs[0::2, 1] = u, v
+            pairs[1::2, 0], pairs[1::2, 1] = v, u
+            rows = np.ones(2 * len(u), dtype=bool)
+            rows[1::2] = undirected[order]
+            H.add_edges_from(map(tuple, pairs[rows].tolist()))
+        else:
+            H.add_edges_from(zip(u.tolist(), v.tolist(), strict=True))
+    found: list[list[int]] = []
+    try:
+        for path in islice(nx.shortest_simple_paths(H, a, b), max(k, 0)):
+            if len(path) - 1 > max_hops:
+                break
+            found.append([int(n) for n in path])
+    except nx.NetworkXNoPath:
+        pass
+    return found
 
 
 def chain_region(backend: Backend, entity: str, up: bool, max_depth: int) -> Extract:
@@ -307,8 +432,9 @@ class Graphs:
         """(context, neighbourhood): a graph holding the neighbourhood and the relations that answer its relations, and the neighbourhood."""
         raise NotImplementedError
 
-    def between(self, a: str, b: str, max_hops: int, k: int = 1, through_hubs: bool = False) -> Any:
-        """A graph holding every path of at most `max_hops` hops from `a` to `b` (the first `k` at least)."""
+    def between(self, a: str, b: str, max_hops: int, k: int = 1, through_hubs: bool = False, directed: bool = False) -> Any:
+        """A graph on which `tracker.paths.explained_paths` with the same arguments finds the same
+        `k` paths of at most `max_hops` hops from `a` to `b` as on the whole graph."""
         raise NotImplementedError
 
     def ownership(self, entity: str, up: bool, max_depth: int) -> Any:
@@ -368,7 +494,7 @@ class InMemory(Graphs):
 
         return self.G, neighbourhood(self.G, list(centers), depth)
 
-    def between(self, a: str, b: str, max_hops: int, k: int = 1, through_hubs: bool = False) -> Any:
+    def between(self, a: str, b: str, max_hops: int, k: int = 1, through_hubs: bool = False, directed: bool = False) -> Any:
         return self.G
 
     def ownership(self, entity: str, up: bool, max_depth: int) -> Any:
@@ -405,26 +531,39 @@ class OnStore(Graphs):
         ex = neighbourhood(self.backend, centers, depth)
         return ex.graph, ex.core_graph()
 
-    def between(self, a: str, b: str, max_hops: int, k: int = 1, through_hubs: bool = False) -> Any:
-        # Paths of up to 4 hops need walks of 2 from each end; only when fewer than k paths are
-        # that short does the region grow to max_hops (every path of at most L hops lies in
-        # the region of L, so the k shortest come out the same).
+    def between(self, a: str, b: str, max_hops: int, k: int = 1, through_hubs: bool = False, directed: bool = False) -> Any:
         # One walk of ceil(max_hops / 2) hops from each end gives the shortest distance d; the
         # region of L hops (every path of at most L hops lies in it) is then cut for L = d,
-        # d + 1, ... only until it holds k paths, so that the graph built stays small. No
-        # path within max_hops: the two ends alone, and nothing is built.
+        # d + 1, ... only until it holds k paths. Paths are counted on the region's bare edge
+        # list (`_region_paths`, no records, no sources); the explained graph is built once, of
+        # the entities on the paths found, when it gives the same paths, else of the region.
+        # No path within max_hops: the two ends alone, and nothing is built.
+        import numpy as np
+
         from tracker.paths import explained_paths
 
         walks = path_walks(self.backend, a, b, max_hops, through_hubs)
         best = _distance(self.backend, walks, max_hops, through_hubs)
         if best is None:
             return self.around([a, b], 0)[1]
+        pa_, pb_ = walks[0], walks[1]
         for length in range(best, max_hops + 1):
-            ex, _ = path_region(self.backend, a, b, length, through_hubs, walks)
-            G = ex.graph
-            if length == max_hops or len(explained_paths(G, a, b, k=k, max_hops=length, through_hubs=through_hubs)) >= k:
-                return G
-        return G
+            keep = region_nodes(self.backend, length, through_hubs, walks)
+            # The region as `Extract.graph` holds it: its relations, those answering them and their ends.
+            rels = self.backend.induced(keep)
+            context = np.setdiff1d(self.backend.answers(rels), rels)
+            nodes = np.union1d(keep, self.backend.endpoints(context))
+            found = _region_paths(self.store, nodes, np.union1d(rels, context), pa_, pb_, k, max_hops, directed, through_hubs)
+            if length == max_hops or sum(1 for p in found if len(p) - 1 <= length) >= k:
+                break
+        on_paths = np.unique(np.asarray([n for p in found for n in p] + [pa_, pb_], dtype=np.int64))
+        G = _extract(self.backend, on_paths).graph
+        want = [self.store.ids_of(np.asarray(p, dtype=np.int64)) for p in found]
+        got = [p["nodes"] for p in explained_paths(G, a, b, k=k, max_hops=max_hops, directed=directed, through_hubs=through_hubs)]
+        if got == want:
+            return G
+        # networkx broke a tie in length another way on the smaller graph: the region itself.
+        return _extract(self.backend, keep).graph
 
     def ownership(self, entity: str, up: bool, max_depth: int) -> Any:
         return chain_region(self.backend, entity, up, max_depth).graph

@@ -516,6 +516,17 @@ class Store:
         found = dict(zip(t.column("idx").to_pylist(), t.column("id").to_pylist(), strict=True))
         return [str(found[int(i)]) for i in positions]
 
+    def relation_ends(self, relations: Any) -> tuple[Any, Any, Any]:
+        """``(src, dst, undirected)`` arrays of the relations at these positions, in position order."""
+        import numpy as np
+
+        if not len(np.asarray(relations)):
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, np.zeros(0, dtype=bool)
+        t = self._select("SELECT ridx, src, dst, directed FROM relations WHERE ridx IN (SELECT idx FROM wanted) ORDER BY ridx", relations)
+        directed = t.column("directed").to_numpy(zero_copy_only=False).astype(bool)
+        return t.column("src").to_numpy(), t.column("dst").to_numpy(), ~directed
+
     def walkable(self, hub_relations: int, not_traversed: Iterable[str]) -> Any:
         """A boolean array: which entities a walk may pass through (not a hub, not a place kind)."""
         import numpy as np

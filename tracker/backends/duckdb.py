@@ -21,7 +21,10 @@ _SLACK = 0.15
 
 
 def _ints(values: Any) -> Any:
-    return np.unique(np.asarray(values, dtype=np.int64))
+    values = np.asarray(values, dtype=np.int64)
+    if len(values) < 2 or bool((values[1:] > values[:-1]).all()):
+        return values  # already sorted and distinct (walks and regions are): no hashing of millions
+    return np.unique(values)
 
 
 class DuckDBBackend:
@@ -69,6 +72,50 @@ class DuckDBBackend:
             f"SELECT dst FROM relations WHERE src IN (SELECT idx FROM frontier){cond} "
             f"UNION SELECT src FROM relations WHERE dst IN (SELECT idx FROM frontier){cond}"
         )
+
+    def walk(
+        self,
+        seeds: list[int],
+        depth: int,
+        direction: str,
+        ownership_only: bool,
+        hub_relations: int | None,
+        not_traversed: list[str],
+    ) -> tuple[Any, Any]:
+        """`tracker.query.walk_arrays` inside DuckDB: the visited set and the frontier are temporary tables.
+
+        Moving a frontier of a million positions between Python and DuckDB costs seconds each
+        way (a list parameter is converted value by value; an Arrow table would import
+        pandas); kept here, each level is three statements and only the result is fetched.
+        """
+        con = self.con
+        con.execute("CREATE OR REPLACE TEMP TABLE walk_seen AS SELECT unnest(?::BIGINT[]) AS idx, 0::BIGINT AS d", [seeds])
+        con.execute("CREATE OR REPLACE TEMP TABLE walk_frontier AS SELECT idx FROM walk_seen")
+        if direction == "both" and not ownership_only:
+            reach = "SELECT nbr AS n FROM adjacency WHERE node IN (SELECT idx FROM walk_frontier)"
+        else:
+            cond = " AND ownership" if ownership_only else ""
+            out = f"SELECT dst AS n FROM relations WHERE src IN (SELECT idx FROM walk_frontier){cond}"
+            into = f"SELECT src AS n FROM relations WHERE dst IN (SELECT idx FROM walk_frontier){cond}"
+            reach = {"out": out, "in": into}.get(direction, f"{out} UNION ALL {into}")
+        for level in range(1, depth + 1):
+            if level > 1 and hub_relations is not None:
+                # Only entities a walk may pass through go on (`Store.walkable`'s rule).
+                con.execute(
+                    "CREATE OR REPLACE TEMP TABLE walk_frontier AS SELECT e.idx FROM entities e "
+                    "WHERE e.idx IN (SELECT idx FROM walk_frontier) AND e.degree <= ? AND NOT list_contains(?::VARCHAR[], e.kind)",
+                    [int(hub_relations), not_traversed],
+                )
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE walk_frontier AS SELECT DISTINCT n AS idx FROM ({reach}) "
+                "WHERE n NOT IN (SELECT idx FROM walk_seen)"
+            )
+            count = con.execute("SELECT count(*) FROM walk_frontier").fetchone()
+            if not count or not count[0]:
+                break
+            con.execute("INSERT INTO walk_seen SELECT idx, ? FROM walk_frontier", [level])
+        rows = con.execute("SELECT idx, d FROM walk_seen ORDER BY idx").fetchnumpy()
+        return np.asarray(rows["idx"], dtype=np.int64), np.asarray(rows["d"], dtype=np.int64)
 
     def induced(self, nodes: Any) -> Any:
         if not len(nodes):

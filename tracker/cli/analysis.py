@@ -224,7 +224,7 @@ def path_cmd(
 
     graphs = open_graphs(data, engine)
     u, v = graphs.resolve(a, notice=say), graphs.resolve(b, notice=say)
-    G = graphs.between(u, v, max_hops, k=k, through_hubs=through_hubs)
+    G = graphs.between(u, v, max_hops, k=k, through_hubs=through_hubs, directed=directed)
     found = explained_paths(G, u, v, k=k, max_hops=max_hops, directed=directed, through_hubs=through_hubs)
     if not found:
         how = "directed " if directed else ""
