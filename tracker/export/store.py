@@ -174,14 +174,12 @@ def _lines_sql(cells: list[tuple[str, bool]], key: str, source: str) -> str:
 # The citations and web addresses (in citation order, each once) of the rows of `part`.
 _CITED_CTES = """
 cited AS (SELECT {key} AS k, unnest(sources) AS sid, unnest(range(len(sources))) AS pos FROM part),
-joined AS (SELECT c.k, c.pos, c.sid, s.cite, s.web FROM cited c
-           LEFT JOIN (SELECT id, {cite} AS cite, CASE WHEN {web} THEN url END AS web FROM sources) s ON s.id = c.sid),
-cites AS (SELECT k, string_agg(coalesce(cite, '[' || sid || ']'), '; ' ORDER BY pos) AS citations,
-                 list(web ORDER BY pos) FILTER (WHERE web IS NOT NULL) AS webs
-          FROM joined GROUP BY k)
+joined AS (SELECT c.k, c.pos, c.sid, {cite} AS cite, CASE WHEN {web} THEN url END AS web
+           FROM cited c LEFT JOIN sources s ON s.id = c.sid),
+cites AS (SELECT k, string_agg(coalesce(cite, '[' || sid || ']'), '; ' ORDER BY pos) AS citations FROM joined GROUP BY k),
+urls AS (SELECT k, string_agg(web, '{sep}' ORDER BY first) AS urls
+         FROM (SELECT k, web, min(pos) AS first FROM joined WHERE web IS NOT NULL GROUP BY k, web) GROUP BY k)
 """
-# The web addresses of the cited sources, in citation order, each once (`source_urls`).
-_URLS = f"coalesce(array_to_string(list_filter(cites.webs, lambda x, i: list_position(cites.webs, x) = i), '{LIST_SEP}'), '')"
 
 
 def _node_lines_sql() -> str:
@@ -190,7 +188,7 @@ def _node_lines_sql() -> str:
     types = {f.name: f.type for f in table_schema("entities")}
     derived = {"citations": ("coalesce(cites.citations, '')", True), "declared_unknown_owner": ("coalesce(declared.d, '')", True)}
     cells = [derived[c] if c in derived else _sql_cell(f'part."{c}"', types[c]) for c in NODE_COLUMNS]
-    ctes = _CITED_CTES.format(key="idx", cite=_CITE, web=_WEB)
+    ctes = _CITED_CTES.format(key="idx", cite=_CITE, web=_WEB, sep=LIST_SEP)
     # `tracker.export.common.declared_unknown_owner`: an entity's statements about its own
     # owner, oldest first, as "reason (dates)".
     when = """CASE WHEN coalesce("end", '') <> '' THEN coalesce(nullif(start, ''), '?') || '..' || "end" || ', ceased'
@@ -212,14 +210,14 @@ def _edge_lines_sql() -> str:
         "source_name": ("coalesce(a.name, '')", True),
         "target_name": ("coalesce(b.name, '')", True),
         "referred_by": ("coalesce(answers.referred_by, '')", True),
-        "source_urls": (_URLS, True),
+        "source_urls": ("coalesce(urls.urls, '')", True),
         "citations": ("coalesce(cites.citations, '')", True),
     }
     cells = [derived[c] if c in derived else _sql_cell(f'part."{c}"', types[c]) for c in EDGE_COLUMNS]
-    ctes = _CITED_CTES.format(key="ridx", cite=_CITE, web=_WEB)
+    ctes = _CITED_CTES.format(key="ridx", cite=_CITE, web=_WEB, sep=LIST_SEP)
     joins = (
         "FROM part JOIN entities a ON a.idx = part.src JOIN entities b ON b.idx = part.dst LEFT JOIN labels l ON l.kind = part.kind "
-        "LEFT JOIN cites ON cites.k = part.ridx LEFT JOIN answers ON answers.k = part.ridx"
+        "LEFT JOIN cites ON cites.k = part.ridx LEFT JOIN urls ON urls.k = part.ridx LEFT JOIN answers ON answers.k = part.ridx"
     )
     return f"""
 WITH part AS (SELECT * FROM relations WHERE ridx >= $lo AND ridx < $hi), {ctes},
