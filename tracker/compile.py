@@ -49,9 +49,11 @@ MIN_BYTES = 2 << 20
 # Bytes read at a time when checking a file's encoding and quoting, and by pyarrow's reader.
 CHUNK = 1 << 24
 BLOCK = 1 << 24
-#: A column whose first block has at most this many distinct values is kept dictionary-coded
-#: (int16 codes; a block with more than CODE_MAX distinct values turns it back into text).
+#: A column whose first block has at most this many distinct values is kept dictionary-coded:
+#: one-byte codes, two-byte ones once a block has more than CODE8 distinct values, text again
+#: once one has more than CODE_MAX.
 CODED = 1024
+CODE8 = 127
 CODE_MAX = 32767
 #: Rows derived and written at a time (a multiple of `tracker.store.ROW_GROUP`, so that the row
 #: groups are those of a whole-table write): the derived columns never exist whole.
@@ -211,8 +213,8 @@ def _read_csv(path: Path, name: str, ck: Any) -> tuple[Any, Any, dict[str, int]]
     Each block's cells are stripped as the reader strips them and checked (`_check_columns`);
     its rows are hashed for `_duplicate_rows`; for entities, its kinds are counted (the
     descriptor's assertions). A column whose first block holds at most `CODED` distinct values
-    (a kind, a role, a publisher, a column left empty) is kept dictionary-coded: two bytes a row
-    instead of a four-byte offset and the text, and checked once per distinct value. The
+    (a kind, a role, a publisher, a column left empty) is kept dictionary-coded: one or two bytes
+    a row instead of a four-byte offset and the text, and checked once per distinct value. The
     whole file as plain text never exists (at 10M generator nodes that is 6 GB of relations).
     """
     import duckdb
@@ -233,9 +235,9 @@ def _read_csv(path: Path, name: str, ck: Any) -> tuple[Any, Any, dict[str, int]]
         raise _Refused(f"{path.name}: pyarrow read another header")
     space = _space()
     edge = f"^[{_re2_class(space)}]|[{_re2_class(space)}]$"
-    coded_type = pa.dictionary(pa.int16(), pa.string())
     chunks: dict[str, list[Any]] = {n: [] for n in names}
     coded: dict[str, bool] = {}
+    width: dict[str, Any] = {}  # a coded column's code type: one byte, two past CODE8 values in a block
     hashes: list[Any] = []
     kinds: dict[str, int] = {}
     rest = [n for n in names if n != "id"]
@@ -250,11 +252,15 @@ def _read_csv(path: Path, name: str, ck: Any) -> tuple[Any, Any, dict[str, int]]
                 col = batch.column(i)
                 if n not in coded:
                     coded[n] = pc.count_distinct(col).as_py() <= CODED
+                    width[n] = pa.int8()
                 if coded[n]:
                     enc = pc.dictionary_encode(col)
                     if len(enc.dictionary) > CODE_MAX:  # not so few after all: plain from here on
                         coded[n] = False
                         chunks[n] = [c.cast(pa.string()) for c in chunks[n]]
+                    elif len(enc.dictionary) > CODE8 and width[n] == pa.int8():  # two-byte codes from here on
+                        width[n] = pa.int16()
+                        chunks[n] = [pa.DictionaryArray.from_arrays(c.indices.cast(pa.int16()), c.dictionary) for c in chunks[n]]
                 if not coded[n] or _any(pc.match_substring_regex(enc.dictionary, edge)):
                     if _any(pc.match_substring_regex(col, edge)):
                         col = pc.utf8_trim(col, characters=space)
@@ -263,7 +269,7 @@ def _read_csv(path: Path, name: str, ck: Any) -> tuple[Any, Any, dict[str, int]]
                 plain[n] = col
                 if coded[n]:
                     view[n] = enc.dictionary
-                    chunks[n].append(pa.DictionaryArray.from_arrays(enc.indices.cast(pa.int16()), enc.dictionary))
+                    chunks[n].append(pa.DictionaryArray.from_arrays(enc.indices.cast(width[n]), enc.dictionary))
                 else:
                     view[n] = col
                     chunks[n].append(col)
@@ -279,7 +285,7 @@ def _read_csv(path: Path, name: str, ck: Any) -> tuple[Any, Any, dict[str, int]]
             del batch, plain, view
     finally:
         con.close()
-    columns = [pa.chunked_array(chunks[n], type=coded_type if coded.get(n) else pa.string()) for n in names]
+    columns = [pa.chunked_array(chunks[n], type=pa.dictionary(width[n], pa.string()) if coded.get(n) else pa.string()) for n in names]
     table = pa.table(columns, names=names)
     return table, np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint64), kinds
 
@@ -391,7 +397,7 @@ def _duplicate_rows(name: str, table: Any, hashes: Any) -> None:
     rows = np.flatnonzero(np.isin(hashes, twice))
     cols = [c for c in table.column_names if c != "id"]
     seen: set[tuple[Any, ...]] = set()
-    picked = table.take(rows)
+    picked = _take(table, rows)
     for row in zip(*(_plain(picked.column(c)).to_pylist() for c in cols), strict=True):
         if row in seen:
             raise _Refused(f"{FILES[name]}: a duplicate row")
@@ -432,8 +438,24 @@ def _plain_table(table: Any) -> Any:
 
 
 def _take(table: Any, order: Any) -> Any:
-    """The rows of `table` at `order`; the table itself when `order` is None (already in order)."""
-    return table if order is None else table.take(order)
+    """The rows of `table` at `order`; the table itself when `order` is None (already in order).
+
+    A coded column's blocks have dictionaries of their own, which the take unifies: its codes
+    are widened to four bytes first, so that no union of the blocks' values can overflow them.
+    """
+    import pyarrow as pa
+
+    if order is None:
+        return table
+    cols = []
+    for col in table.columns:
+        if pa.types.is_dictionary(col.type):
+            col = pa.chunked_array(
+                [pa.DictionaryArray.from_arrays(c.indices.cast(pa.int32()), c.dictionary) for c in col.chunks],
+                type=pa.dictionary(pa.int32(), pa.string()),
+            )
+        cols.append(col.take(order))
+    return pa.table(cols, names=table.column_names)
 
 
 def _one(col: Any) -> Any:
