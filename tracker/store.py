@@ -490,6 +490,12 @@ class Store:
             self._arrays["sql"] = con
         return con
 
+    def close(self) -> None:
+        """Close the DuckDB connection, if one was opened (the next `sql` opens another)."""
+        con = self._arrays.pop("sql", None)
+        if con is not None:
+            con.close()
+
     def _select(self, sql: str, positions: Any) -> Any:
         """Run `sql`, which reads the table ``wanted(idx)`` of these positions; Arrow out."""
         import numpy as np
@@ -512,9 +518,14 @@ class Store:
         positions = np.asarray(positions, dtype=np.int64)
         if not len(positions):
             return []
-        t = self._select("SELECT idx, id FROM entities WHERE idx IN (SELECT idx FROM wanted)", positions)
-        found = dict(zip(t.column("idx").to_pylist(), t.column("id").to_pylist(), strict=True))
-        return [str(found[int(i)]) for i in positions]
+        # Remembered: an extract asks for its core, its hubs and its distances' ids in turn,
+        # and each read scans the id column.
+        known: dict[int, str] = self._arrays.setdefault("ids", {})
+        missing = [int(i) for i in np.unique(positions) if int(i) not in known]
+        if missing:
+            t = self._select("SELECT idx, id FROM entities WHERE idx IN (SELECT idx FROM wanted)", missing)
+            known.update(zip(t.column("idx").to_pylist(), map(str, t.column("id").to_pylist()), strict=True))
+        return [known[int(i)] for i in positions]
 
     def relation_ends(self, relations: Any) -> tuple[Any, Any, Any]:
         """``(src, dst, undirected)`` arrays of the relations at these positions, in position order."""

@@ -33,15 +33,11 @@ class DuckDBBackend:
     name = "duckdb"
 
     def __init__(self, store: Store, threads: int | None = None) -> None:
-        import duckdb
-
         self.store = store
-        self.con = duckdb.connect(":memory:")
+        # The store's own connection (its tables are views already): one DuckDB start per command.
+        self.con = store.sql
         if threads:
             self.con.execute(f"SET threads TO {int(threads)}")
-        for table in ("entities", "relations", "adjacency", "refs", "names"):
-            path = str(store.path(table)).replace("'", "''")
-            self.con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{path}')")
 
     def _with(self, name: str, values: Any) -> None:
 
@@ -200,4 +196,4 @@ class DuckDBBackend:
         }
 
     def close(self) -> None:
-        self.con.close()
+        self.store.close()
