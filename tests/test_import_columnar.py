@@ -320,11 +320,12 @@ def test_cli_import_compiles_the_store(tmp_path: Path, cli_runner: Any) -> None:
 
 @pytest.mark.parametrize("rows", [1, 2, 7])
 def test_tiny_batches_same_bytes(rows: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Tables are written a batch of rows at a time and relation ids compared a slice at a time:
-    # with a batch of one, two or seven rows every boundary falls somewhere in the hostile and
-    # generated sets, and the bytes must not move.
+    # Tables are written a batch of rows at a time, relation ids compared a slice at a time and
+    # a jurisdiction's citing nodes read a few at a time: with one, two or seven rows every
+    # boundary falls somewhere in the hostile and generated sets, and the bytes must not move.
     monkeypatch.setattr(icij_columnar, "_WRITE_ROWS", rows)
     monkeypatch.setattr(icij_columnar, "_CHECK_ROWS", rows)
+    monkeypatch.setattr(icij_columnar, "_CALL_ROWS", rows)
     both([hostile(tmp_path / "raw")], tmp_path / "hostile", monkeypatch)
     raw = tmp_path / "gen"
     generate_icij(raw, 300, seed=3)

@@ -50,6 +50,8 @@ _WRITE_ROWS = 1 << 16
 # Relation ids in id order compared a slice of this many rows at a time (two with one id are
 # neighbours; the slices overlap by one row).
 _CHECK_ROWS = 1 << 20
+# A jurisdiction's calls read this many at a time until it has its three sources.
+_CALL_ROWS = 64
 # Entity columns of a few distinct values (kinds, spheres, countries, dates): kept as dictionaries.
 _ENCODED = frozenset({"kind", "sphere", "country", "birth_date"})
 # A cell the CSV module quotes: the delimiter, the quote or the line terminator inside.
@@ -1053,15 +1055,26 @@ def _finish(parts: _Parts, writer: Any, meta: Any, skips: _Skips, countries: _Co
         jc = pa.concat_arrays([c for c, _ in parts.calls])
         js = pa.concat_arrays([s for _, s in parts.calls])
         parts.calls.clear()
-        key = pc.binary_join_element_wise(jc, js, "\x00")
-        _, first, _ = _first_index(key)
-        order = np.asarray(first)  # (rows in order already)
-        for code, src in zip(jc.take(pa.array(order)).to_pylist(), js.take(pa.array(order)).to_pylist()):
+        # Each code's calls in call order (a stable sort by code); only their first few are
+        # read in Python, a few dozen at a time, until three distinct sources are found.
+        enc = pc.dictionary_encode(jc)
+        code_idx = np.asarray(enc.indices)
+        by_code = np.argsort(code_idx, kind="stable")
+        ends = np.cumsum(np.bincount(code_idx, minlength=len(enc.dictionary)))
+        del code_idx
+        for i, code in enumerate(enc.dictionary.to_pylist()):
             if code in base:
                 continue
-            cited = jur_rows.setdefault(code, [])
-            if len(cited) < 3:
-                cited.append(src)
+            calls = by_code[(int(ends[i - 1]) if i else 0) : int(ends[i])]
+            cited: list[str] = []
+            for lo in range(0, len(calls), _CALL_ROWS):
+                for src in js.take(pa.array(calls[lo : lo + _CALL_ROWS])).to_pylist():
+                    if src not in cited and len(cited) < 3:
+                        cited.append(src)
+                if len(cited) == 3:
+                    break
+            jur_rows[code] = cited
+        del by_code, jc, js
     jcodes = sorted(jur_rows)
     jur = {
         "id": pa.array(jcodes, pa.string()),
