@@ -136,12 +136,13 @@ def _json_at(path: Path, starts: Any, row: int) -> Any:
 def _struct_child(struct: Any, name: str) -> Any:
     """A struct's field, null where the struct is null (None when the struct has no such field).
 
-    (`pc.struct_field` keeps the parent's nulls; `StructArray.field` would not.)
+    (`pc.struct_field` keeps the parent's nulls; `StructArray.field` would not.) A chunked
+    struct gives a chunked field: `_flat` makes one array of it.
     """
     _, pc = _pa()
     if struct.type.get_field_index(name) < 0:
         return None
-    return _flat(pc.struct_field(struct, name))
+    return pc.struct_field(struct, name)
 
 
 def _text(col: Any, n: int) -> Any:
@@ -165,14 +166,14 @@ def _truthy_struct(struct: Any, where: str) -> Any:
     n = len(struct)
     if pa.types.is_null(struct.type):
         return np.zeros(n, dtype=bool)
-    valid = np.asarray(struct.is_valid())
+    valid = np.asarray(_flat(pc.is_valid(struct)))
     if struct.type.num_fields == 0:
         if valid.any():
             raise Refused(f"an empty {where} object")
         return valid
     anyset = np.zeros(n, dtype=bool)
     for i in range(struct.type.num_fields):
-        anyset |= np.asarray(_struct_child(struct, struct.type.field(i).name).is_valid())
+        anyset |= np.asarray(_flat(pc.is_valid(_struct_child(struct, struct.type.field(i).name))))
     if (valid & ~anyset).any():
         raise Refused(f"an empty {where} object, or one that holds only nulls")
     return valid
@@ -226,17 +227,20 @@ def _read_rows(paths: Sequence[Path]) -> _Rows:
         if table.num_rows != len(starts):
             raise Refused(f"{path.name}: {table.num_rows} records on {len(starts)} lines")
         n = table.num_rows
-        data = _flat(table.column("data"))
+        # The fields are taken chunk by chunk and only then made one array each: combining the
+        # whole struct first would copy every field of the snapshot, read or not.
+        number, content, data = (table.column(c) for c in ("company_number", "ContentDate", "data"))
+        del table
         if data.null_count:
             raise Refused(f"{path.name}: a line without a 'data' object")
-        got: dict[str, Any] = {"number": _flat(table.column("company_number")), "content": _flat(table.column("ContentDate"))}
+        got: dict[str, Any] = {"number": number, "content": content}
         for name in ("kind", "etag", "name", "country_of_residence", "nationality", "is_sanctioned", "notified_on", "ceased_on"):
             got[name] = _struct_child(data, name)
         for name in ("natures_of_control", "statement", "linked_psc_name"):
             got[name] = _struct_child(data, name)
         links = _struct_child(data, "links")
         got["link"] = _struct_child(links, "self")
-        if pc.any(pc.and_(links.is_valid(), got["link"].is_null())).as_py():
+        if pc.any(pc.and_(pc.is_valid(links), pc.is_null(got["link"]))).as_py():
             raise Refused(f"{path.name}: a links object without self")
         elements = _struct_child(data, "name_elements")
         for k in ("forename", "middle_name", "surname"):
@@ -270,6 +274,7 @@ def _read_rows(paths: Sequence[Path]) -> _Rows:
             elif v is None:
                 arrays.append(pa.nulls(size, _schema_type(k)))
             else:
+                v = _flat(v)
                 arrays.append(v.cast(_schema_type(k)) if pa.types.is_null(v.type) else v)
         cols[k] = pa.concat_arrays(arrays) if arrays else pa.array([], _schema_type(k))
     n = sum(len(p["kind"]) for p in parts)
@@ -794,6 +799,10 @@ def _import(paths: list[Path], writer: Any, meta: Any) -> _Pending:
     outcome[rk] = oc
     if (outcome == 0).any() or (outcome == 5).any():
         raise Refused("a record with no outcome")
+    # The per-record columns are done with: let them go before the tables are put together.
+    del name500, plain_name, person_name, alias, aliases, nat_notes, org_notes, birth, residence, ident, notes_parts
+    del link, key, tail, start, end, codes, with_natures, natures_col, g_rec
+    cols.clear()
     pending = _finish(writer, ent_parts, rel_parts, sources, skips)
     pending.skips = skips
     # Nothing is told to the summary before the import is sure to be column-wise.
@@ -836,10 +845,10 @@ def _finish(
 
     def concat(parts: list[dict[str, Any]], names: Sequence[str]) -> dict[str, Any]:
         out = {}
+        sizes = [len(p["id"]) for p in parts]
         for c in names:
             arrays = []
-            for p in parts:
-                size = len(p["id"])
+            for p, size in zip(parts, sizes):
                 v = p.get(c)
                 if v is None:
                     v = _const("", size)
@@ -848,6 +857,8 @@ def _finish(
                     v = _flat(v.cast(pa.string()))
                 arrays.append(v)
             out[c] = pa.concat_arrays(arrays) if arrays else pa.array([], pa.string())
+            for p in parts:  # each part's copy goes as soon as the whole column is made
+                p.pop(c, None)
         return out
 
     entities = concat(ent_parts, _ENTITY_COLUMNS)
