@@ -84,7 +84,7 @@ def run_import(
     """Import `paths` in format `fmt` into the dataset folder `out`; returns the summary.
 
     Raises `InvalidData` (one line, naming file and line) when a file is not in the format.
-    `columnar` False makes a format with a column-wise path (ICIJ) take its record path, which
+    `columnar` False makes a format with a column-wise path (ICIJ, PSC) take its record path, which
     writes the same bytes (kept for the rare data the column-wise path leaves to it, and for tests).
     """
     import importlib
