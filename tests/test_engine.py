@@ -114,3 +114,20 @@ def test_harmonic_and_closeness_on_chosen_vertices() -> None:
     chosen = [0, 5, 11]
     assert close(engine.harmonic(E, vertices=chosen), {E.ids[i]: full_h[E.ids[i]] for i in chosen})
     assert close(engine.closeness(E, vertices=chosen), {E.ids[i]: full_c[E.ids[i]] for i in chosen})
+
+
+def test_igraph_loads_without_matplotlib_and_leaves_it_importable() -> None:
+    # python-igraph imports matplotlib.pyplot when it is installed (1-1.5 s of every view and report).
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from tracker.engine import igraph\n"
+        "ig = igraph()\n"
+        "print(ig.Graph(n=3, edges=[(0, 1), (1, 2)]).degree(), 'matplotlib' in sys.modules)\n"
+        "import matplotlib\n"
+        "print(matplotlib.__name__)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split("\n") == ["[1, 2, 1] False", "matplotlib", ""]

@@ -39,12 +39,37 @@ __all__ = [
     "components",
     "number_groups",
     "layout",
+    "igraph",
 ]
 
 #: Components up to this size get their leading eigenvector from one batched dense `eigh`.
 _SMALL_COMPONENT = 64
 #: Components up to this size use dense `eigh` (exact); larger ones sparse `eigsh`.
 _DENSE_COMPONENT = 1000
+
+
+def igraph() -> Any:
+    """The igraph module, imported without its drawing side.
+
+    python-igraph imports matplotlib.pyplot at import time whenever matplotlib is installed
+    (for plotting, which tracker never asks of it): 1-1.5 s of every command that lays out a
+    view or computes a metric. matplotlib is hidden while igraph loads, so igraph falls back to
+    its placeholder for drawing; tracker's own charts import matplotlib as usual afterwards.
+    """
+    import sys
+
+    module = sys.modules.get("igraph")
+    if module is not None:
+        return module
+    hide = "matplotlib" not in sys.modules
+    if hide:
+        sys.modules["matplotlib"] = None  # type: ignore[assignment]  # `import matplotlib` raises ImportError
+    try:
+        import igraph as ig
+    finally:
+        if hide and "matplotlib" in sys.modules and sys.modules["matplotlib"] is None:
+            del sys.modules["matplotlib"]
+    return ig
 
 
 @dataclass
@@ -67,7 +92,7 @@ class EngineGraph:
 
 def from_networkx(G: nx.Graph | nx.DiGraph, weight: str | None = None) -> EngineGraph:
     """Convert a simple networkx graph; node order is the graph's own."""
-    import igraph as ig
+    ig = igraph()
 
     ids = list(G.nodes())
     index = {n: i for i, n in enumerate(ids)}
@@ -92,7 +117,7 @@ def from_edges(
     `tracker.graph.collapse` does; self-loops are kept, as networkx keeps them. With `simple`,
     the caller promises the pairs are already distinct and the merge is skipped.
     """
-    import igraph as ig
+    ig = igraph()
     import numpy as np
 
     src = np.asarray(list(sources) if not hasattr(sources, "__len__") else sources, dtype=np.int64)
@@ -108,7 +133,7 @@ def from_edges(
 @contextlib.contextmanager
 def _seeded(seed: int) -> Iterator[None]:
     """Run igraph with its own seeded random generator, then give it back the global one."""
-    import igraph as ig
+    ig = igraph()
 
     ig.set_random_number_generator(random.Random(seed))
     try:
@@ -315,7 +340,7 @@ def eigenvector_arrays(n: int, rows: Any, cols: Any, weights: Any, labels: Any) 
             _, vecs = np.linalg.eigh(M)
             vec = vecs[:, -1]
         else:
-            import igraph as ig
+            ig = igraph()
 
             # igraph's ARPACK call (2-7x faster than scipy's eigsh here); each edge once.
             once = r[a:b] <= c[a:b]
@@ -420,7 +445,7 @@ def layout(G: nx.Graph | nx.MultiDiGraph | EngineGraph, seed: int = 42) -> dict[
     >>> pos == layout(nx.path_graph([2, 1, 0])), sorted(pos)
     (True, [0, 1, 2])
     """
-    import igraph as ig
+    ig = igraph()
 
     if isinstance(G, EngineGraph):
         pairs_raw = [(G.ids[a], G.ids[b]) for a, b in G.graph.get_edgelist()]

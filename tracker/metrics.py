@@ -849,8 +849,11 @@ def brokerage_counts(n: int, src: Any, dst: Any, groups: Any) -> Any:
     >>> brokerage_counts(3, np.array([0, 1]), np.array([1, 2]), np.array([0, 1, 2]))[1].tolist()  # liaison
     [0, 0, 0, 1, 0]
     """
-    import igraph as ig
     import numpy as np
+
+    from tracker.engine import igraph
+
+    ig = igraph()
 
     src = np.asarray(src, dtype=np.int64)
     dst = np.asarray(dst, dtype=np.int64)
