@@ -37,13 +37,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
-import pandas as pd
 
 from tracker.exc import TrackerError
 from tracker.paths import format_relation, format_source, relation_detail
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported by the two table functions only: a second of every `chains --format json`
 
 __all__ = [
     "PSC_THRESHOLDS",
@@ -440,6 +442,8 @@ def most_owned(G: nx.MultiDiGraph, top: int = 5) -> list[str]:
 
 def owners_frame(chains: Chains) -> pd.DataFrame:
     """Per-owner (or per-holding) totals as a DataFrame indexed by entity id."""
+    import pandas as pd
+
     cols = ["name", "kind", "sphere", "paths", "min_depth", "ultimate", "share_min", "share_max", "share", "basis", "psc", "psc_possible"]
     df = pd.DataFrame(chains.owners, columns=["id", *cols]).set_index("id")
     for c in ("share_min", "share_max", "share"):
@@ -450,6 +454,8 @@ def owners_frame(chains: Chains) -> pd.DataFrame:
 
 def paths_frame(G: nx.MultiDiGraph, chains: Chains) -> pd.DataFrame:
     """One row per path: where it ends, its effective share and PSC bands, its route, relations and sources."""
+    import pandas as pd
+
     rows = []
     for i, p in enumerate(chains.paths, start=1):
         psc, possible = psc_bands(p.share)

@@ -171,7 +171,6 @@ def chains_cmd(
     """
     from tracker.chains import chains_to_dict, format_chains, owners_frame, ownership_chains, paths_frame
     from tracker.cli.common import echo_json
-    from tracker.report import render
 
     graphs = open_graphs(data, engine)
     node = graphs.resolve(entity, notice=say)
@@ -183,8 +182,12 @@ def chains_cmd(
     elif fmt == "text":
         click.echo(format_chains(G, result), nl=False)
     elif fmt == "csv":
+        from tracker.report import render  # pandas: only for the tables
+
         click.echo(render(paths_frame(G, result), "csv"), nl=False)
     else:
+        from tracker.report import render
+
         click.echo(render(owners_frame(result), fmt), nl=False)
         click.echo("")
         click.echo(render(paths_frame(G, result), fmt), nl=False)
