@@ -215,8 +215,11 @@ def run(size_text: str, steps: list[str], out_root: Path) -> list[dict[str, obje
             row["ratio"] = round(float(mine["seconds"]) / max(float(ref["seconds"]), 1e-9), 2)  # type: ignore[arg-type]
             # CPU seconds (user + system, from wait4): the fairer ratio on a shared machine.
             row["cpu_ratio"] = round(float(mine["cpu"]) / max(float(ref["cpu"]), 1e-9), 2)  # type: ignore[arg-type]
-        if mine.get("exit") != 0:
-            row["error"] = str(mine.get("stderr", "")).strip().splitlines()[-1:] or ""
+        said = str(mine.get("stderr", "")).strip().splitlines()[-1:]
+        if step.startswith("path") and mine.get("exit") == 1 and said and "no path" in said[0]:
+            row["answer"] = said[0]  # exit 1 is the command's answer: both ends searched in full
+        elif mine.get("exit") != 0:
+            row["error"] = said or ""
         results.append(row)
         print(json.dumps(row, ensure_ascii=False), flush=True)
 
