@@ -281,3 +281,11 @@ def test_shared_psc_samples_as_json_lines(shared_path: Path, tmp_path: Path) -> 
     assert refusal([snap]) == ""
     col, _ = both([snap], tmp_path)
     assert col.read == len(records) and col.adds_up()
+
+
+def test_empty_snapshot_goes_to_the_record_path(tmp_path: Path) -> None:
+    snap = tmp_path / "snap.txt"
+    snap.write_text("", encoding="utf-8")
+    assert refusal([snap]) == "no records"
+    col, _ = both([snap], tmp_path, columnar=False)
+    assert col.read == 0

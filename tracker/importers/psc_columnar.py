@@ -396,6 +396,8 @@ def _import(paths: list[Path], writer: Any, meta: Any) -> _Pending:
 
     rows = _read_rows(paths)
     n = rows.n
+    if not n:
+        raise Refused("no records")
     cols = rows.cols
     countries = _Countries()
     skips = _Skips()
