@@ -171,7 +171,7 @@ class _Stages:
 
 # DuckDB's own memory for the build's joins and sorts (it spills to disk beyond it); its default,
 # most of the machine's memory, would let it take what the metrics need next.
-STORE_MEMORY_LIMIT = "2GB"
+STORE_MEMORY_LIMIT = "1GB"
 
 
 def build_on_store(data: Sequence[Path], out: Path, view: bool = True) -> BuildResult:

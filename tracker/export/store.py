@@ -27,7 +27,7 @@ __all__ = ["write_store_csv", "SLICE_ROWS"]
 
 # Rows per slice: a slice of relations with its joined columns and its cells as Python text
 # takes a few hundred megabytes at this size; the DuckDB joins stay small.
-SLICE_ROWS = 200_000
+SLICE_ROWS = 100_000
 
 # One source's citation as `tracker.export.common.citation_text` writes it: "title — publisher,
 # date <url>", the date qualified by its precision, the address only when it is http(s).
