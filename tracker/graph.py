@@ -366,8 +366,13 @@ def filter_graph(
 
 
 def name_index(G: nx.MultiDiGraph) -> NameIndex:
-    """A search index over the names and aliases of the graph's entities."""
-    return NameIndex((n, d.get("name", n), d.get("aliases", [])) for n, d in G.nodes(data=True))
+    """A search index over the names and aliases of the graph's entities.
+
+    A graph cut from a store for a search carries its names' stored skeletons
+    (``G.graph["name_keys"]``), so that they are not transliterated again.
+    """
+    keys = G.graph.get("name_keys")
+    return NameIndex(((n, d.get("name", n), d.get("aliases", [])) for n, d in G.nodes(data=True)), keys=keys)
 
 
 def resolve(

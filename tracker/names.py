@@ -266,7 +266,7 @@ class NameIndex:
                 self._names.append((ident, n, words))
                 for w in dict.fromkeys(words):
                     self._postings.setdefault(w, []).append(pos)
-                self._exact.setdefault(_exact_key(n), set()).add(ident)
+                self._exact.setdefault(" ".join(sorted(words)), set()).add(ident)  # `_exact_key`, words known
         self._vocabulary = list(self._postings)
 
     def __len__(self) -> int:

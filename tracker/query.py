@@ -525,7 +525,10 @@ class OnStore(Graphs):
 
         best = [m.id for m in _index(self.backend, query).search(query, limit=SEARCH_MOST)]
         found = self.backend.lookup_ids(best)
-        return build(self.store.dataset([found[i] for i in best], []), compact=False)
+        positions = [found[i] for i in best]
+        G = build(self.store.dataset(positions, []), compact=False)
+        G.graph["name_keys"] = self.backend.name_keys(positions)  # see `tracker.graph.name_index`
+        return G
 
     def around(self, centers: Sequence[str], depth: int) -> tuple[Any, Any]:
         ex = neighbourhood(self.backend, centers, depth)
