@@ -538,12 +538,13 @@ def _import(paths: list[Path], writer: Any, meta: Any) -> _Pending:
             title_name = name  # the same text (no name over 1000 characters): kept once
         named = _nonempty(name)
         named_np = np.asarray(named)
+        every = bool(named_np.all())  # (bulk data: every node has a name; nothing to filter)
         missing = ~named_np
         skips.masked(skip_reason, missing, lambda idx: [str(x) for x in node.take(pa.array(idx)).to_pylist()])
         mapped += int(named_np.sum())
         skipped += int(missing.sum())
         if layout == "addresses":
-            address_ids.append(_flat(pc.filter(ident, named)))
+            address_ids.append(ident if every else _flat(pc.filter(ident, named)))
         # (url, publisher, evidence, licence and retrieved are made at writing: see _finish.)
         # The rows kept are each column filtered once: a column named twice (the id, the name
         # that is also the title's head) is one array. Repeated values are dictionaries.
@@ -552,7 +553,7 @@ def _import(paths: list[Path], writer: Any, meta: Any) -> _Pending:
         def keep(col: Any, encode: bool = False) -> Any:
             key = (id(col), encode)
             if key not in kept:
-                kept[key] = _flat(pc.filter(col, named))
+                kept[key] = _flat(col) if every else _flat(pc.filter(col, named))
                 if encode and not pa.types.is_dictionary(col.type):
                     kept[key] = pc.dictionary_encode(kept[key])
             return kept[key]
