@@ -12,6 +12,13 @@ whole columns. The rows are then written in id order from the columns, as the CS
 write them, so that the folder and the summary are byte for byte the record path's
 (tests/test_import_columnar.py compares the two on the fixtures and on generated data).
 
+Memory is what bounds the size this path can take (10 million nodes in a 16 GB machine), so
+each text is held once: the sources' ids and the nodes' citations are slices of the entities'
+ids, a node's name is its source title's head, text columns stay the chunks they were made in,
+repeated values are dictionaries, a link's end ids and record id are made only for the rows
+kept, the files' columns are let go once mapped, and each table is let go once written (in
+batches of `_WRITE_ROWS` rows).
+
 The record path still handles what is rare and record-shaped, by falling back for the whole
 import before anything is written (`read` returns False): a file the CSV module and pyarrow
 could read differently (`tracker.compile`'s scan), a blank or unparsable line, a link row over
