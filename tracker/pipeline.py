@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -107,17 +107,18 @@ def scale_notes(n: int) -> list[str]:
     return notes
 
 
-def run_build(data: Sequence[Path], out: Path, view: bool = True) -> BuildResult:
+def run_build(data: Sequence[Path], out: Path, view: bool = True, say: Callable[[str], None] | None = None) -> BuildResult:
     """Run the whole build; raises `InvalidData` on validation errors, before writing anything.
 
     Data above `tracker.query.STORE_ABOVE_BYTES` of relations builds from the compiled store
     (`build_on_store`), smaller data in memory; both write the same bytes for the same data.
+    `say` receives the store's one line when it is (re)compiled, which can take minutes.
     """
     from tracker.dataset import default_data_dir
     from tracker.query import STORE_ABOVE_BYTES, relations_bytes
 
     if relations_bytes(list(data) or [default_data_dir()]) > STORE_ABOVE_BYTES:
-        return build_on_store(data, out, view)
+        return build_on_store(data, out, view, say)
     from tracker.export import build_export_skips, write_build_exports
     from tracker.report import write_build_reports
 
@@ -174,7 +175,7 @@ class _Stages:
 STORE_MEMORY_LIMIT = "1GB"
 
 
-def build_on_store(data: Sequence[Path], out: Path, view: bool = True) -> BuildResult:
+def build_on_store(data: Sequence[Path], out: Path, view: bool = True, say: Callable[[str], None] | None = None) -> BuildResult:
     """The build of large data from its compiled store: no Python records, no networkx graph of the whole.
 
     The store is opened (compiled when missing or stale: the one validation, which raises
@@ -198,7 +199,7 @@ def build_on_store(data: Sequence[Path], out: Path, view: bool = True) -> BuildR
     protect(_folders(roots))
     out = Path(out)
     check_not_input(out)  # before the compile: an output folder inside an input is refused at once
-    store = open_store(roots, say=log.info)
+    store = open_store(roots, say=say or log.info)
     store.sql.execute(f"SET memory_limit = '{STORE_MEMORY_LIMIT}'")
     stages.done("store opened")
     G = StoreGraph(store)

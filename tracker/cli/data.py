@@ -93,7 +93,7 @@ def build_cmd(data: tuple[Path, ...], out: Path, no_view: bool) -> None:
 
     announce_data(data)
     protect_datasets([])
-    result = run_build(list(data), out, view=not no_view)
+    result = run_build(list(data), out, view=not no_view, say=say)
     note_graph_size(result.graph.number_of_nodes() + result.graph.number_of_edges())
     for line in result.summary():
         say(line)
