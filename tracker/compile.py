@@ -908,18 +908,25 @@ def _write_names(path: Path, names: Any, aliases: Any) -> None:
     offsets = offsets - offsets[0]
     counts = np.diff(offsets)
     n_alias = int(offsets[-1])
-    # Interleave: entity e's name at e + offsets[e], its alias k (flat) at parent(k) + k + 1.
-    perm = np.empty(n + n_alias, dtype=np.int64)
-    perm[np.arange(n) + offsets[:-1]] = np.arange(n)
-    alias_parent = np.repeat(np.arange(n, dtype=np.int64), counts)
-    perm[alias_parent + np.arange(n_alias) + 1] = n + np.arange(n_alias)
-    every = pa.chunked_array([*(names.chunks if isinstance(names, pa.ChunkedArray) else [names]), aliases.flatten()])
-    every = every.take(pa.array(perm))
+    if n_alias:
+        # Interleave: entity e's name at e + offsets[e], its alias k (flat) at parent(k) + k + 1.
+        perm = np.empty(n + n_alias, dtype=np.int64)
+        perm[np.arange(n) + offsets[:-1]] = np.arange(n)
+        alias_parent = np.repeat(np.arange(n, dtype=np.int64), counts)
+        perm[alias_parent + np.arange(n_alias) + 1] = n + np.arange(n_alias)
+        every = pa.chunked_array([*(names.chunks if isinstance(names, pa.ChunkedArray) else [names]), aliases.flatten()])
+        every = every.take(pa.array(perm))
+        del perm, alias_parent
+    else:
+        every = names  # no aliases (an ICIJ import): one name per entity, in entity order
     owner = np.repeat(np.arange(n, dtype=np.int64), counts + 1)
     uniq = pc.unique(every)
     code = pc.index_in(every, value_set=uniq).to_numpy().astype(np.int64)
-    first = np.sort(np.unique(owner * max(len(uniq), 1) + code, return_index=True)[1])
-    owner, code = owner[first], code[first]
+    if n_alias:
+        # Each of an entity's names once (an alias may repeat its name or another alias).
+        first = np.sort(np.unique(owner * max(len(uniq), 1) + code, return_index=True)[1])
+        owner, code = owner[first], code[first]
+        del first
 
     del every
     # Skeleton and fold of each distinct name, FOLD_NAMES at a time: their Python strings never
