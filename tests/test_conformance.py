@@ -475,3 +475,24 @@ def test_region_needs_walks_deep_enough(curated: Data) -> None:
     assert walks[2][2] + walks[3][2] == 2
     with pytest.raises(ValueError, match="cannot bound paths of 3"):
         query.region_nodes(backend, 3, False, walks)
+
+
+def test_view_path_draws_every_shortest_path(data: Data) -> None:
+    # `view --path` draws all shortest paths (tracker.graph.with_paths), not the k of `tracker path`.
+    from tracker.backends.duckdb import DuckDBBackend
+    from tracker.graph import with_paths
+
+    graphs = query.OnStore(data.store, DuckDBBackend(data.store))
+    blocked = _blocked(data.graph, data.cap)
+    several = 0
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(query, "HUB_RELATIONS", data.cap)
+        for a, b in data.pairs:
+            length, expected = shortest_paths(data.graph, blocked, a, b)
+            if length is None or length > PATH_HOPS:
+                continue
+            G = graphs.shortest(a, b, PATH_HOPS)  # what `scope` joins for ends above the whole-view size
+            _, drawn = with_paths(G, G.subgraph([]), a, b, most=1000)
+            assert {tuple(p) for p in drawn} == expected, (a, b)
+            several += len(expected) > 1
+    assert several  # a pair with more than one shortest path
