@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import FIXTURES_PATH
 from tracker.importers import DatasetWriter, Meta, Summary, icij, icij_columnar, run_import
@@ -381,3 +383,88 @@ def test_sources_share_the_entities_ids_and_names(tmp_path: Path) -> None:
     # (No sourceID: the leak is named "Offshore Leaks", as `icij._leak` has it.)
     assert titles["icij:5"] == "x" * 1200 + " - ICIJ Offshore Leaks Database (Offshore Leaks)"
     assert titles["icij:10"] == "John Smith - ICIJ Offshore Leaks Database (Panama Papers)"
+
+
+_CELLS = [
+    "",
+    "BVI",
+    "KAZ",
+    "GBR;KAZ",
+    "KAZ;KAZ",
+    "British Virgin Islands",
+    "12-MAR-2006",
+    "2001",
+    "1999-05",
+    "Panama Papers",
+    'Ltd, "Quoted"',
+    "=SUM(A1)",
+    "  Spaced Trust  ",
+    "Ахметов ТОО",
+    "Cafe\u0301",
+    "line\nbreak",
+]
+_IDS = ["1", "2", "3", "4", "5"]
+_LINK_TYPES = ["officer_of", "intermediary_of", "registered_address", "same_name_as", "", "Odd Type"]
+_LINK_CELLS = ["", "director of", "shareholder of", "registered address", "2001", "1999-05", "12-MAR-2006", 'a, "b"', "=x"]
+
+
+@st.composite
+def _folders(draw: Any) -> tuple[list[list[str]], list[list[str]]]:
+    """Entities with ids 1-5 (each once) and links between ids 1-6 (6 is no node)."""
+    ids = draw(st.lists(st.sampled_from(_IDS), unique=True, max_size=5))
+    nodes = [[i, *draw(st.lists(st.sampled_from(_CELLS), min_size=7, max_size=7))] for i in ids]
+    link = st.tuples(
+        st.sampled_from([*_IDS, "6"]),
+        st.sampled_from([*_IDS, "6"]),
+        st.sampled_from(_LINK_TYPES),
+        st.sampled_from(_LINK_CELLS),
+        st.sampled_from(_LINK_CELLS),
+        st.sampled_from(_LINK_CELLS),
+    )
+    return nodes, [list(x) for x in draw(st.lists(link, max_size=8))]
+
+
+@given(tables=_folders(), batch=st.integers(1, 4))
+@settings(max_examples=30, deadline=None)
+def test_generated_cells_same_bytes_at_any_batch_size(tables: tuple[list[list[str]], list[list[str]]], batch: int) -> None:
+    # Random small folders of the cells bulk data has (links that meet, repeat or dangle,
+    # repeated codes, dates, quotes, formulas, Cyrillic, combining marks, line breaks), written a
+    # batch of one to four rows at a time: the column-wise path takes them, with the record
+    # path's bytes.
+    import tempfile
+
+    nodes, links = tables
+    with tempfile.TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as mp:
+        root = Path(tmp) / "raw"
+        root.mkdir()
+        node_cols = [
+            "node_id",
+            "name",
+            "jurisdiction",
+            "jurisdiction_description",
+            "country_codes",
+            "incorporation_date",
+            "sourceID",
+            "note",
+        ]
+        _write(root / "nodes-entities.csv", node_cols, nodes)
+        _write(root / "relationships.csv", ["node_id_start", "node_id_end", "rel_type", "link", "start_date", "end_date"], links)
+        mp.setattr(icij_columnar, "_WRITE_ROWS", batch)
+        mp.setattr(icij_columnar, "_CHECK_ROWS", batch)
+        mp.setattr(icij_columnar, "_CALL_ROWS", batch)
+        assert refusal([root]) == ""
+        both([root], Path(tmp) / "out", mp)
+
+
+def test_no_links_same_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A folder whose link file has only its header, then one with no node either: both
+    # imported column-wise (the empty relation table crashed with an AttributeError before).
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    _write(raw / "nodes-entities.csv", ENT_COLS, [["1", "Acme Ltd", *[""] * (len(ENT_COLS) - 2)]])
+    _write(raw / "relationships.csv", ["node_id_start", "node_id_end", "rel_type", "link", "start_date", "end_date"], [])
+    col, _ = both([raw], tmp_path / "one", monkeypatch)
+    assert col.written == {"entities": 1, "relations": 0, "sources": 1}
+    _write(raw / "nodes-entities.csv", ENT_COLS, [])
+    col, _ = both([raw], tmp_path / "none", monkeypatch)
+    assert col.written == {"entities": 0, "relations": 0, "sources": 0}

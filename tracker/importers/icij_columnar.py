@@ -137,15 +137,16 @@ def _mapped_dict(col: Any, fn: Callable[[str], str]) -> Any:
     return _dict(pc.index_in(col, value_set=uniq).to_numpy(zero_copy_only=False), [fn(v) for v in uniq.to_pylist()])
 
 
-def _concat(arrays: list[Any]) -> Any:
-    """The parts as one column: dictionary parts (and any part beside one) get one dictionary;
-    text parts stay separate chunks of one column, not copied (a part may be another
-    column's too, as a node's name is its source's title)."""
+def _concat(arrays: list[Any], dictionary: bool = False) -> Any:
+    """The parts as one column: dictionary parts (and any part beside one, and all parts of a
+    `dictionary` column, even none) get one dictionary; text parts stay separate chunks of one
+    column, not copied (a part may be another column's too, as a node's name is its source's
+    title)."""
     import numpy as np
 
     pa, pc = _pa()
     arrays = [_flat(a) for a in arrays]
-    if any(pa.types.is_dictionary(a.type) for a in arrays):
+    if dictionary or any(pa.types.is_dictionary(a.type) for a in arrays):
         values: dict[str, int] = {}
         idx = []
         for a in arrays:
@@ -1048,11 +1049,11 @@ def _finish(parts: _Parts, writer: Any, meta: Any, skips: _Skips, countries: _Co
     model = writer.model
     base = writer.base_jurisdictions
 
-    def concat(chunks: list[dict[str, Any]], names: list[str]) -> dict[str, Any]:
+    def concat(chunks: list[dict[str, Any]], names: list[str], dictionaries: Iterable[str] = ()) -> dict[str, Any]:
         out = {}
         sizes = [len(next(iter(ch.values()))) for ch in chunks]
         for c in names:
-            out[c] = _concat([ch.pop(c) if c in ch else _const("", size) for ch, size in zip(chunks, sizes)])
+            out[c] = _concat([ch.pop(c) if c in ch else _const("", size) for ch, size in zip(chunks, sizes)], c in dictionaries)
         chunks.clear()
         return out
 
@@ -1112,7 +1113,7 @@ def _finish(parts: _Parts, writer: Any, meta: Any, skips: _Skips, countries: _Co
     if nodes != sum(len(ch["date"]) for ch in parts.sources):
         raise Refused("a source for each entity expected")  # (a bug, not data: the record path)
     jur_sources = jur.pop("sources")
-    entities = concat([*parts.entities, jur], ent_names)
+    entities = concat([*parts.entities, jur], ent_names, _ENCODED)
     parts.entities.clear()
     entities["id"] = _flat(entities["id"])
     entities["sources"] = pa.chunked_array([entities["id"].slice(0, nodes), jur_sources], type=pa.string())
@@ -1120,7 +1121,7 @@ def _finish(parts: _Parts, writer: Any, meta: Any, skips: _Skips, countries: _Co
 
     # Relations: the record path's checks at writing, each skip exemplified in id order.
     rel_names = ["id", "kinds", "source", "target", "role", "note", "start", "end", "record_id"]
-    rels = concat(parts.relations, rel_names)
+    rels = concat(parts.relations, rel_names, ("kinds", "role", "note", "start", "end"))
     rid = rels["id"]
     n = len(rid)
     # Rows in id order (int32: half the memory of the sort's indices); two relations with one id
@@ -1241,7 +1242,7 @@ def _finish(parts: _Parts, writer: Any, meta: Any, skips: _Skips, countries: _Co
     relations = _Table(rels, order[alive[order]])
 
     # Every source is a node's page; only nodes that became entities have one here.
-    src = concat(parts.sources, ["title_name", "title_tail", "date", "notes"])
+    src = concat(parts.sources, ["title_name", "title_tail", "date", "notes"], ("title_tail", "date", "notes"))
     src["id"] = entities["id"].slice(0, nodes)
     src["title"] = _Joined(("title_name", "title_tail"))
     src["url"] = _Prefixed(NODE_URL.split("{id}")[0], "id", len("icij:"))
