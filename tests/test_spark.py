@@ -5,12 +5,17 @@ Its answers are tested in tests/test_conformance.py, against networkx and DuckDB
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 import sys
+import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import MINI_PATH
+from conftest import MINI_PATH, spark_missing
 
 from tracker.backends import spark
 from tracker.cli import cli
@@ -70,6 +75,78 @@ def test_local_settings_are_the_measured_ones() -> None:
     assert s["spark.driver.extraJavaOptions"] == "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
     assert s["spark.driver.memory"] == "1g"
     assert int(s["spark.sql.shuffle.partitions"]) <= 8
+    # Lists of literals up to LITERALS long reach the Parquet reader as they are (Spark's
+    # default, 10, turns longer ones into a range that skips nothing in a sorted table).
+    assert s["spark.sql.parquet.pushdown.inFilterThreshold"] == str(spark.LITERALS) == "256"
+
+
+def test_the_jvm_is_given_the_log4j_file_that_prints_only_errors() -> None:
+    options = spark.local_settings()["spark.driver.extraJavaOptions"].split()
+    assert options[:2] == ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]
+    assert options[2] == "-Dlog4j2.configurationFile=" + spark.LOG4J_CONFIG.resolve().as_uri()
+    text = spark.LOG4J_CONFIG.read_text(encoding="utf-8")
+    assert "rootLogger.level = error" in text and "appender.console.target = SYSTEM_ERR" in text
+    # The logger of the class that starts pyspark's JVM has a level of its own, or Spark
+    # announces "Setting default log level to WARN" on stderr.
+    assert "logger.gateway.name = org.apache.spark.api.python.PythonGatewayServer" in text
+
+
+def _spark_here() -> None:
+    """Skip where Spark cannot run, fail in CI (the rule of conftest's ``spark_session``)."""
+    missing = spark_missing()
+    if missing:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"the Spark tests must run in CI: {missing}")
+        pytest.skip(missing)
+
+
+@pytest.mark.spark
+def test_a_spark_command_writes_its_answer_and_nothing_else(tmp_path: Path) -> None:
+    """A whole `tracker` process on Spark: the answer on stdout, an empty stderr, no JVM left.
+
+    Before, a session's start wrote six lines to stderr (the JVM's incubator-module warning,
+    "Using Spark's default log4j profile", "Setting default log level to WARN", how to change
+    it, a NativeCodeLoader WARN, "Setting Spark log level"), and the JVM outlived the
+    command, its CPU time counted by no one.
+    """
+    _spark_here()
+    env = {**os.environ, "TRACKER_STORE": str(tmp_path / "stores")}
+    # The store first, so that the command has nothing to say about compiling it.
+    compiled = subprocess.run(
+        [sys.executable, "-m", "tracker", "store", "compile", "--data", str(MINI_PATH)], env=env, capture_output=True, text=True
+    )
+    assert compiled.returncode == 0, compiled.stderr
+    mark = uuid.uuid4().hex
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tracker", "neighbours", "beta-daughter", "--data", str(MINI_PATH), "--engine", "spark", "-f", "json"],
+        env={**env, "TRACKER_TEST_MARK": mark},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, err
+    assert err == ""
+    # tests/fixtures/mini: beta-daughter's relations r01 (alpha-ruler), r02 (gamma-soninlaw),
+    # r03 (theta-foundation), r08 (eta-law).
+    answer = json.loads(out)
+    assert [(n["id"], n["distance"]) for n in answer["neighbours"]] == [
+        ("alpha-ruler", 1),
+        ("eta-law", 1),
+        ("gamma-soninlaw", 1),
+        ("theta-foundation", 1),
+    ]
+    # The JVM was stopped and waited for before the command exited: no process carries the
+    # command's environment any more.
+    if Path("/proc/self/environ").is_file():
+        left = []
+        for env_file in Path("/proc").glob("[0-9]*/environ"):
+            try:
+                if f"TRACKER_TEST_MARK={mark}".encode() in env_file.read_bytes():
+                    left.append(env_file.parent.name)
+            except OSError:
+                continue
+        assert left == []
 
 
 @pytest.mark.spark
@@ -89,9 +166,16 @@ def test_empty_questions_start_no_job(spark_session: Any) -> None:
 
 
 @pytest.mark.spark
-def test_mini_answers_worked_out_by_hand(spark_session: Any) -> None:
-    """tests/fixtures/mini: 14 entities (positions in id order), 18 relations r01-r18."""
+@pytest.mark.parametrize("literals", [spark.LITERALS, 0], ids=["literal-lists", "broadcast-joins"])
+def test_mini_answers_worked_out_by_hand(spark_session: Any, literals: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """tests/fixtures/mini: 14 entities (positions in id order), 18 relations r01-r18.
+
+    Twice: with the few keys of these questions as lists of literals (the path of small
+    questions), and with every key set joined as a broadcast table (the path of large ones).
+    """
     from tracker import query
+
+    monkeypatch.setattr(spark, "LITERALS", literals)
 
     store = open_store([MINI_PATH])
     backend = spark.SparkBackend(store)
