@@ -172,18 +172,25 @@ def _scan(path: Path) -> None:
             # Positions 0..len-2 are checked now (their next byte is known); the last one waits.
             upto = len(data) if end else len(data) - 1
             arr = np.frombuffer(data, dtype=np.uint8)
-            before = np.concatenate([np.array([prev], dtype=np.uint8), arr[:-1]])
-            after = np.concatenate([arr[1:], np.array([_LF], dtype=np.uint8)])  # the end acts as a line end
-            cr = np.flatnonzero(arr[:upto] == _CR)
-            if cr.size and not (after[cr] == _LF).all() or (end and data.endswith(b"\r")):
-                raise _Refused(f"{path.name}: a carriage return outside CRLF")
+            last = len(arr) - 1
+
+            def before(at: Any, arr: Any = arr, prev: int = prev) -> Any:
+                return np.where(at > 0, arr[np.maximum(at - 1, 0)], prev)
+
+            def after(at: Any, arr: Any = arr, last: int = last) -> Any:
+                return np.where(at < last, arr[np.minimum(at + 1, last)], _LF)  # the end acts as a line end
+
+            if b"\r" in data:
+                cr = np.flatnonzero(arr[:upto] == _CR)
+                if cr.size and not (after(cr) == _LF).all() or (end and data.endswith(b"\r")):
+                    raise _Refused(f"{path.name}: a carriage return outside CRLF")
             q = np.flatnonzero(arr[:upto] == _QUOTE)
             if q.size:
                 ordinal = (parity + np.arange(q.size)) % 2
                 opening = q[ordinal == 0]
                 closing = q[ordinal == 1]
-                ok_before = np.isin(before[opening], (_COMMA, _LF, _CR, _QUOTE))
-                ok_after = np.isin(after[closing], (_COMMA, _LF, _CR, _QUOTE))
+                ok_before = np.isin(before(opening), (_COMMA, _LF, _CR, _QUOTE))
+                ok_after = np.isin(after(closing), (_COMMA, _LF, _CR, _QUOTE))
                 if not (ok_before.all() and ok_after.all()):
                     raise _Refused(f"{path.name}: a quote inside an unquoted field or after a closing quote")
                 parity = (parity + q.size) % 2
