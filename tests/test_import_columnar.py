@@ -468,3 +468,20 @@ def test_no_links_same_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     _write(raw / "nodes-entities.csv", ENT_COLS, [])
     col, _ = both([raw], tmp_path / "none", monkeypatch)
     assert col.written == {"entities": 0, "relations": 0, "sources": 0}
+
+
+def test_self_links_of_several_kinds_exemplified_in_id_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Self links whose candidate kinds differ (a director, a shareholder) are one skip reason:
+    # its examples are in id order over all of them, as the record path gives them (they were
+    # listed kind by kind before; found by the random folders above).
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    _write(raw / "nodes-entities.csv", ENT_COLS, [[n, "Acme Ltd", *[""] * (len(ENT_COLS) - 2)] for n in ("1", "4")])
+    links = [["1", "1", "officer_of", "", "", ""], ["1", "1", "officer_of", "shareholder of", "", ""], ["4", "4", "officer_of", "", "", ""]]
+    _write(raw / "relationships.csv", ["node_id_start", "node_id_end", "rel_type", "link", "start_date", "end_date"], links)
+    col, _ = both([raw], tmp_path, monkeypatch)
+    assert col.examples["relation from an entity to itself"] == [
+        "icij:1:officer_of:1",
+        "icij:1:officer_of:1:shareholder",
+        "icij:4:officer_of:4",
+    ]

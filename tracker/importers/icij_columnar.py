@@ -91,11 +91,30 @@ def _const(value: str, n: int) -> Any:
     return pa.array([value] * n, type=pa.string()) if n < 16 else pa.repeat(pa.scalar(value), n)
 
 
+# Columns already tested against `_SIMPLE` in this import, by id: (a weak reference to the
+# column, its cells' test). A column is cleaned at several limits and again once mapped (a name
+# three times); the character test, the costly part, is run once per column. The reference
+# tells a live column from a new one that got a dead one's id.
+_SIMPLE_SEEN: dict[int, tuple[Any, Any]] = {}
+
+
+def _simple(col: Any) -> Any:
+    import weakref
+
+    _, pc = _pa()
+    seen = _SIMPLE_SEEN.get(id(col))
+    if seen is not None and seen[0]() is col:
+        return seen[1]
+    test = pc.match_substring_regex(col, _SIMPLE)
+    _SIMPLE_SEEN[id(col)] = (weakref.ref(col), test)
+    return test
+
+
 def _clean(col: Any, limit: int = MAX_CELL) -> Any:
     """`clean_text(cell, limit)` of every cell; Python only for cells not provably clean."""
     pa, pc = _pa()
     col = _flat(col)
-    ok = pc.and_(pc.match_substring_regex(col, _SIMPLE), pc.less_equal(pc.utf8_length(col), limit))
+    ok = pc.and_(_simple(col), pc.less_equal(pc.utf8_length(col), limit))
     bad = pc.invert(ok)
     if not pc.any(bad).as_py():
         return col
@@ -416,6 +435,14 @@ def read(paths: Sequence[Path], writer: Any, meta: Any) -> bool:
 
 
 def _import(paths: list[Path], writer: Any, meta: Any) -> _Pending:
+    _SIMPLE_SEEN.clear()
+    try:
+        return _import_files(paths, writer, meta)
+    finally:
+        _SIMPLE_SEEN.clear()
+
+
+def _import_files(paths: list[Path], writer: Any, meta: Any) -> _Pending:
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -469,10 +496,10 @@ def _import(paths: list[Path], writer: Any, meta: Any) -> _Pending:
         ident = _flat(pc.binary_join_element_wise("icij", node, ":"))
         node_ids.append(ident)
         # The source row, made for every node (cited only by those that become entities).
-        leak_key = _flat(pc.binary_join_element_wise(_col(cols, "sourceID"), _col(cols, "valid_until"), "\x00"))
-        leak_uniq = pc.unique(leak_key)
-        leak_idx = pc.index_in(leak_key, value_set=leak_uniq).to_numpy(zero_copy_only=False)
-        leaks = [_leak(*k.split("\x00", 1)) for k in leak_uniq.to_pylist()]
+        leak_key = pc.dictionary_encode(pc.binary_join_element_wise(_col(cols, "sourceID"), _col(cols, "valid_until"), "\x00"))
+        leak_idx = np.asarray(leak_key.indices)
+        leaks = [_leak(*k.split("\x00", 1)) for k in leak_key.dictionary.to_pylist()]
+        del leak_key
         # The title's tail names the leak: one text per leak, joined to the name when written.
         title_tail = _dict(leak_idx, [f" - ICIJ Offshore Leaks Database ({x[0]})" for x in leaks])
         year = _dict(leak_idx, [x[1] for x in leaks])
@@ -1199,10 +1226,15 @@ def _finish(parts: _Parts, writer: Any, meta: Any, skips: _Skips, countries: _Co
     alive = ~dangling
     del dangling
     failed = failed_key[inverse] & alive if len(keys) else np.zeros(n, dtype=bool)
+    # One skip per reason, exemplified in id order over every key that gives it (several keys
+    # give "relation from an entity to itself": the record path's examples mix them).
+    by_reason: dict[str, list[int]] = {}
     for j in np.flatnonzero(failed_key[: len(keys)]):
-        rows = failed & (inverse == j)
+        by_reason.setdefault(chosen_names[j][1:], []).append(int(j))
+    for reason, js in by_reason.items():
+        rows = failed & np.isin(inverse, js)
         if rows.any():
-            skips.add(chosen_names[j][1:], ids_at(in_order(rows)), int(rows.sum()))
+            skips.add(reason, ids_at(in_order(rows)), int(rows.sum()))
     alive &= ~failed
     del failed
     kind_col = _dict(inverse, chosen_names)
