@@ -496,3 +496,16 @@ def test_view_path_draws_every_shortest_path(data: Data) -> None:
             assert {tuple(p) for p in drawn} == expected, (a, b)
             several += len(expected) > 1
     assert several  # a pair with more than one shortest path
+
+
+def test_search_graph_holds_the_top_results(data: Data) -> None:
+    # The store cuts only the best `limit` candidates; the rows shown are the whole graph's.
+    from tracker.backends.duckdb import DuckDBBackend
+    from tracker.paths import search
+
+    graphs = query.OnStore(data.store, DuckDBBackend(data.store))
+    for text in data.searches:
+        for limit in (1, 3, 50):
+            G = graphs.search_graph(text, limit)
+            assert G.number_of_nodes() <= limit
+            assert search(G, text, limit=limit) == search(data.graph, text, limit=limit), (text, limit)

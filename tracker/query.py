@@ -424,8 +424,8 @@ class Graphs:
     def resolve(self, query: str, notice: Callable[[str], None] | None = None) -> str:
         raise NotImplementedError
 
-    def search_graph(self, query: str) -> Any:
-        """A graph holding every entity a search for `query` can return."""
+    def search_graph(self, query: str, limit: int = SEARCH_MOST) -> Any:
+        """A graph holding every entity a search for `query` with at most `limit` results returns."""
         raise NotImplementedError
 
     def around(self, centers: Sequence[str], depth: int) -> tuple[Any, Any]:
@@ -490,7 +490,7 @@ class InMemory(Graphs):
 
         return resolve(self.G, query, notice=notice)
 
-    def search_graph(self, query: str) -> Any:
+    def search_graph(self, query: str, limit: int = SEARCH_MOST) -> Any:
         return self.G
 
     def around(self, centers: Sequence[str], depth: int) -> tuple[Any, Any]:
@@ -525,12 +525,12 @@ class OnStore(Graphs):
     def resolve(self, query: str, notice: Callable[[str], None] | None = None) -> str:
         return resolve(self.backend, query, notice)
 
-    def search_graph(self, query: str) -> Any:
-        # Only the best SEARCH_MOST of the candidates become a graph: the top n of them are the
-        # top n of all candidates for any n the search command allows.
+    def search_graph(self, query: str, limit: int = SEARCH_MOST) -> Any:
+        # Only the best `limit` candidates become a graph: an entity's score depends on the
+        # query and its own names only, so the top n of them are the top n of all candidates.
         from tracker.graph import build
 
-        best = [m.id for m in _index(self.backend, query).search(query, limit=SEARCH_MOST)]
+        best = [m.id for m in _index(self.backend, query).search(query, limit=min(limit, SEARCH_MOST))]
         found = self.backend.lookup_ids(best)
         positions = [found[i] for i in best]
         G = build(self.store.dataset(positions, []), compact=False)

@@ -300,7 +300,7 @@ def search_cmd(data: tuple[Path, ...], query: str, limit: int, fmt: str | None, 
     from tracker.paths import SEARCH_COLUMNS, search
     from tracker.render import render_rows
 
-    G = open_graphs(data, engine).search_graph(query)
+    G = open_graphs(data, engine).search_graph(query, limit)
     rows = search(G, query, limit=limit)
     if not rows:
         say(f"no entity matches {query!r}")
