@@ -499,3 +499,18 @@ def test_equal_row_hashes_are_compared_in_full() -> None:
     # Rows a and c are equal but for their ids.
     with pytest.raises(compile_mod._Refused, match="^entities.csv: a duplicate row$"):
         compile_mod._duplicate_rows("entities", table, np.array([5, 6, 5], dtype=np.uint64))
+
+
+def test_folders_with_other_column_types_are_brought_to_one() -> None:
+    import pyarrow as pa
+
+    def coded(values: list[str], codes: list[int], width: pa.DataType) -> pa.DictionaryArray:
+        return pa.DictionaryArray.from_arrays(pa.array(codes, width), pa.array(values))
+
+    small = pa.table({"x": coded(["a", "b"], [1, 0], pa.int8()), "y": coded(["p"], [0, 0], pa.int8())})
+    large = pa.table({"x": coded(["c"], [0], pa.int16()), "y": pa.array(["q"])})
+    one, two = compile_mod._same_types([small, large])
+    # x: coded everywhere, the widest codes win; y: text in one folder, so text in both.
+    assert [str(one.schema.field(c).type) for c in ("x", "y")] == ["dictionary<values=string, indices=int16, ordered=0>", "string"]
+    assert one.schema == two.schema
+    assert pa.concat_tables([one, two]).to_pydict() == {"x": ["b", "a", "c"], "y": ["p", "p", "q"]}

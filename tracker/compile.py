@@ -566,9 +566,36 @@ def _read_resource(name: str, raws: list[RawDataset], model: Model, counts: list
         parts.append(pa.table({s.name: t.column(s.name) if s.name in t.column_names else empty for s in RESOURCES[name]}))
         folder.append(np.full(n, i, dtype=np.int32))
         del t
-    if len({p.schema for p in parts}) > 1:  # coded in one folder, text in another: text in all
-        parts = [_plain_table(p) for p in parts]
+    if len({p.schema for p in parts}) > 1:
+        parts = _same_types(parts)
     return pa.concat_tables(parts), np.concatenate(folder)
+
+
+def _same_types(parts: list[Any]) -> list[Any]:
+    """The folders' tables of one resource with one type per column, so that they concatenate.
+
+    A column that is text in some folder becomes text in all (the small folders' coded columns
+    are decoded, the large one's stay as they are); otherwise the widest codes win.
+    """
+    import pyarrow as pa
+
+    def widen(col: Any, to: Any) -> Any:
+        chunks = [pa.DictionaryArray.from_arrays(c.indices.cast(to), c.dictionary) for c in col.chunks]
+        return pa.chunked_array(chunks, type=pa.dictionary(to, pa.string()))
+
+    out = []
+    for part in parts:
+        cols = []
+        for name in part.column_names:
+            types = [p.schema.field(name).type for p in parts]
+            col = part.column(name)
+            if any(not pa.types.is_dictionary(t) for t in types):
+                col = _plain(col)
+            elif col.type.index_type != pa.int16() and any(t.index_type == pa.int16() for t in types):
+                col = widen(col, pa.int16())
+            cols.append(col)
+        out.append(pa.table(cols, names=part.column_names))
+    return out
 
 
 def _check_assertions_of(raws: list[RawDataset], model: Model, counts: list[dict[str, int]]) -> None:
