@@ -514,3 +514,20 @@ def test_folders_with_other_column_types_are_brought_to_one() -> None:
     assert [str(one.schema.field(c).type) for c in ("x", "y")] == ["dictionary<values=string, indices=int16, ordered=0>", "string"]
     assert one.schema == two.schema
     assert pa.concat_tables([one, two]).to_pydict() == {"x": ["b", "a", "c"], "y": ["p", "p", "q"]}
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["s1", "s2", "s3"],  # one source a row: the column itself is the list values
+        ["s1;s2", "s3", " s4 ; ;s5"],  # separators, padding and an empty part
+        ["s1", "", "s3"],  # an empty cell: an empty list
+    ],
+)
+def test_lists_split_as_the_reader_splits_them(cells: list[str]) -> None:
+    import pyarrow as pa
+
+    from tracker.dataset import split_list
+
+    col = pa.chunked_array([pa.array(["x", *cells, "y"])]).slice(1, len(cells))  # a slice, as the writers pass
+    assert compile_mod._split(col).to_pylist() == [list(split_list(c)) for c in cells]

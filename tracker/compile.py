@@ -314,12 +314,19 @@ def _all(mask: Any) -> bool:
 
 
 def _split(col: Any) -> Any:
-    """`tracker.dataset.split_list` of every cell, as a list array (one list per row)."""
+    """`tracker.dataset.split_list` of every cell, as a list array (one list per row).
+
+    The cells are stripped (`_read_csv` leaves them so). When none holds a separator and none is
+    empty (an import's single source per row), each cell is its own one-item list: the column is
+    used as the list values as it is, instead of being split, trimmed and filtered in copies.
+    """
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
     n = len(col)
+    if n and not _any(pc.match_substring(col, ";")) and not _any(pc.equal(pc.utf8_length(col), 0)):
+        return pa.ListArray.from_arrays(pa.array(np.arange(n + 1, dtype=np.int32)), _one(col))
     parts = pc.split_pattern(col, ";")
     parent = pc.list_parent_indices(parts).to_numpy()
     flat = pc.utf8_trim(pc.list_flatten(parts), characters=_space())
