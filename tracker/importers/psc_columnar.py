@@ -6,8 +6,8 @@ explicit schema for the fields the import reads, so that no date becomes a times
 the records column-wise: a value that bulk data repeats (a company number, a country, a date, a
 nature-of-control code, a register) is mapped once per distinct value by the record path's own
 functions, a text cell goes through `clean_text` only when a vectorised test cannot prove it
-already clean (`icij_columnar._clean`), ids are made in C but for the short hash of a sanitised
-id, and the relations are checked on whole columns. The folder and the summary are byte for byte
+already clean (`icij_columnar._clean`), ids are made in C (their short hashes in DuckDB; ids
+with non-ASCII parts by `make_id`), and the relations are checked on whole columns. The folder and the summary are byte for byte
 the record path's (tests/test_import_psc_columnar.py compares the two on the fixtures and on
 generated snapshots).
 
@@ -19,10 +19,11 @@ registered at Companies House) are merged by replaying the record path's own wri
 topics depend on that order.
 
 Anything else falls back to the record path for the whole import, before anything is written
-(`read` returns False, `DatasetWriter.refused` says why): a company-data file given alongside, a
-JSON array, a blank line or a line that does not start an object, a line pyarrow cannot read or
-reads with another type than the schema's, a null where the json module would see the text
-"None" (a null company number, kind, links.self, country), an empty address object, a company
+(`read` returns False, `DatasetWriter.refused` says why): a company-data file given alongside, an
+empty snapshot, a JSON array, a blank line or a line that does not start an object, a line pyarrow
+cannot read or reads with another type than the schema's, a null where the json module would see
+the text "None" (a null company number, kind or links.self; a null country is looked up as
+"None", which names none), an empty address object, a company
 number that is not letters and digits, a PSC id given twice, a nature-of-control code given twice
 in one record or with a share outside 0-100.
 """
