@@ -22,6 +22,7 @@ to build on errors, with the same messages), streams the CSV tables from its Par
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections import Counter
@@ -220,7 +221,8 @@ def build_on_store(data: Sequence[Path], out: Path, view: bool = True, say: Call
         result.files += write_graph_files(whole, out)
     result.files += write_store_csv(store, out, say=stages.done)
     result.skipped += skips
-    views = Views(None, resolve_engine("auto", n), edge_table(store))
+    # The edge table's ids are the StoreGraph's (the same sorted ids): one list of millions, not two.
+    views = Views(None, resolve_engine("auto", n), dataclasses.replace(edge_table(store), ids=G.ids))
     backend = open_backend("duckdb", store)
     try:
         owned = [(asset, chain_region(backend, asset, True, CHAIN_MAX_DEPTH).graph) for asset in G.most_owned()]
