@@ -24,6 +24,9 @@ def _store_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> None:
     import os
 
     os.environ["TRACKER_STORE"] = str(tmp_path_factory.mktemp("stores"))
+    # No Spark class archive either (tracker.backends.spark.class_archive): writing one costs
+    # a session's end about 40 s of CPU; tests/test_spark.py tests it in a folder of its own.
+    os.environ["TRACKER_SPARK_CACHE"] = "off"
 
 
 @pytest.fixture(scope="module")

@@ -102,51 +102,70 @@ def _spark_here() -> None:
 
 @pytest.mark.spark
 def test_a_spark_command_writes_its_answer_and_nothing_else(tmp_path: Path) -> None:
-    """A whole `tracker` process on Spark: the answer on stdout, an empty stderr, no JVM left.
+    """Whole `tracker` processes on Spark: the answer on stdout, an empty stderr, no JVM left.
 
     Before, a session's start wrote six lines to stderr (the JVM's incubator-module warning,
     "Using Spark's default log4j profile", "Setting default log level to WARN", how to change
     it, a NativeCodeLoader WARN, "Setting Spark log level"), and the JVM outlived the
-    command, its CPU time counted by no one.
+    command, its CPU time counted by no one. Twice: the first run writes the JVM's class
+    archive at exit (the JVM's warnings about it must not show), the second reads it.
     """
     _spark_here()
-    env = {**os.environ, "TRACKER_STORE": str(tmp_path / "stores")}
+    cache = tmp_path / "spark-cache"
+    env = {**os.environ, "TRACKER_STORE": str(tmp_path / "stores"), spark.SPARK_CACHE_ENV: str(cache)}
     # The store first, so that the command has nothing to say about compiling it.
     compiled = subprocess.run(
         [sys.executable, "-m", "tracker", "store", "compile", "--data", str(MINI_PATH)], env=env, capture_output=True, text=True
     )
     assert compiled.returncode == 0, compiled.stderr
-    mark = uuid.uuid4().hex
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tracker", "neighbours", "beta-daughter", "--data", str(MINI_PATH), "--engine", "spark", "-f", "json"],
-        env={**env, "TRACKER_TEST_MARK": mark},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    out, err = proc.communicate(timeout=600)
-    assert proc.returncode == 0, err
-    assert err == ""
-    # tests/fixtures/mini: beta-daughter's relations r01 (alpha-ruler), r02 (gamma-soninlaw),
-    # r03 (theta-foundation), r08 (eta-law).
-    answer = json.loads(out)
-    assert [(n["id"], n["distance"]) for n in answer["neighbours"]] == [
-        ("alpha-ruler", 1),
-        ("eta-law", 1),
-        ("gamma-soninlaw", 1),
-        ("theta-foundation", 1),
-    ]
-    # The JVM was stopped and waited for before the command exited: no process carries the
-    # command's environment any more.
-    if Path("/proc/self/environ").is_file():
-        left = []
-        for env_file in Path("/proc").glob("[0-9]*/environ"):
-            try:
-                if f"TRACKER_TEST_MARK={mark}".encode() in env_file.read_bytes():
-                    left.append(env_file.parent.name)
-            except OSError:
-                continue
-        assert left == []
+    for run in ("writes the class archive", "reads it"):
+        mark = uuid.uuid4().hex
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tracker", "neighbours", "beta-daughter", "--data", str(MINI_PATH), "--engine", "spark", "-f", "json"],
+            env={**env, "TRACKER_TEST_MARK": mark},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        out, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, (run, err)
+        assert err == "", run
+        # tests/fixtures/mini: beta-daughter's relations r01 (alpha-ruler), r02
+        # (gamma-soninlaw), r03 (theta-foundation), r08 (eta-law).
+        answer = json.loads(out)
+        assert [(n["id"], n["distance"]) for n in answer["neighbours"]] == [
+            ("alpha-ruler", 1),
+            ("eta-law", 1),
+            ("gamma-soninlaw", 1),
+            ("theta-foundation", 1),
+        ], run
+        # One archive, whole (renamed from its temporary name once the JVM ended well).
+        assert [p.suffix for p in cache.iterdir()] == [".jsa"], run
+        # The JVM was stopped and waited for before the command exited: no process carries
+        # the command's environment any more.
+        if Path("/proc/self/environ").is_file():
+            left = []
+            for env_file in Path("/proc").glob("[0-9]*/environ"):
+                try:
+                    if f"TRACKER_TEST_MARK={mark}".encode() in env_file.read_bytes():
+                        left.append(env_file.parent.name)
+                except OSError:
+                    continue
+            assert left == [], run
+
+
+def test_the_class_archive_is_per_pyspark_and_java_and_can_be_turned_off(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    pytest.importorskip("pyspark")
+    monkeypatch.setenv(spark.SPARK_CACHE_ENV, "off")
+    assert spark.class_archive() is None
+    monkeypatch.setenv(spark.SPARK_CACHE_ENV, str(tmp_path))
+    archive = spark.class_archive()
+    assert archive is not None and archive.parent == tmp_path and archive.suffix == ".jsa"
+    monkeypatch.setattr(spark, "JVM_OPTIONS", "-XX:+UseParallelGC")
+    assert spark.class_archive() != archive  # other JVM flags, another archive
+    flags = spark.local_settings(archive, writing=True)["spark.driver.extraJavaOptions"].split()
+    assert flags[-1] == f"-XX:ArchiveClassesAtExit={archive}" and "-Xlog:disable" in flags
+    assert spark.local_settings(archive)["spark.driver.extraJavaOptions"].split()[-1] == f"-XX:SharedArchiveFile={archive}"
 
 
 @pytest.mark.spark
