@@ -17,7 +17,7 @@ Wall and CPU seconds (user + system of the child and every descendant it waited 
 largest single process (``wait4``'s maximum resident set: the JVM or Python, whichever is
 larger) and the whole process tree's resident memory sampled every 0.2 s (Python and the JVM
 together). The parent process loads no data and imports nothing heavy, so that ``wait4``'s
-figure is the child's: ids are picked by a child process (``run.pick_ids``) unless given.
+figure is the child's: ids are picked by a child process (run.py's ``PICK``) unless given.
 
 Results go to stdout as a table and to ``--json`` if given. Do not run it at 10M on a shared
 machine; at 2M and above hold the team's memory lock around it.
@@ -113,10 +113,11 @@ def measure(cmd: list[str], env: dict[str, str], out_dir: Path, label: str) -> d
 
 
 def pick_ids(dataset: Path) -> tuple[str, str, str]:
-    """`run.pick_ids` in a child process (it reads the relation table: gigabytes at 2M)."""
-    code = f"import sys; sys.path.insert(0, {str(HERE)!r}); from run import pick_ids; from pathlib import Path; print(*pick_ids(Path(sys.argv[1])))"
-    out = subprocess.run([sys.executable, "-c", code, str(dataset)], capture_output=True, text=True, check=True).stdout.split()
-    return out[0], out[1], out[2]
+    """run.py's ids (its ``PICK``: an officer, an entity half-way down the relation table, a
+    company with owners), read in a child process: the relation table is gigabytes at 2M."""
+    out = subprocess.run([sys.executable, "-c", run_constant("PICK"), str(dataset)], capture_output=True, text=True, check=True).stdout
+    picked = json.loads(out)
+    return str(picked["a"]), str(picked["b"]), str(picked["owned"])
 
 
 def main() -> None:
@@ -124,7 +125,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, required=True, help="the dataset folder the store was compiled from")
     parser.add_argument("--store", type=Path, required=True, help="the store root (TRACKER_STORE) holding its compiled store")
     parser.add_argument("--steps", default=",".join(STEPS), help="comma-separated: " + ",".join(STEPS))
-    parser.add_argument("--ids", nargs=3, metavar=("A", "B", "OWNED"), help="path ends and a company with owners (default: run.pick_ids)")
+    parser.add_argument("--ids", nargs=3, metavar=("A", "B", "OWNED"), help="path ends and a company with owners (default: run.py's PICK)")
     parser.add_argument("--master", default="local[2]", help="TRACKER_SPARK for the Spark runs (default local[2])")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each command; the median by wall time is shown")
     parser.add_argument("--json", type=Path, help="write the results here too")
@@ -169,8 +170,11 @@ def main() -> None:
                         row[f"cpu_vs_{ref_name}"] = round(float(r["cpu"]) / max(float(med[ref_name]["cpu"]), 1e-9), 2)  # type: ignore[arg-type]
                 if engine == "spark":
                     row["same_answer_as_duckdb"] = same
-                if r["exit"] != 0:
+                # Exit 1 with a message is an answer ("no path within 6 hops") when DuckDB gives it too.
+                if r["exit"] != 0 and (r["exit"] != med["duckdb"]["exit"] or int(r["exit"]) > 1):  # type: ignore[call-overload]
                     row["error"] = str(r["stderr_tail"]).strip().splitlines()[-1:]
+                elif r["exit"] != 0:
+                    row["answer"] = str(r["stderr_tail"]).strip().splitlines()[-1:]
                 row["reference"] = f"DuckDB SQL per hop ({ref_note})" if engine == "sql" else f"tracker --engine {engine}"
                 results.append(row)
                 print(json.dumps(row), flush=True)
@@ -186,9 +190,11 @@ def main() -> None:
         notes = []
         if r["engine"] == "spark":
             notes.append("same stdout as duckdb" if r["same_answer_as_duckdb"] else "DIFFERENT stdout from duckdb")
-            notes.append(f"{r['stderr_lines']} stderr lines")
+            notes.append(f"{r['stderr_lines']} stderr lines")  # the answer's own message included
         if "error" in r:
             notes.append(f"ERROR exit {r['exit']}: {r['error']}")
+        elif "answer" in r:
+            notes.append(f"exit {r['exit']} as duckdb: {r['answer']}")
         print(
             f"{r['step']:<11} {r['engine']:<7} {r['seconds']:>8} {r['cpu']:>8} {r['peak_mb']:>8} {r['tree_mb']:>8} {vs_d:>16} {vs_s:>16}  "
             + "; ".join(notes)
