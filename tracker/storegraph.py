@@ -58,7 +58,10 @@ class _Sources(Mapping[str, dict[str, Any]]):
 
     def __len__(self) -> int:
         if self._count is None:
-            self._count = int(self._store.sql.execute("SELECT count(*) FROM sources").fetchone()[0])
+            recorded = self._store.manifest.get("sources")
+            self._count = (
+                int(recorded) if recorded is not None else int(self._store.sql.execute("SELECT count(*) FROM sources").fetchone()[0])
+            )
         return self._count
 
     def __iter__(self) -> Iterator[str]:
