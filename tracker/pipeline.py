@@ -135,20 +135,27 @@ def run_build(data: Sequence[Path], out: Path, view: bool = True, say: Callable[
     result.skipped += build_export_skips(G)
     result.files += write_build_reports(G, out)
     result.skipped += scale_notes(G.number_of_nodes())
-    if view:
-        from tracker.views import MAX_NODES, write_view
-
-        if G.number_of_nodes() > MAX_NODES:
-            result.skipped.append(_view_skip(G.number_of_nodes(), MAX_NODES))
-        else:
-            try:
-                result.files.append(write_view(G, out / "network.html", title=f"tracker: {G.graph.get('name', '')}"))
-            except ViewTooLarge as exc:
-                result.skipped.append(f"network.html: {exc}")
-    else:
-        result.skipped.append("network.html (--no-view)")
+    _write_network(result, G, G.number_of_nodes(), out, view)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _write_network(result: BuildResult, G: Any, n: int, out: Path, view: bool) -> None:
+    """network.html of the whole graph `G` (of `n` entities) into `result`, or why it is left out."""
+    from tracker.views import MAX_NODES
+
+    if not view:
+        result.skipped.append("network.html (--no-view)")
+    elif n > MAX_NODES or G is None:
+        # Refused before any work: the page would take minutes to open (issue 4).
+        result.skipped.append(_view_skip(n, MAX_NODES))
+    else:
+        from tracker.views import write_view
+
+        try:
+            result.files.append(write_view(G, out / "network.html", title=f"tracker: {G.graph.get('name', '')}"))
+        except ViewTooLarge as exc:
+            result.skipped.append(f"network.html: {exc}")
 
 
 def _view_skip(n: int, cap: int) -> str:
@@ -231,17 +238,6 @@ def build_on_store(data: Sequence[Path], out: Path, view: bool = True, say: Call
     finally:
         backend.close()
     result.skipped += scale_notes(n)
-    if view:
-        if n > MAX_NODES or whole is None:
-            result.skipped.append(_view_skip(n, MAX_NODES))
-        else:
-            from tracker.views import write_view
-
-            try:
-                result.files.append(write_view(whole, out / "network.html", title=f"tracker: {whole.graph.get('name', '')}"))
-            except ViewTooLarge as exc:
-                result.skipped.append(f"network.html: {exc}")
-    else:
-        result.skipped.append("network.html (--no-view)")
+    _write_network(result, whole, n, out, view)
     result.seconds = time.perf_counter() - started
     return result
