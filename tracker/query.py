@@ -235,10 +235,9 @@ def path_region(
 ) -> tuple[Extract, int | None]:
     """The entities on any path of at most `length` hops from `a` to `b`, and their shortest distance.
 
-    Walks ceil(length / 2) hops from each end (or reads `walks` of at least that depth, see
-    `path_walks`) and keeps the entities whose two distances (an unknown one counted as one
-    more than ceil(length / 2)) add up to at most `length`. Returns the extract and the
-    shortest distance (None: none within `length`).
+    Walks from both ends to depths that add up to `length` (or reads `walks` that deep, see
+    `path_walks`) and keeps the entities whose two distances add up to at most `length`
+    (`region_nodes`). Returns the extract and the shortest distance (None: none within `length`).
     """
     walks = walks if walks is not None else path_walks(backend, a, b, length, through_hubs)
     keep = region_nodes(backend, length, through_hubs, walks)
@@ -542,7 +541,7 @@ class OnStore(Graphs):
         return ex.graph, ex.core_graph()
 
     def between(self, a: str, b: str, max_hops: int, k: int = 1, through_hubs: bool = False, directed: bool = False) -> Any:
-        # One walk of ceil(max_hops / 2) hops from each end gives the shortest distance d; the
+        # Walks from both ends whose depths add up to max_hops give the shortest distance d; the
         # region of L hops (every path of at most L hops lies in it) is then cut for L = d,
         # d + 1, ... only until it holds k paths. Paths are counted on the region's bare edge
         # list (`_region_paths`, no records, no sources); the explained graph is built once, of
