@@ -11,8 +11,10 @@ conformance tests demand identical answers from networkx, DuckDB and Spark:
   are neither a jurisdiction nor a hub (more than `HUB_RELATIONS` relations in the whole
   graph; the centres are always walked from), with every relation among them;
 - the paths of length at most L between a and b use only entities v with
-  dist(a, v) + dist(v, b) <= L, so two walks of depth ceil(L/2) hold all of them (`paths`
-  grows L from the shortest distance until k paths are found or `max_hops` is reached);
+  dist(a, v) + dist(v, b) <= L, so walks from a and b whose depths add up to L hold all of
+  them, whichever end is walked deeper (`path_walks` deepens the smaller side, as a
+  bidirectional search does; `OnStore.between` grows L from the shortest distance until k
+  paths are found or `max_hops` is reached);
 - ownership chains follow only ownership and control relations, in one direction, so the
   closure of those relations is all the chain arithmetic can read.
 
