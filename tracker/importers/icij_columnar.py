@@ -425,8 +425,15 @@ class _Parts:
 
 def read(paths: Sequence[Path], writer: Any, meta: Any) -> bool:
     """Import column-wise into `writer` (its `pending` tables); False when the record path must."""
+    return attempt(_import, paths, writer, meta)
+
+
+def attempt(run: Callable[[list[Path], Any, Any], _Pending], paths: Sequence[Path], writer: Any, meta: Any) -> bool:
+    """Run a column-wise import into `writer`: its tables become `writer.pending`, or, when it
+    refuses (rare data, bytes it cannot read), `writer.refused` says why and False tells the
+    caller to take the record path. Shared by the ICIJ and PSC column-wise imports."""
     try:
-        pending = _import(list(paths), writer, meta)
+        pending = run(list(paths), writer, meta)
     except (Refused, UnicodeDecodeError, OSError) as exc:
         writer.refused = str(exc)
         return False

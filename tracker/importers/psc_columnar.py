@@ -51,6 +51,7 @@ from tracker.importers.icij_columnar import (
     _Pending,
     _Skips,
     _Table,
+    attempt,
 )
 
 __all__ = ["read"]
@@ -389,13 +390,7 @@ def _take(col: Any, idx: Any) -> Any:
 
 def read(paths: Sequence[Path], writer: Any, meta: Any) -> bool:
     """Import column-wise into `writer` (its `pending` tables); False when the record path must."""
-    try:
-        pending = _import(list(paths), writer, meta)
-    except (Refused, UnicodeDecodeError, OSError) as exc:
-        writer.refused = str(exc)
-        return False
-    writer.pending = pending
-    return True
+    return attempt(_import, paths, writer, meta)
 
 
 def _import(paths: list[Path], writer: Any, meta: Any) -> _Pending:
