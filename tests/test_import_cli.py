@@ -113,3 +113,26 @@ def test_shared_samples_import_and_build_with_mini(shared_path: Path, tmp_path: 
     G = build(load(roots))
     assert G.number_of_nodes() > 26_000
     assert G.nodes["icij:298159"]["name"] == "Kausar Overseas Ltd."
+
+
+def test_import_says_when_it_reads_record_by_record(cli_runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # One node number in two files: the column-wise path leaves the merge to the record path,
+    # and the user hears so at once (on bulk data that costs several times the memory; this
+    # small folder stands for bulk data).
+    from tracker.importers import icij_columnar
+
+    monkeypatch.setattr(icij_columnar, "NOTICE_ABOVE_BYTES", 0)
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for name in ("nodes-entities.csv", "nodes-officers.csv", "relationships.csv"):
+        text = (IMPORTS / "icij" / name).read_text(encoding="utf-8")
+        (raw / name).write_text(text.replace("12000001,Beta Rulerova", "10000001,Beta Rulerova"), encoding="utf-8")
+    result = cli_runner.invoke(cli, ["import", "icij", str(raw), "--out", str(tmp_path / "out"), "--no-store"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == (
+        "icij: read record by record, not column-wise (a node_id given twice): slower and several times the memory on bulk data"
+    )
+    # A clean folder says nothing of the kind.
+    clean = cli_runner.invoke(cli, ["import", "icij", str(IMPORTS / "icij"), "--out", str(tmp_path / "clean"), "--no-store"])
+    assert clean.exit_code == 0, clean.output
+    assert "record by record" not in clean.stderr

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tracker.synthetic import ICIJ_COLUMNS, generate_icij, parse_size
+from tracker.synthetic import ICIJ_COLUMNS, _id_bases, generate_icij, parse_size
 
 
 def test_generates_every_file_with_icij_columns(tmp_path: Path) -> None:
@@ -28,6 +28,29 @@ def test_same_seed_same_bytes(tmp_path: Path) -> None:
     for fname in ICIJ_COLUMNS:
         assert (tmp_path / "a" / fname).read_bytes() == (tmp_path / "b" / fname).read_bytes()
     assert (tmp_path / "a" / "relationships.csv").read_bytes() != (tmp_path / "c" / "relationships.csv").read_bytes()
+
+
+def test_node_numbers_never_meet_across_files() -> None:
+    # Up to 2M nodes the numbering is ICIJ's (entities from 10,000,000, intermediaries from
+    # 11,000,000...): the benchmark sets generated before stay the same bytes.
+    small = {"entities": 800_000, "officers": 760_000, "addresses": 400_000, "intermediaries": 28_000, "others": 12_000}
+    assert _id_bases(small) == {
+        "entities": 10_000_000,
+        "intermediaries": 11_000_000,
+        "officers": 12_000_000,
+        "addresses": 14_000_000,
+        "others": 80_000_000,
+    }
+    # At 10M there are 4,000,000 entities: numbered from 10,000,000 they would run into the
+    # intermediaries' 11,000,000 (the 10M set gave 3,940,000 numbers to two files).
+    big = {"entities": 4_000_000, "officers": 3_800_000, "addresses": 2_000_000, "intermediaries": 140_000, "others": 60_000}
+    assert _id_bases(big) == {
+        "entities": 100_000_000,
+        "intermediaries": 110_000_000,
+        "officers": 120_000_000,
+        "addresses": 140_000_000,
+        "others": 800_000_000,
+    }
 
 
 def test_heavy_tail_and_references(tmp_path: Path) -> None:

@@ -185,6 +185,23 @@ def _zipf_choice(rng: Any, n_targets: int, size: int, a: float = 1.6) -> Any:
     return perm[ranks].astype(np.int64)
 
 
+# The first node number of each file, as in ICIJ's own numbering (entities from 10,000,000).
+_ID_BASES = {"entities": 10_000_000, "intermediaries": 11_000_000, "officers": 12_000_000, "addresses": 14_000_000, "others": 80_000_000}
+
+
+def _id_bases(counts: dict[str, int]) -> dict[str, int]:
+    """The first node number of each file: `_ID_BASES`, scaled by ten until no two files' numbers
+    meet. (Above about 2.5M nodes the entities ran into the intermediaries' numbers: one number
+    in two files, which an import merges into one node.)"""
+    scale = 1
+    while True:
+        bases = {k: v * scale for k, v in _ID_BASES.items()}
+        spans = sorted((bases[k], bases[k] + counts[k]) for k in counts)
+        if all(end <= start for (_, end), (start, _) in zip(spans, spans[1:])):
+            return bases
+        scale *= 10
+
+
 def generate_icij(out: Path, nodes: int, seed: int = 42) -> SyntheticCounts:
     """Write the six ICIJ bulk CSV files for about `nodes` nodes into `out`."""
     import numpy as np
@@ -196,7 +213,7 @@ def generate_icij(out: Path, nodes: int, seed: int = 42) -> SyntheticCounts:
     out.mkdir(parents=True, exist_ok=True)
     n = {k: max(1, int(nodes * share)) for k, share in _SHARES.items()}
     n["entities"] = nodes - sum(v for k, v in n.items() if k != "entities")
-    base = {"entities": 10_000_000, "officers": 12_000_000, "intermediaries": 11_000_000, "addresses": 14_000_000, "others": 80_000_000}
+    base = _id_bases(n)
     ids = {k: base[k] + np.arange(n[k], dtype=np.int64) for k in n}
 
     def pick(options: list[str], size: int) -> Any:

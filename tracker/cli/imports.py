@@ -125,7 +125,7 @@ def import_cmd(
     protect(list(files) + list(base))
     _refuse_foreign_dataset(out)
     meta = Meta(url=url, title=title, publisher=publisher, licence=licence, retrieved=retrieved, evidence=evidence or "", name=name)
-    summary = run_import(fmt, list(files), out, meta, base=list(base), progress=_progress())
+    summary = run_import(fmt, list(files), out, meta, base=list(base), progress=_progress(), notice=say)
     if sys.stderr.isatty():
         click.echo("", err=True)
     for line in summary.lines():

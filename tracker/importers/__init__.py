@@ -80,8 +80,12 @@ def run_import(
     base: Sequence[Path] = (),
     progress: Callable[[int], None] | None = None,
     columnar: bool = True,
+    notice: Callable[[str], None] | None = None,
 ) -> Summary:
     """Import `paths` in format `fmt` into the dataset folder `out`; returns the summary.
+
+    `notice` hears, as it happens, that the column-wise path left the import to the record path
+    (at millions of records that costs several times the time and memory: the user should know).
 
     Raises `InvalidData` (one line, naming file and line) when a file is not in the format.
     `columnar` False makes a format with a column-wise path (ICIJ, PSC) take its record path, which
@@ -99,7 +103,7 @@ def run_import(
     module = importlib.import_module(FORMATS[fmt])
     summary = Summary(format=fmt, files=sorted(Path(p).name for p in paths))
     with gc_paused():  # millions of acyclic records: see tracker.dataset.gc_paused
-        return _run(module, fmt, paths, out, meta, base, progress, summary, columnar)
+        return _run(module, fmt, paths, out, meta, base, progress, summary, columnar, notice)
 
 
 def _run(
@@ -112,11 +116,13 @@ def _run(
     progress: Callable[[int], None] | None,
     summary: Summary,
     columnar: bool = True,
+    notice: Callable[[str], None] | None = None,
 ) -> Summary:
     from tracker.dataset import descriptor_dict
 
     writer = DatasetWriter(summary, base=base, progress=progress)
     writer.columnar = columnar
+    writer.notice = notice
     info: dict[str, Any] = module.read([Path(p) for p in paths], writer, meta)
     writer.finish()
     summary.mapped = summary.outcomes["mapped"]

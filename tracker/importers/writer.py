@@ -169,10 +169,12 @@ class DatasetWriter:
         self.base_jurisdictions: dict[str, bool | None] = {}
         # A column-wise importer (icij_columnar) may hand over finished tables instead of
         # records: `pending` writes them. `columnar` False asks for the record path; `refused`
-        # says why the column-wise path left an import to the record path.
+        # says why the column-wise path left an import to the record path, and `notice`
+        # (if given) is told so at once.
         self.columnar = True
         self.pending: Any = None
         self.refused = ""
+        self.notice: Callable[[str], None] | None = None
         for root in base:
             self._read_base(Path(root))
 
