@@ -913,6 +913,9 @@ def _compile(folders: list[Path], roots: Sequence[Path] | None, tmp: Path) -> di
     _release()  # hand the tables' memory back before the names' Python work
     _write_names(tmp / "names.parquet", names, aliases)
     del names, aliases
+    from tracker.words import write_words
+
+    write_words(tmp)  # words.parquet and vocabulary.parquet, from names.parquet
 
     manifest = {
         "format": FORMAT,

@@ -8,9 +8,10 @@ rapidfuzz, so search ignores case, accents, script and the order of name parts.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -19,7 +20,21 @@ from rapidfuzz import fuzz, process
 
 from tracker.exc import AmbiguousEntity, UnknownEntity
 
-__all__ = ["fold", "skeleton", "tokens", "word_similarity", "NameScore", "score_words", "score_name", "Match", "Resolution", "NameIndex"]
+__all__ = [
+    "fold",
+    "skeleton",
+    "tokens",
+    "word_similarity",
+    "close_words",
+    "length_window",
+    "NameScore",
+    "score_words",
+    "score_name",
+    "Match",
+    "Resolution",
+    "NameIndex",
+    "SEARCH_COLUMNS",
+]
 
 # Romanisation variants of the same Cyrillic letters (BGN/PCGN, scholarly, passport, Kazakh
 # Latin 2021): folded together so that any one spelling finds the others. Applied in order,
@@ -96,6 +111,8 @@ def skeleton(text: str) -> str:
 # similarity at least TOKEN_MIN ("kulbaev"/"kulibaev" 93, "machkevich"/"mashkevich" 90), but not
 # a different first name ("nurlan"/"nursultan" 80, "dariga"/"dinara" 67).
 TOKEN_MIN = 85.0
+# 1 - TOKEN_MIN / 100: the share of two words' lengths added that their Indel distance may reach.
+TOKEN_SLACK = 0.15
 # A name that is not an exact id, name or alias is taken only when every word of the query is
 # matched, the name scores at least RESOLVE_MIN on both sides (query words found in the name, and
 # the name's words found in the query), and no other entity comes within RESOLVE_MARGIN of it.
@@ -103,6 +120,8 @@ RESOLVE_MIN = 90.0
 RESOLVE_MARGIN = 5.0
 # Candidates named in an "unknown" or "ambiguous" error.
 CANDIDATES_SHOWN = 8
+# The columns of a search result row (`tracker search`, `tracker.paths.search`).
+SEARCH_COLUMNS = ("id", "name", "matched", "score", "kind", "sphere")
 
 
 def tokens(text: str) -> tuple[str, ...]:
@@ -128,6 +147,40 @@ def word_similarity(a: str, b: str) -> float:
         return 100.0
     r = float(fuzz.ratio(a, b, score_cutoff=TOKEN_MIN))
     return round(r, 1) if r >= TOKEN_MIN else 0.0
+
+
+def length_window(word: str) -> tuple[int, int]:
+    """The shortest and longest words that can be close to `word` (a superset: rapidfuzz decides).
+
+    Two words' Indel distance is at least their difference in length, and a ratio of
+    `TOKEN_MIN` allows a distance of `TOKEN_SLACK` of their lengths added.
+
+    Examples
+    --------
+    >>> length_window("kulibaev")
+    (5, 11)
+    """
+    n = len(word)
+    return math.floor(n * (1 - TOKEN_SLACK) / (1 + TOKEN_SLACK)), math.ceil(n * (1 + TOKEN_SLACK) / (1 - TOKEN_SLACK))
+
+
+def close_words(query: Iterable[str], vocabulary: Sequence[str]) -> dict[tuple[str, str], float]:
+    """``(query word, word) -> similarity`` for each word of `vocabulary` close to a query word.
+
+    The similarity as `word_similarity` gives it (100 for the same word, else rapidfuzz's
+    ratio rounded to a tenth, at least `TOKEN_MIN`): the one definition of "close" that the
+    in-memory index and the store's search both use.
+
+    Examples
+    --------
+    >>> close_words(["kulibaev"], ["kulbaev", "kulibaev", "nazarbaev"])
+    {('kulibaev', 'kulibaev'): 100.0, ('kulibaev', 'kulbaev'): 93.3}
+    """
+    close: dict[tuple[str, str], float] = {}
+    for q in dict.fromkeys(query):
+        for w, s, _ in process.extract(q, vocabulary, scorer=fuzz.ratio, score_cutoff=TOKEN_MIN, limit=None):
+            close[q, w] = 100.0 if w == q else round(float(s), 1)
+    return close
 
 
 @dataclass(frozen=True)
@@ -281,12 +334,10 @@ class NameIndex:
         words = tokens(query)
         if not words:
             return []
-        close: dict[tuple[str, str], float] = {}
+        close = close_words(words, self._vocabulary)
         positions: set[int] = set()
-        for q in dict.fromkeys(words):
-            for w, s, _ in process.extract(q, self._vocabulary, scorer=fuzz.ratio, score_cutoff=TOKEN_MIN, limit=None):
-                close[q, w] = 100.0 if w == q else round(float(s), 1)
-                positions.update(self._postings[w])
+        for _, w in close:
+            positions.update(self._postings[w])
 
         def similarity(q: str, n: str) -> float:
             return close.get((q, n), 0.0)

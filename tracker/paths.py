@@ -15,6 +15,7 @@ import networkx as nx
 
 from tracker.exc import TrackerError
 from tracker.graph import collapse, name_index, reach, walkable
+from tracker.names import SEARCH_COLUMNS as SEARCH_COLUMNS  # defined with the names; kept here for old imports
 from tracker.render import share_text
 
 __all__ = [
@@ -197,9 +198,6 @@ def neighbours(G: nx.MultiDiGraph, center: str, depth: int = 1) -> list[dict[str
             }
         )
     return out
-
-
-SEARCH_COLUMNS = ("id", "name", "matched", "score", "kind", "sphere")
 
 
 def search(G: nx.MultiDiGraph, query: str, limit: int = 10) -> list[dict[str, Any]]:

@@ -42,6 +42,8 @@ __all__ = [
     "path_region",
     "chain_region",
     "search",
+    "search_rows",
+    "best_candidates",
     "resolve",
     "public",
 ]
@@ -387,9 +389,61 @@ def _index(backend: Backend, query: str) -> Any:
     return NameIndex(backend.entity_names(nodes), keys=backend.name_keys(nodes))
 
 
+def best_candidates(backend: Backend, query: str, limit: int) -> list[int]:
+    """The positions of a few entities among which the best `limit` for `query` are sure to be.
+
+    The close spellings of each query word are looked for among the store's distinct words of
+    a compatible length (`tracker.names.length_window`) and confirmed by the name index's own
+    rule (`tracker.names.close_words`); the backend then scores every name bearing one in its
+    engine and keeps the entities that may rank among the best `limit` (`tracker.words`).
+    """
+    from tracker.names import close_words, length_window, tokens
+
+    words = list(tokens(query))
+    if not words or limit < 1:
+        return []
+    vocabulary: set[str] = set()
+    for q in dict.fromkeys(words):
+        vocabulary.update(backend.words_like(q, *length_window(q)))
+    close = close_words(words, sorted(vocabulary))
+    if not close:
+        return []
+    return list(backend.best_names(words, close, limit))
+
+
 def search(backend: Backend, query: str, limit: int = 10) -> list[Any]:
-    """Entities whose names resemble `query`: the name index's answer, on the candidates only."""
-    return list(_index(backend, query).search(query, limit=limit))
+    """Entities whose names resemble `query`: the name index's answer, on the few candidates that can be in it."""
+    from tracker.names import NameIndex
+
+    nodes = best_candidates(backend, query, limit)
+    records = backend.entity_names(nodes)
+    return list(NameIndex(records, keys=_stored_keys(backend, nodes, records)).search(query, limit=limit))
+
+
+def _stored_keys(backend: Backend, nodes: Any, records: Sequence[tuple[Any, ...]]) -> dict[str, str]:
+    """The stored skeletons of the candidates' names, read only if one is not plain ASCII.
+
+    An ASCII name's skeleton is a few string operations (`tracker.names.skeleton`), the same
+    function the compile ran, so reading it back from the store would cost more than it saves;
+    another script would need the transliteration library (a quarter of a second to import).
+    """
+    if all(n.isascii() and all(a.isascii() for a in aliases) for _, n, aliases, *_ in records):
+        return {}
+    return dict(backend.name_keys(nodes))
+
+
+def search_rows(backend: Backend, query: str, limit: int = 10) -> list[dict[str, Any]]:
+    """`tracker.paths.search`'s rows for the store: the same rows, read without building a graph."""
+    from tracker.names import NameIndex
+
+    nodes = best_candidates(backend, query, limit)
+    records = backend.entity_names(nodes, ("kind", "sphere"))
+    index = NameIndex(((i, n, a) for i, n, a, *_ in records), keys=_stored_keys(backend, nodes, records))
+    more = {r[0]: (r[3] or "", r[4] or "") for r in records}
+    return [
+        {"id": m.id, "name": m.name, "matched": m.matched, "score": m.score, "kind": more[m.id][0], "sphere": more[m.id][1]}
+        for m in index.search(query, limit=limit)
+    ]
 
 
 def resolve(backend: Backend, query: str, notice: Callable[[str], None] | None = None) -> str:
@@ -428,6 +482,12 @@ class Graphs:
     def search_graph(self, query: str, limit: int = SEARCH_MOST) -> Any:
         """A graph holding every entity a search for `query` with at most `limit` results returns."""
         raise NotImplementedError
+
+    def search_rows(self, query: str, limit: int = 10) -> list[dict[str, Any]]:
+        """`tracker.paths.search`'s rows (`tracker.names.SEARCH_COLUMNS`) for `query`, best first."""
+        from tracker.paths import search
+
+        return search(self.search_graph(query, limit), query, limit=limit)
 
     def around(self, centers: Sequence[str], depth: int) -> tuple[Any, Any]:
         """(context, neighbourhood): a graph holding the neighbourhood and the relations that answer its relations, and the neighbourhood."""
@@ -527,16 +587,20 @@ class OnStore(Graphs):
         return resolve(self.backend, query, notice)
 
     def search_graph(self, query: str, limit: int = SEARCH_MOST) -> Any:
-        # Only the best `limit` candidates become a graph: an entity's score depends on the
-        # query and its own names only, so the top n of them are the top n of all candidates.
+        # Only the best `limit` become a graph: an entity's score depends on the query and its
+        # own names only, so the top n of them are the top n of all.
         from tracker.graph import build
 
-        best = [m.id for m in _index(self.backend, query).search(query, limit=min(limit, SEARCH_MOST))]
+        best = [m.id for m in search(self.backend, query, limit=min(limit, SEARCH_MOST))]
         found = self.backend.lookup_ids(best)
         positions = [found[i] for i in best]
         G = build(self.store.dataset(positions, []), compact=False)
         G.graph["name_keys"] = self.backend.name_keys(positions)  # see `tracker.graph.name_index`
         return G
+
+    def search_rows(self, query: str, limit: int = 10) -> list[dict[str, Any]]:
+        # No graph and no networkx: the rows from the candidates' records.
+        return search_rows(self.backend, query, min(limit, SEARCH_MOST))
 
     def around(self, centers: Sequence[str], depth: int) -> tuple[Any, Any]:
         ex = neighbourhood(self.backend, centers, depth)

@@ -13,7 +13,9 @@ existing engine (DuckDB embedded, or Spark on a cluster: `tracker.backends`) que
   ``node``: one scan answers "the neighbours of this frontier" for any walk;
 - ``refs.parquet``: ``(ridx, ref)`` for each relation that answers another (`refers_to`);
 - ``sources.parquet``; ``names.parquet``: ``(idx, name, key, token)`` per name and alias and
-  each word of its skeleton, for search and resolution;
+  each word of its skeleton, for search and resolution; ``words.parquet`` and
+  ``vocabulary.parquet``: the same words sorted, with numbers only, and each word once
+  (`tracker.words`: a search scores the names in the engine);
 - ``manifest.json``: the store format, the tracker version, each input folder with each data
   file's size, modification time and SHA-256, the dataset's content hash and counts.
 
@@ -52,6 +54,9 @@ __all__ = [
 FORMAT = "tracker-store/1"
 MANIFEST = "manifest.json"
 TABLES = ("entities", "relations", "adjacency", "refs", "sources", "names")
+# Tables a store may lack (compiled before they existed): a reader checks, and answers without
+# them (`tracker.words`: the same answers, slower), so adding one recompiles no store.
+OPTIONAL_TABLES = ("words", "vocabulary")
 # The data files of a dataset folder whose change makes a store stale.
 DATA_FILES = (*FILES.values(), DESCRIPTOR, "decisions.csv")
 # Rows per Parquet row group: small enough that a lookup by sorted key reads little, large
@@ -321,6 +326,9 @@ def compile_store(dataset: Dataset, dest: Path, roots: Sequence[Path] | None = N
         _write_table(
             tmp / "names.parquet", {"idx": n_idx, "name": n_name, "key": n_key, "fold": n_fold, "token": n_token}, table_schema("names")
         )
+        from tracker.words import write_words
+
+        write_words(tmp)
 
         manifest = {
             "format": FORMAT,
@@ -484,7 +492,9 @@ class Store:
             import duckdb
 
             con = duckdb.connect(":memory:")
-            for table in TABLES:
+            for table in (*TABLES, *OPTIONAL_TABLES):
+                if table in OPTIONAL_TABLES and not self.path(table).is_file():
+                    continue  # a store compiled before the table existed: its readers fall back
                 path = str(self.path(table)).replace("'", "''")
                 con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{path}')")
             self._arrays["sql"] = con

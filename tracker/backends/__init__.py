@@ -2,8 +2,9 @@
 
 A backend answers a handful of set questions over the store's Parquet tables, each in one
 statement (DuckDB) or one job (Spark): the neighbours of a frontier, the relations among a set
-of entities, the relations that answer others, names that share a word with a query, and the
-whole relation table as arrays. Walks, paths and chains are written once, over these
+of entities, the relations that answer others, names that share a word with a query (and the
+few entities that can be a search's best, scored in the engine), and the whole relation table
+as arrays. Walks, paths and chains are written once, over these
 questions, in `tracker.query`, with the frontier and visited sets in Python: the hub cap keeps
 them small, and each hop costs one scan of the adjacency table whatever the engine.
 
@@ -48,8 +49,17 @@ class Backend(Protocol):
     def name_candidates(self, tokens: list[str], limit: int) -> Any:
         """Entities with a name word equal or close (edit distance) to a word of the query, best first."""
 
-    def entity_names(self, nodes: Any) -> list[tuple[str, str, list[str]]]:
-        """``(id, name, aliases)`` of these entities, for a name index over them."""
+    def words_like(self, word: str, shortest: int, longest: int) -> list[str]:
+        """The store's distinct name words of `shortest` to `longest` letters that may be close to
+        `word` (edit distance; `tracker.words.vocabulary_sql`): a superset, confirmed in Python."""
+
+    def best_names(self, query: list[str], close: dict[tuple[str, str], float], limit: int) -> list[int]:
+        """The entities that may rank among the best `limit` for the query's words, given the close
+        words and their similarities (`tracker.words.candidates_sql`), in position order."""
+
+    def entity_names(self, nodes: Any, extra: tuple[str, ...] = ()) -> list[tuple[Any, ...]]:
+        """``(id, name, aliases, *extra)`` of these entities in position order, for a name index
+        over them; `extra` names more entity columns (``kind``, ``sphere``)."""
 
     def name_keys(self, nodes: Any) -> dict[str, str]:
         """Each name and alias of these entities with its stored skeleton (`tracker.names.skeleton`)."""

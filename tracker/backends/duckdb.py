@@ -13,11 +13,14 @@ from typing import Any
 import numpy as np
 
 from tracker.store import Store
+from tracker.words import NAMES_AS_WORDS, VOCABULARY, WORDS, candidates_sql, vocabulary_sql
 
 __all__ = ["DuckDBBackend"]
 
 # 1 - tracker.names.TOKEN_MIN / 100: the share of two words' lengths their distance may reach.
 _SLACK = 0.15
+# Positions read by a filter on literals at most (more: a temporary table, see `_set`).
+_LITERALS = 2000
 
 
 def _ints(values: Any) -> Any:
@@ -171,18 +174,50 @@ class DuckDBBackend:
         """
         return self._column(sql, [tokens, int(limit)])
 
-    def entity_names(self, nodes: Any) -> list[tuple[str, str, list[str]]]:
+    def _has_words(self) -> bool:
+        return bool(self.store.path(WORDS).is_file() and self.store.path(VOCABULARY).is_file())
+
+    def words_like(self, word: str, shortest: int, longest: int) -> list[str]:
+        table = VOCABULARY if self._has_words() else "names"
+        rows = self.con.execute(vocabulary_sql(table), [int(shortest), int(longest), word, len(word)]).fetchall()
+        return [str(r[0]) for r in rows]
+
+    def close_table(self, query: list[str], close: dict[tuple[str, str], float]) -> tuple[str, str, list[str]]:
+        """The close words as the temporary table ``search_close`` (`tracker.words.bounds_sql`'s
+        `close`); returns the word rows' source, that table and its words."""
+        distinct = list(dict.fromkeys(query))
+        words = sorted({w for _, w in close})
+        cols = ", ".join(f"unnest(?::DOUBLE[]) AS s{j}" for j in range(len(distinct)))
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE search_close AS SELECT unnest(?::VARCHAR[]) AS w, {cols}",
+            [words, *([close.get((q, w), 0.0) for w in words] for q in distinct)],
+        )
+        return WORDS if self._has_words() else NAMES_AS_WORDS, "search_close", words
+
+    def best_names(self, query: list[str], close: dict[tuple[str, str], float], limit: int) -> list[int]:
+        source, table, words = self.close_table(query, close)
+        return [int(r[0]) for r in self.con.execute(candidates_sql(source, table, query, words, limit)).fetchall()]
+
+    def _set(self, name: str, nodes: Any) -> str:
+        """A filter on ``idx`` for these positions: literals for a few (the Parquet reader skips
+        the row groups they are not in), else a temporary table."""
+        values = _ints(nodes).tolist()
+        if len(values) <= _LITERALS:
+            return f"idx IN ({', '.join(str(int(v)) for v in values)})"
+        self._with(name, values)
+        return f"idx IN (SELECT idx FROM {name})"
+
+    def entity_names(self, nodes: Any, extra: tuple[str, ...] = ()) -> list[tuple[Any, ...]]:
         if not len(nodes):
             return []
-        self._with("nameset", nodes)
-        rows = self.con.execute("SELECT id, name, aliases FROM entities WHERE idx IN (SELECT idx FROM nameset) ORDER BY idx").fetchall()
-        return [(str(i), str(n), list(a or [])) for i, n, a in rows]
+        more = "".join(f", {c}" for c in extra)
+        rows = self.con.execute(f"SELECT id, name, aliases{more} FROM entities WHERE {self._set('nameset', nodes)} ORDER BY idx").fetchall()
+        return [(str(r[0]), str(r[1]), list(r[2] or []), *r[3:]) for r in rows]
 
     def name_keys(self, nodes: Any) -> dict[str, str]:
         if not len(nodes):
             return {}
-        self._with("nameset", nodes)
-        return dict(self.con.execute("SELECT DISTINCT name, key FROM names WHERE idx IN (SELECT idx FROM nameset)").fetchall())
+        return dict(self.con.execute(f"SELECT DISTINCT name, key FROM names WHERE {self._set('nameset', nodes)}").fetchall())
 
     def edge_arrays(self) -> dict[str, Any]:
         import pyarrow.parquet as pq

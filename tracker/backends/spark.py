@@ -43,6 +43,7 @@ import numpy as np
 
 from tracker.exc import EngineUnavailable
 from tracker.store import Store
+from tracker.words import NAMES_AS_WORDS, VOCABULARY, WORDS, candidates_sql, vocabulary_sql
 
 __all__ = [
     "DEFAULT_MASTER",
@@ -466,13 +467,44 @@ class SparkBackend:
         table = ranked.select("idx").toArrow()
         return np.asarray(table.column("idx").to_numpy(), dtype=np.int64) if table.num_rows else _empty()
 
-    def entity_names(self, nodes: Any) -> list[tuple[str, str, list[str]]]:
+    def _view(self, name: str) -> str:
+        """A store table as a temporary view of the session, for the shared SQL of `tracker.words`
+        (registered again each time: another backend on the same session may have its own)."""
+        self.table(name).createOrReplaceTempView(name)
+        return name
+
+    def _has_words(self) -> bool:
+        return bool(self.store.path(WORDS).is_file() and self.store.path(VOCABULARY).is_file())
+
+    def words_like(self, word: str, shortest: int, longest: int) -> list[str]:
+        table = self._view(VOCABULARY if self._has_words() else "names")
+        rows = self.spark.sql(vocabulary_sql(table), args=[int(shortest), int(longest), word, len(word)]).collect()
+        return [str(r[0]) for r in rows]
+
+    def best_names(self, query: list[str], close: dict[tuple[str, str], float], limit: int) -> list[int]:
+        import pyarrow as pa
+
+        distinct = list(dict.fromkeys(query))
+        words = sorted({w for _, w in close})
+        columns = {"w": pa.array(words, type=pa.string())}
+        for j, q in enumerate(distinct):
+            columns[f"s{j}"] = pa.array([close.get((q, w), 0.0) for w in words], type=pa.float64())
+        self.spark.createDataFrame(pa.table(columns)).createOrReplaceTempView("search_close")
+        if self._has_words():
+            source = self._view(WORDS)
+        else:
+            self._view("names")
+            source = NAMES_AS_WORDS
+        rows = self.spark.sql(candidates_sql(source, "search_close", query, words, limit)).collect()
+        return [int(r[0]) for r in rows]
+
+    def entity_names(self, nodes: Any, extra: tuple[str, ...] = ()) -> list[tuple[Any, ...]]:
         nodes = _ints(nodes)
         if not len(nodes):
             return []
-        rows = self._among(self.table("entities"), "idx", nodes).select("idx", "id", "name", "aliases").collect()
+        rows = self._among(self.table("entities"), "idx", nodes).select("idx", "id", "name", "aliases", *extra).collect()
         rows.sort(key=lambda r: int(r["idx"]))
-        return [(str(r["id"]), str(r["name"]), list(r["aliases"] or [])) for r in rows]
+        return [(str(r["id"]), str(r["name"]), list(r["aliases"] or []), *(r[c] for c in extra)) for r in rows]
 
     def name_keys(self, nodes: Any) -> dict[str, str]:
         nodes = _ints(nodes)

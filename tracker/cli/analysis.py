@@ -297,11 +297,11 @@ def search_cmd(data: tuple[Path, ...], query: str, limit: int, fmt: str | None, 
         tracker search kulibayev
         tracker search "Құлыбаев" --format json
     """
-    from tracker.paths import SEARCH_COLUMNS, search
+    from tracker.names import SEARCH_COLUMNS
     from tracker.render import render_rows
 
-    G = open_graphs(data, engine).search_graph(query, limit)
-    rows = search(G, query, limit=limit)
+    # On the store, the rows come without a graph (and without importing networkx).
+    rows = open_graphs(data, engine).search_rows(query, limit)
     if not rows:
         say(f"no entity matches {query!r}")
     table = [[r[c] for c in SEARCH_COLUMNS] for r in rows]
