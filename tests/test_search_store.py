@@ -205,3 +205,22 @@ def test_the_engines_bounds_hold_pythons_rounded_score(traders: Path, store: Sto
                 assert got[ident][0] <= tenths <= got[ident][1], (text, ident)
             else:
                 assert got[ident] == (tenths, tenths), (text, ident)
+
+
+def test_a_search_on_the_store_imports_no_graph_library(store: Store) -> None:
+    # networkx costs a third of a second to import, as long as the rest of a search on the store.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from tracker.backends.duckdb import DuckDBBackend\n"
+        "from tracker.query import OnStore\n"
+        "from tracker.store import Store\n"
+        "store = Store(Path(sys.argv[1]))\n"
+        "rows = OnStore(store, DuckDBBackend(store)).search_rows('Smith Trading', 2)\n"
+        "print([r['id'] for r in rows], 'networkx' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(store.root)], capture_output=True, text=True, check=True).stdout
+    assert out.split("\n")[0] == "['st-4', 'st-7'] False"

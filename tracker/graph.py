@@ -28,6 +28,7 @@ import networkx as nx
 from tracker.dataset import Dataset, Entity, Relation, Source, gc_paused
 from tracker.dates import in_force
 from tracker.exc import TrackerError, UnknownEntity
+from tracker.hubs import HUB_RELATIONS, NOT_TRAVERSED  # the walk rule, defined without networkx
 from tracker.model import load_model
 from tracker.names import NameIndex
 
@@ -236,17 +237,6 @@ def collapse(G: nx.MultiDiGraph, directed: bool = True) -> nx.DiGraph | nx.Graph
             else:
                 H.add_edge(a, b, weight=1)
     return H
-
-
-# Entity kinds a neighbourhood includes but does not walk through: hubs that link entities
-# only by sharing a place (in ICIJ-shaped data a jurisdiction has 100,000 registered_in and
-# located_in links, so two hops through it reach half the graph).
-NOT_TRAVERSED = frozenset({"jurisdiction"})
-# Nor through any entity with more relations than this: in ICIJ-shaped data a registered agent
-# or a nominee officer links thousands of unrelated companies (at 100k generator nodes, 13% of
-# the depth-2 neighbourhoods went over the view cap through them; none with this limit). The
-# curated dataset's busiest entity has 29 relations, so there it changes nothing.
-HUB_RELATIONS = 1000
 
 
 def walkable(

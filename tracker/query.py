@@ -30,7 +30,7 @@ from typing import Any
 
 from tracker.backends import Backend
 from tracker.exc import UnknownEntity
-from tracker.graph import HUB_RELATIONS, NOT_TRAVERSED
+from tracker.hubs import HUB_RELATIONS, NOT_TRAVERSED
 
 __all__ = [
     "HUB_RELATIONS",
