@@ -147,3 +147,25 @@ def test_store_answers_byte_for_byte_like_memory(args: list[str]) -> None:
     assert stored.exit_code == 0, stored.output
     assert len(memory.stdout) > 200
     assert stored.stdout == memory.stdout
+
+
+def test_point_read_tables_have_small_row_groups(tmp_path: Path) -> None:
+    # entities, relations and sources are read a few rows at a time: 16,384-row groups; the
+    # adjacency the walks scan keeps 131,072, and the compile's writer follows the same rule.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from tracker.compile import _Writer
+    from tracker.store import row_group, table_schema
+
+    assert row_group(tmp_path / "entities.parquet") == 16_384
+    assert row_group(tmp_path / "relations.parquet") == 16_384
+    assert row_group(tmp_path / "sources.parquet") == 16_384
+    assert row_group(tmp_path / "adjacency.parquet") == 131_072
+    assert row_group(tmp_path / "names.parquet") == 131_072
+    schema = table_schema("entities")
+    w = _Writer(tmp_path / "entities.parquet", schema)
+    w.write({f.name: pa.nulls(40_000, f.type) for f in schema})
+    w.close()
+    meta = pq.ParquetFile(tmp_path / "entities.parquet").metadata
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [16_384, 16_384, 7_232]

@@ -55,8 +55,9 @@ BLOCK = 1 << 24
 CODED = 1024
 CODE8 = 127
 CODE_MAX = 32767
-#: Rows derived and written at a time (a multiple of `tracker.store.ROW_GROUP`, so that the row
-#: groups are those of a whole-table write): the derived columns never exist whole.
+#: Rows derived and written at a time (a multiple of `tracker.store.ROW_GROUP` and of
+#: `POINT_ROW_GROUP`, so that the row groups are those of a whole-table write): the derived
+#: columns never exist whole.
 SLICE_ROWS = 8 * 128 * 1024
 _QUOTE, _COMMA, _LF, _CR = 0x22, 0x2C, 0x0A, 0x0D
 
@@ -489,22 +490,23 @@ def _release() -> None:
 class _Writer:
     """One store table written a slice at a time, in `store._write_table`'s row groups and codec.
 
-    Slices of `SLICE_ROWS` (a multiple of `store.ROW_GROUP`) give the same row groups as writing
+    Slices of `SLICE_ROWS` (a multiple of `store.row_group`'s sizes) give the same row groups as writing
     the whole table at once, without ever holding its derived columns whole.
     """
 
     def __init__(self, path: Path, schema: Any, compression: str = "zstd") -> None:
         import pyarrow.parquet as pq
 
+        from tracker.store import row_group
+
         self.schema = schema
         self.file = pq.ParquetWriter(path, schema, compression=compression)
+        self.row_group = row_group(path)
 
     def write(self, columns: dict[str, Any]) -> None:
         import pyarrow as pa
 
-        from tracker.store import ROW_GROUP
-
-        self.file.write_table(pa.table(columns, schema=self.schema), row_group_size=ROW_GROUP)
+        self.file.write_table(pa.table(columns, schema=self.schema), row_group_size=self.row_group)
 
     def close(self) -> None:
         self.file.close()
