@@ -289,6 +289,10 @@ def main() -> None:
     unknown = set(steps) - set(STEPS)
     if unknown:
         parser.error(f"unknown steps: {', '.join(sorted(unknown))}")
+    # The byte code an installed tracker has (pip compiles it at install; an editable install
+    # under PYTHONDONTWRITEBYTECODE never does, and each step would compile 7,000 lines, about
+    # 0.1-0.2 s of CPU, that the reference's pip-installed duckdb never pays).
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "tracker")], check=True)
     results = run(args.size, steps, args.out)
     print(
         f"\n{'step':<11} {'tracker s':>10} {'cpu s':>8} {'peak MB':>9} {'ref s':>8} {'ref cpu':>8} {'ref MB':>8} {'ratio':>7} {'cpu':>7}  reference"
