@@ -15,9 +15,11 @@ separator, formula guard (`safe_cell`), citation text and CRLF lines (tests comp
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from tracker.export.common import _SUSPECT_START, format_number, safe_cell, write_csv_rows
 from tracker.export.tables import EDGE_COLUMNS, LIST_SEP, NODE_COLUMNS, SOURCE_COLUMNS
@@ -27,19 +29,31 @@ __all__ = ["write_store_csv", "SLICE_ROWS"]
 
 # Rows per slice: a slice of relations with its joined columns and its cells as Python text
 # takes a few hundred megabytes at this size; the DuckDB joins stay small.
-SLICE_ROWS = 100_000
+SLICE_ROWS = 500_000
+
 
 # One source's citation as `tracker.export.common.citation_text` writes it: "title — publisher,
 # date <url>", the date qualified by its precision, the address only when it is http(s).
-_DATED = """CASE date_precision
-    WHEN 'approximate' THEN CASE WHEN coalesce(date, '') <> '' THEN 'c. ' || date ELSE 'date approximate' END
-    WHEN 'not_shown' THEN CASE WHEN coalesce(date, '') <> '' THEN date || ' (date not shown; estimated)' ELSE 'undated' END
-    ELSE coalesce(date, '') END"""
-_WEB = "(lower(coalesce(url, '')) LIKE 'http://%' OR lower(coalesce(url, '')) LIKE 'https://%')"
-_CITE = f"""coalesce(nullif(title, ''), id)
-    || CASE WHEN coalesce(nullif(publisher, ''), nullif({_DATED}, '')) IS NULL THEN ''
-            ELSE ' — ' || concat_ws(', ', nullif(publisher, ''), nullif({_DATED}, '')) END
-    || CASE WHEN {_WEB} THEN ' <' || url || '>' ELSE '' END"""
+def _dated(t: str = "") -> str:
+    """The SQL of a source's date as cited, its columns read from table alias `t` (``"s."``) or bare."""
+    return f"""CASE {t}date_precision
+    WHEN 'approximate' THEN CASE WHEN coalesce({t}date, '') <> '' THEN 'c. ' || {t}date ELSE 'date approximate' END
+    WHEN 'not_shown' THEN CASE WHEN coalesce({t}date, '') <> '' THEN {t}date || ' (date not shown; estimated)' ELSE 'undated' END
+    ELSE coalesce({t}date, '') END"""
+
+
+def _web(t: str = "") -> str:
+    return f"(lower(coalesce({t}url, '')) LIKE 'http://%' OR lower(coalesce({t}url, '')) LIKE 'https://%')"
+
+
+def _cite(t: str = "") -> str:
+    return f"""coalesce(nullif({t}title, ''), {t}id)
+    || CASE WHEN coalesce(nullif({t}publisher, ''), nullif({_dated(t)}, '')) IS NULL THEN ''
+            ELSE ' — ' || concat_ws(', ', nullif({t}publisher, ''), nullif({_dated(t)}, '')) END
+    || CASE WHEN {_web(t)} THEN ' <' || {t}url || '>' ELSE '' END"""
+
+
+_DATED, _WEB, _CITE = _dated(), _web(), _cite()
 
 # The citations and web addresses of the rows of one slice of a table with a `sources` list:
 # one row per (position, cited source id), joined to the sources table; a cited id that is not
@@ -165,15 +179,19 @@ def _lines_sql(cells: list[tuple[str, bool]], key: str, source: str) -> str:
     # concat_ws, not a chain of ||: each || copies the line so far (measured 6x slower). It
     # skips NULL cells, so a number it cannot write exactly is flagged in `bad` instead.
     bad = " OR ".join(f"{n} IS NULL" for (_, free), n in zip(cells, names, strict=True) if not free) or "false"
+    # Each line ends in CRLF already, so that a slice's lines, end to end, are the file's bytes.
     return (
-        f"SELECT concat_ws(',', {quoted}) AS line, {bad} AS bad "
+        f"SELECT concat_ws(',', {quoted}) || chr(13) || chr(10) AS line, {bad} AS bad "
         f"FROM (SELECT _k, {guarded} FROM (SELECT {key} AS _k, {texts} {source})) ORDER BY _k"
     )
 
 
-# The citations and web addresses (in citation order, each once) of the rows of `part`.
+# The citations and web addresses (in citation order, each once) of the rows of `part` that cite
+# two sources or more. A row citing one source (every row of an imported leak) takes its text
+# straight from that source (`_ONE_JOIN`, `_one_cells`): the ordered aggregation below costs three
+# times the rest of a line, and for one source it is that source's citation and address.
 _CITED_CTES = """
-cited AS (SELECT {key} AS k, unnest(sources) AS sid, unnest(range(len(sources))) AS pos FROM part),
+cited AS (SELECT {key} AS k, unnest(sources) AS sid, unnest(range(len(sources))) AS pos FROM part WHERE len(sources) > 1),
 joined AS (SELECT c.k, c.pos, c.sid, {cite} AS cite, CASE WHEN {web} THEN url END AS web
            FROM cited c LEFT JOIN sources s ON s.id = c.sid),
 cites AS (SELECT k, string_agg(coalesce(cite, '[' || sid || ']'), '; ' ORDER BY pos) AS citations FROM joined GROUP BY k),
@@ -182,11 +200,25 @@ urls AS (SELECT k, string_agg(web, '{sep}' ORDER BY first) AS urls
 """
 
 
+# The one source of a row citing one: joined by id, its citation made after the join (made
+# before it, DuckDB would make the citation of every source for each slice).
+_ONE_JOIN = "LEFT JOIN sources one ON one.id = CASE WHEN len(part.sources) = 1 THEN part.sources[1] END"
+
+
+def _one_cells() -> tuple[str, str]:
+    """The citations and source_urls cells: one source's own text, or the aggregated ones (`_CITED_CTES`)."""
+    one = "len(part.sources) = 1"
+    cite = f"CASE WHEN one.id IS NULL THEN '[' || part.sources[1] || ']' ELSE {_cite('one.')} END"
+    citations = f"coalesce(CASE WHEN {one} THEN {cite} ELSE cites.citations END, '')"
+    urls = f"coalesce(CASE WHEN {one} AND {_web('one.')} THEN one.url WHEN {one} THEN NULL ELSE urls.urls END, '')"
+    return citations, urls
+
+
 def _node_lines_sql() -> str:
     from tracker.store import table_schema
 
     types = {f.name: f.type for f in table_schema("entities")}
-    derived = {"citations": ("coalesce(cites.citations, '')", True), "declared_unknown_owner": ("coalesce(declared.d, '')", True)}
+    derived = {"citations": (_one_cells()[0], True), "declared_unknown_owner": ("coalesce(declared.d, '')", True)}
     cells = [derived[c] if c in derived else _sql_cell(f'part."{c}"', types[c]) for c in NODE_COLUMNS]
     ctes = _CITED_CTES.format(key="idx", cite=_CITE, web=_WEB, sep=LIST_SEP)
     # `tracker.export.common.declared_unknown_owner`: an entity's statements about its own
@@ -198,7 +230,7 @@ WITH part AS (SELECT * FROM entities WHERE idx >= $lo AND idx < $hi), {ctes},
 declared AS (SELECT src AS k, string_agg(coalesce(nullif(role, ''), 'no reason given') || ' (' || {when} || ')', '{LIST_SEP}'
                                          ORDER BY coalesce(start, ''), id) AS d
              FROM relations WHERE src = dst AND src >= $lo AND src < $hi AND list_contains($kinds, kind) GROUP BY src)
-{_lines_sql(cells, "part.idx", "FROM part LEFT JOIN cites ON cites.k = part.idx LEFT JOIN declared ON declared.k = part.idx")}"""
+{_lines_sql(cells, "part.idx", f"FROM part LEFT JOIN cites ON cites.k = part.idx LEFT JOIN declared ON declared.k = part.idx {_ONE_JOIN}")}"""
 
 
 def _edge_lines_sql() -> str:
@@ -210,14 +242,15 @@ def _edge_lines_sql() -> str:
         "source_name": ("coalesce(a.name, '')", True),
         "target_name": ("coalesce(b.name, '')", True),
         "referred_by": ("coalesce(answers.referred_by, '')", True),
-        "source_urls": ("coalesce(urls.urls, '')", True),
-        "citations": ("coalesce(cites.citations, '')", True),
+        "source_urls": (_one_cells()[1], True),
+        "citations": (_one_cells()[0], True),
     }
     cells = [derived[c] if c in derived else _sql_cell(f'part."{c}"', types[c]) for c in EDGE_COLUMNS]
     ctes = _CITED_CTES.format(key="ridx", cite=_CITE, web=_WEB, sep=LIST_SEP)
     joins = (
         "FROM part JOIN entities a ON a.idx = part.src JOIN entities b ON b.idx = part.dst LEFT JOIN labels l ON l.kind = part.kind "
-        "LEFT JOIN cites ON cites.k = part.ridx LEFT JOIN urls ON urls.k = part.ridx LEFT JOIN answers ON answers.k = part.ridx"
+        "LEFT JOIN cites ON cites.k = part.ridx LEFT JOIN urls ON urls.k = part.ridx LEFT JOIN answers ON answers.k = part.ridx "
+        + _ONE_JOIN
     )
     return f"""
 WITH part AS (SELECT * FROM relations WHERE ridx >= $lo AND ridx < $hi), {ctes},
@@ -227,12 +260,51 @@ labels AS (SELECT unnest($kinds) AS kind, unnest($labels) AS label)
 {_lines_sql(cells, "part.ridx", joins)}"""
 
 
-def _lines(con: Any, sql: str, params: dict[str, Any]) -> list[str] | None:
-    """The CSV lines of one slice, or None when one needs the Python path (see `_MACROS`)."""
-    rows = con.sql(sql, params=params).fetchall()
-    if any(bad for _, bad in rows):
+def _lines(con: Any, sql: str, params: dict[str, Any]) -> Any:
+    """The CSV lines of one slice as an Arrow column, or None when one needs the Python path (see `_MACROS`)."""
+    import pyarrow.compute as pc
+
+    rel = con.sql(sql, params=params)
+    table = rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.arrow()
+    if hasattr(table, "read_all"):  # a record batch reader
+        table = table.read_all()
+    if table.num_rows and pc.any(table.column("bad")).as_py():
         return None
-    return [line for line, _ in rows]
+    return table.column("line")
+
+
+def _write_bytes(stream: BinaryIO, lines: Any) -> None:
+    """Write a column of whole lines (each ending in CRLF) as they are: the bytes of its string buffers.
+
+    No Python string is made per line: a slice of half a million lines is a few writes.
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    for chunk in lines.chunks:
+        if not len(chunk):
+            continue
+        if chunk.null_count:  # never from `_lines_sql` (concat_ws is never NULL); the safe way anyway
+            chunk = chunk.fill_null("")
+        if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+            chunk = chunk.cast(pa.large_string())
+        width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+        _, offsets, data = chunk.buffers()
+        ends = np.frombuffer(offsets, dtype=width, count=len(chunk) + 1, offset=chunk.offset * np.dtype(width).itemsize)
+        if data is not None and ends[-1] > ends[0]:
+            stream.write(memoryview(data)[int(ends[0]) : int(ends[-1])])
+
+
+def _header_bytes(header: list[str]) -> bytes:
+    buffer = io.StringIO()
+    write_csv_rows(buffer, header, [])
+    return buffer.getvalue().encode("utf-8")
+
+
+def _rows_bytes(rows: Iterator[tuple[str, ...]] | Iterator[list[str]]) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL).writerows(rows)
+    return buffer.getvalue().encode("utf-8")
 
 
 def _write_table(
@@ -244,17 +316,14 @@ def _write_table(
     params: dict[str, Any],
     fallback: Callable[[int, int], Iterator[tuple[str, ...]]],
 ) -> Path:
-    import csv
-
-    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as stream:
-        write_csv_rows(stream, header, [])
+    with atomic_path(path) as tmp, open(tmp, "wb") as stream:
+        stream.write(_header_bytes(header))
         for lo, hi in _slices(total):
             lines = _lines(con, sql, {**params, "lo": lo, "hi": hi})
             if lines is None:
-                csv.writer(stream, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL).writerows(fallback(lo, hi))
-            elif lines:
-                stream.write("\r\n".join(lines))
-                stream.write("\r\n")
+                stream.write(_rows_bytes(fallback(lo, hi)))
+            else:
+                _write_bytes(stream, lines)
     return Path(path)
 
 
@@ -321,19 +390,6 @@ class _Unsorted(Exception):
     """sources.parquet is not in id order (the compiles write it sorted; this is the safety net)."""
 
 
-def _source_rows(store: Any) -> Iterator[tuple[str, ...]]:
-    """Every source in id order: the Parquet file as written (sorted), checked as it is read."""
-    import pyarrow.parquet as pq
-
-    last: str | None = None
-    for batch in pq.ParquetFile(store.path("sources")).iter_batches(batch_size=SLICE_ROWS, columns=list(SOURCE_COLUMNS)):
-        ids = batch.column("id").to_pylist()
-        if ids and ((last is not None and not last < ids[0]) or not all(a < b for a, b in zip(ids, ids[1:]))):
-            raise _Unsorted
-        last = ids[-1] if ids else last
-        yield from zip(*(_cells(batch.column(c)) for c in SOURCE_COLUMNS), strict=True)
-
-
 def _sorted_source_rows(store: Any) -> Iterator[tuple[str, ...]]:
     """Every source in id order, sorted by DuckDB (when the file is not)."""
     select = ", ".join(f'"{c}"' for c in SOURCE_COLUMNS)
@@ -341,6 +397,48 @@ def _sorted_source_rows(store: Any) -> Iterator[tuple[str, ...]]:
     reader = rel.to_arrow_reader(SLICE_ROWS) if hasattr(rel, "to_arrow_reader") else rel.record_batch(SLICE_ROWS)
     for batch in reader:
         yield from zip(*(_cells(batch.column(c)) for c in SOURCE_COLUMNS), strict=True)
+
+
+def _write_sources(store: Any, path: Path) -> Path:
+    """sources.csv from the Parquet file as written (sorted by id, checked as it is read), lines made by DuckDB.
+
+    Each batch of rows is handed to DuckDB as the Arrow table it is read as (no copy), with its
+    row numbers, and comes back as lines (`_lines_sql`); a batch with a number SQL cannot write
+    exactly is written by the Python path. Raises `_Unsorted` when the file is not in id order.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from tracker.store import table_schema
+
+    types = {f.name: f.type for f in table_schema("sources")}
+    sql = _lines_sql([_sql_cell(f'"{c}"', types[c]) for c in SOURCE_COLUMNS], "_n", "FROM _source_batch")
+    con = store.sql
+    last: str | None = None
+    with atomic_path(path) as tmp, open(tmp, "wb") as stream:
+        stream.write(_header_bytes(list(SOURCE_COLUMNS)))
+        for batch in pq.ParquetFile(store.path("sources")).iter_batches(batch_size=SLICE_ROWS, columns=list(SOURCE_COLUMNS)):
+            ids = batch.column("id")
+            if not len(ids):
+                continue
+            first = ids[0].as_py()
+            ordered = len(ids) < 2 or pc.all(pc.less(ids.slice(0, len(ids) - 1), ids.slice(1))).as_py()
+            if ids.null_count or not ordered or (last is not None and not last < first):
+                raise _Unsorted
+            last = ids[len(ids) - 1].as_py()
+            table = pa.Table.from_batches([batch]).append_column("_n", pa.array(np.arange(len(ids), dtype=np.int64)))
+            con.register("_source_batch", table)
+            try:
+                lines = _lines(con, sql, {})
+            finally:
+                con.unregister("_source_batch")
+            if lines is None:
+                stream.write(_rows_bytes(zip(*(_cells(batch.column(c)) for c in SOURCE_COLUMNS), strict=True)))
+            else:
+                _write_bytes(stream, lines)
+    return Path(path)
 
 
 def write_store_csv(store: Any, folder: Path, say: Callable[[str], None] | None = None) -> list[Path]:
@@ -384,7 +482,7 @@ def write_store_csv(store: Any, folder: Path, say: Callable[[str], None] | None 
     )
     tell("wrote edges.csv")
     try:
-        out.append(_write(safe_child(folder, "sources.csv"), list(SOURCE_COLUMNS), _source_rows(store)))
+        out.append(_write_sources(store, safe_child(folder, "sources.csv")))
     except _Unsorted:
         out.append(_write(safe_child(folder, "sources.csv"), list(SOURCE_COLUMNS), _sorted_source_rows(store)))
     tell("wrote sources.csv")
