@@ -26,10 +26,12 @@ import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas is imported where a table is made: the view's sizes need none (0.6 s)
+    import pandas as pd
 
 __all__ = [
     "METRICS",
@@ -46,6 +48,8 @@ __all__ = [
     "meta_note",
     "BETWEENNESS_EXACT_MAX",
     "centrality",
+    "scores",
+    "pagerank_networkx",
     "communities",
     "eigenvector_by_component",
     "brokerage_roles",
@@ -168,9 +172,9 @@ class EdgeTable:
             vs.append(v)
             und.append(d.get("directed", True) is False)
             kinds.append(str(d.get("kind", "") or ""))
-        index = pd.Index(ids)
-        src = index.get_indexer(us).astype(np.int64) if us else np.zeros(0, dtype=np.int64)
-        dst = index.get_indexer(vs).astype(np.int64) if vs else np.zeros(0, dtype=np.int64)
+        pos = {x: i for i, x in enumerate(ids)}
+        src = np.fromiter((pos[u] for u in us), dtype=np.int64, count=len(us))
+        dst = np.fromiter((pos[v] for v in vs), dtype=np.int64, count=len(vs))
         nodes = G.nodes
         node_kinds = np.array([str(nodes[x].get("kind", "") or "") for x in ids], dtype=object)
         return cls(ids, src, dst, np.array(und, dtype=bool), np.array(kinds, dtype=object), node_kinds)
@@ -447,11 +451,67 @@ def _pagerank(v: Views, opts: dict[str, Any]) -> tuple[Columns, dict[str, Any]]:
     if not v.n:
         values: Any = {}
     elif v.engine == "networkx":
-        values = nx.pagerank(v.directed, alpha=0.85, weight="weight", tol=1e-10, max_iter=1000)
+        values = pagerank_networkx(v.directed, alpha=0.85, weight="weight", tol=1e-10, max_iter=1000)
     else:
         values = engine.pagerank(v.fast_directed, alpha=0.85, weight="weight")
     solver = "tol 1e-10" if v.engine == "networkx" else "solved exactly by PRPACK"
     return {"pagerank": values}, {"pagerank": PAGERANK_NOTE.format(solver=solver)}
+
+
+def pagerank_networkx(
+    H: nx.DiGraph, alpha: float = 0.85, weight: str = "weight", tol: float = 1e-10, max_iter: int = 1000
+) -> dict[Any, float]:
+    """`nx.pagerank(H, alpha, weight=weight, tol=tol, max_iter=max_iter)`, the same floats, without scipy.
+
+    networkx 3 runs PageRank as a power iteration over a scipy sparse matrix; importing
+    scipy costs a third of a second, more than the whole iteration on a view's few hundred
+    entities. This is the same iteration in numpy, each floating-point operation in the
+    same order, so every value is bit-for-bit networkx's (tests/test_metrics.py compares
+    them on random graphs): rows of the matrix in node order are scaled by 1 / out-weight;
+    ``x @ A`` adds each column's terms in row order (scipy's CSC product, which
+    `np.bincount` repeats when the terms come sorted by row); dangling mass is summed with
+    Python's `sum`, and convergence is the same l1 test.
+
+    Examples
+    --------
+    >>> H = nx.DiGraph([("a", "b"), ("b", "c"), ("c", "a"), ("a", "c")])
+    >>> pagerank_networkx(H) == nx.pagerank(H, tol=1e-10, max_iter=1000)
+    True
+    """
+    import numpy as np
+
+    nodelist = list(H)
+    n = len(nodelist)
+    if n == 0:
+        return {}
+    pos = {x: i for i, x in enumerate(nodelist)}
+    rows: list[int] = []
+    cols: list[int] = []
+    data: list[Any] = []
+    for u, nbrs in H.adjacency():
+        for v, d in nbrs.items():
+            rows.append(pos[u])
+            cols.append(pos[v])
+            data.append(d.get(weight, 1))
+    r = np.asarray(rows, dtype=np.int64)
+    c = np.asarray(cols, dtype=np.int64)
+    w = np.asarray(data, dtype=float)
+    order = np.lexsort((c, r))
+    r, c, w = r[order], c[order], w[order]
+    S = np.bincount(r, weights=w, minlength=n).astype(float)
+    S[S != 0] = 1.0 / S[S != 0]
+    a = w * S[r]
+    x = np.repeat(1.0 / n, n)
+    p = np.repeat(1.0 / n, n)
+    dangling_weights = p
+    is_dangling = np.where(S == 0)[0]
+    for _ in range(max_iter):
+        xlast = x
+        x = alpha * (np.bincount(c, weights=a * x[r], minlength=n) + sum(x[is_dangling]) * dangling_weights) + (1 - alpha) * p
+        err = np.absolute(x - xlast).sum()
+        if err < n * tol:
+            return dict(zip(nodelist, map(float, x), strict=True))
+    raise nx.PowerIterationFailedConvergence(max_iter)
 
 
 def _eigenvector(v: Views, opts: dict[str, Any]) -> tuple[Columns, dict[str, Any]]:
@@ -589,6 +649,8 @@ def _column(values: Any, ids: Sequence[Any]) -> Any:
 
 
 def _frame(G: nx.Graph | nx.MultiDiGraph, columns: Mapping[str, Any], ids: Sequence[Any] | None = None) -> pd.DataFrame:
+    import pandas as pd
+
     ids = sorted(G.nodes) if ids is None else ids
     nodes = G.nodes
     data: dict[str, Any] = {
@@ -637,6 +699,36 @@ def _engine_note(engine: str, n: int, requested: str) -> str:
             "within 1e-9 on small graphs (PageRank, eigenvector 1e-7; Louvain: same method, partitions may differ)"
         )
     return f"networkx ({why})"
+
+
+def scores(G: nx.MultiDiGraph, metric: str, engine: str = "auto", include_meta: bool = False, **options: Any) -> dict[Any, float]:
+    """One metric's score per entity: `centrality(G, [metric])[metric]` as a dict in the table's order, without the table.
+
+    The view sizes its entities by one score; building the table would import pandas (more
+    than half a second) for nothing. Same engine choice, same views, same values (as floats)
+    and the same order: score descending (ascending for community and component), empty
+    scores last, then id.
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph([("a", "b"), ("c", "b"), ("b", "d")])
+    >>> scores(G, "degree")
+    {'b': 3.0, 'a': 1.0, 'c': 1.0, 'd': 1.0}
+    """
+    if metric not in METRICS:
+        raise ValueError(f"unknown metric {metric!r}; choose from {', '.join(METRICS)}")
+    chosen = resolve_engine(engine, G.number_of_nodes(), int(options.get("engine_min_nodes", ENGINE_MIN_NODES)))
+    views = Views(G, chosen)
+    from tracker.model import load_model
+
+    found = METRICS[metric]
+    cols, _ = found.compute(views.ties(load_model(), include_meta), {**options, "include_meta": include_meta})
+    ids = views.ids
+    values = [math.nan if x is None else float(x) for x in _column(cols[metric], ids)]
+    # `_order`'s keys: the score (negated when descending; empty last), then the id as text.
+    key = [math.inf if math.isnan(x) else (x if found.ascending else -x) for x in values]
+    order = sorted(range(len(ids)), key=lambda i: (key[i], str(ids[i]), i))
+    return {ids[i]: values[i] for i in order}
 
 
 def centrality(

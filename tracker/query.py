@@ -71,8 +71,16 @@ class Extract:
     core_nodes: Any
     core_relations: Any
     context_relations: Any = field(default_factory=lambda: _no_ids())
-    distances: dict[str, int] = field(default_factory=dict)
+    # The walk's distance of each position (named by `distances` when asked: after `graph`,
+    # the ids are known and naming them reads nothing).
+    at_distance: dict[int, int] = field(default_factory=dict)
     _graph: Any = None
+
+    @property
+    def distances(self) -> dict[str, int]:
+        """The walk's distance of each extracted entity, by id (empty when the extract is not a walk's)."""
+        at = sorted(self.at_distance)
+        return dict(zip(_ids(self, at), (self.at_distance[i] for i in at), strict=True))
 
     @property
     def graph(self) -> Any:
@@ -83,11 +91,19 @@ class Extract:
             from tracker.graph import build
 
             rels = np.union1d(self.core_relations, self.context_relations)
-            nodes = np.union1d(self.core_nodes, self.backend.endpoints(self.context_relations))
-            dataset = self.backend.store.dataset(nodes, rels)
+            nodes = self.core_nodes
+            if len(self.context_relations):
+                nodes = np.union1d(nodes, self.backend.endpoints(self.context_relations))
+            read = getattr(self.backend, "extract_dataset", None)
+            if read is not None:
+                # One read per table gives the records, the ids and which entities are hubs.
+                dataset, hubs = read(nodes, rels, HUB_RELATIONS, NOT_TRAVERSED)
+            else:
+                dataset = self.backend.store.dataset(nodes, rels)
+                walkable = self.backend.store.walkable(HUB_RELATIONS, NOT_TRAVERSED)
+                hubs = _ids(self, nodes[~walkable[nodes]])
             G = build(dataset, compact=False)
-            walkable = self.backend.store.walkable(HUB_RELATIONS, NOT_TRAVERSED)
-            G.graph["hubs"] = sorted(_ids(self, nodes[~walkable[nodes]]))  # see `public`
+            G.graph["hubs"] = sorted(hubs)  # see `public`
             self._graph = G
         return self._graph
 
@@ -116,6 +132,9 @@ def _no_ids() -> Any:
 def _ids(ex: Extract, nodes: Iterable[int]) -> list[str]:
     import numpy as np
 
+    own = getattr(ex.backend, "ids_of", None)  # a backend that remembers the ids it has read
+    if own is not None:
+        return list(own(nodes))
     return ex.backend.store.ids_of(np.asarray(list(nodes), dtype=np.int64))
 
 
@@ -186,11 +205,7 @@ def _extract(backend: Backend, nodes: Iterable[int], distances: dict[int, int] |
     core = np.array(sorted({int(n) for n in nodes}), dtype=np.int64)
     rels = backend.induced(core)
     context = np.setdiff1d(backend.answers(rels), rels)
-    ex = Extract(backend, core, rels, context)
-    if distances is not None:
-        names = _ids(ex, sorted(distances))
-        ex.distances = {name: distances[i] for name, i in zip(names, sorted(distances), strict=True)}
-    return ex
+    return Extract(backend, core, rels, context, dict(distances or {}))
 
 
 def neighbourhood(backend: Backend, centers: Sequence[str], depth: int, hub_relations: int = HUB_RELATIONS) -> Extract:

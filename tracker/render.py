@@ -15,8 +15,6 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from tracker.export.common import safe_cell, write_csv_rows
-
 __all__ = ["FORMATS", "cell_value", "cell_text", "csv_cell", "render_rows", "share_text"]
 
 FORMATS = ("table", "csv", "json", "md")
@@ -61,6 +59,8 @@ def cell_text(value: Any, table: bool = False) -> str:
 def csv_cell(value: Any) -> str:
     """A cell as CSV text, a would-be formula neutralised."""
     v = cell_value(value)
+    from tracker.export.common import safe_cell  # the export package: only when a cell is written
+
     return safe_cell(v) if isinstance(v, str) else cell_text(v)
 
 
@@ -84,6 +84,8 @@ def render_rows(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str,
     notes = dict(notes or {})
     if fmt == "csv":
         buf = io.StringIO()
+        from tracker.export.common import safe_cell, write_csv_rows
+
         write_csv_rows(buf, [safe_cell(str(c)) for c in columns], ([csv_cell(v) for v in row] for row in rows), crlf=False)
         return buf.getvalue()
     values = [[cell_value(v) for v in row] for row in rows]

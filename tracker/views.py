@@ -1,13 +1,14 @@
 """The interactive network view: one offline HTML file in which every line cites its sources.
 
-This is the only module that imports pyvis. pyvis 0.3.2 is used for what it does well (the vis
-options object and the Jinja environment that renders a page around the vis data) and kept away
-from what it does badly: its own page links Bootstrap and vis-network from CDNs and may write a
-`lib/` folder into the current directory, `from_nx` mutates the graph it is given, and
-`add_node`/`add_edge` are quadratic on large graphs. So the vis nodes and edges are built here as
-plain dicts, the page is the project's own template (`tracker/templates/view.html`), and
-vis-network's script and style are read from the installed pyvis package and inlined, so the file
-opens with no network request at all and a strict Content-Security-Policy.
+pyvis 0.3.2 provides what it does well, vis-network's script and style and the vis options its
+`Network` sets up, and is kept away from what it does badly: its own page links Bootstrap and
+vis-network from CDNs and may write a `lib/` folder into the current directory, `from_nx` mutates
+the graph it is given, and `add_node`/`add_edge` are quadratic on large graphs. So the vis nodes
+and edges are built here as plain dicts, the page is the project's own template
+(`tracker/templates/view.html`, rendered with Jinja), the options are pyvis's written out
+(`_pyvis_options`, checked against pyvis by the tests), and vis-network's files are read from the
+installed pyvis package, without importing it (its import pulls in IPython), and inlined, so the
+file opens with no network request at all and a strict Content-Security-Policy.
 
 Everything the page shows comes from one JSON block, escaped so that no data can end the script
 element; the page's script sets all text with `textContent` and links only http(s) URLs.
@@ -20,6 +21,7 @@ import hashlib
 import json
 import math
 import os
+import sys
 import unicodedata
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -289,14 +291,14 @@ def centrality(G: nx.MultiDiGraph, size_by: str = "pagerank") -> dict[str, float
     >>> max(c, key=c.get)
     'b'
     """
-    from tracker.metrics import centrality as table
+    from tracker.metrics import scores
 
     if G.number_of_nodes() == 0:
         return {}
     try:
-        column = table(G, [size_by])[size_by]
+        column = scores(G, size_by)
     except nx.PowerIterationFailedConvergence:
-        column = table(G, ["degree"])["degree"]
+        column = scores(G, "degree")
     return {str(k): float(v) for k, v in column.items()}
 
 
@@ -829,7 +831,40 @@ def _csp_hash(text: str) -> str:
 
 
 def _asset(package: str, name: str) -> str:
-    return resources.files(package).joinpath(name).read_text(encoding="utf-8")
+    if package in sys.modules or package == "tracker":
+        return resources.files(package).joinpath(name).read_text(encoding="utf-8")
+    # Found, not imported: importing pyvis imports IPython and jsonpickle (about 0.2 s of every
+    # view) for two files the page inlines.
+    from importlib.util import find_spec
+
+    spec = find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise TrackerError(f"the {package} package is not installed")
+    return Path(next(iter(spec.submodule_search_locations)), name).read_text(encoding="utf-8")
+
+
+def _pyvis_options(physics: bool) -> dict[str, Any]:
+    """The options pyvis 0.3.2's `Network(directed=True)` gives after `barnes_hut(gravity=-9000,
+    central_gravity=0.35, spring_length=170, spring_strength=0.03, damping=0.35, overlap=0.4)` and
+    `toggle_physics(physics)`: the base `_render_page` starts from, written out so that a view does
+    not import pyvis (tests/test_views.py checks them against pyvis itself)."""
+    return {
+        "configure": {"enabled": False},
+        "edges": {"color": {"inherit": True}, "smooth": {"enabled": True, "type": "dynamic"}},
+        "interaction": {"dragNodes": True, "hideEdgesOnDrag": False, "hideNodesOnDrag": False},
+        "physics": {
+            "barnesHut": {
+                "avoidOverlap": 0.4,
+                "centralGravity": 0.35,
+                "damping": 0.35,
+                "gravitationalConstant": -9000,
+                "springConstant": 0.03,
+                "springLength": 170,
+            },
+            "enabled": physics,
+            "stabilization": {"enabled": True, "fit": True, "iterations": 1000, "onlyDynamicEdges": False, "updateInterval": 50},
+        },
+    }
 
 
 def _vendor() -> tuple[str, str]:
@@ -860,15 +895,10 @@ def _render_page(
     payload: dict[str, Any],
     fixed: bool,
 ) -> str:
-    """Render the project's template through pyvis's Network and Jinja environment."""
-    from pyvis.network import Network
+    """Render the project's template with Jinja, on pyvis's vis options (`_pyvis_options`)."""
+    from jinja2 import Environment
 
-    net = Network(height="100%", width="100%", directed=True, heading=title, cdn_resources="remote")
-    # Filled directly: add_node/add_edge check every id against a list (quadratic).
-    net.nodes, net.edges = nodes, edges
-    net.barnes_hut(gravity=-9000, central_gravity=0.35, spring_length=170, spring_strength=0.03, damping=0.35, overlap=0.4)
-    net.toggle_physics(not fixed)
-    options: dict[str, Any] = json.loads(net.options.to_json())
+    options = _pyvis_options(not fixed)
     options["physics"]["stabilization"].update({"iterations": 400, "updateInterval": 50, "fit": True})
     options["edges"] = {
         "smooth": {"enabled": False},
@@ -892,9 +922,8 @@ def _render_page(
             "navigationButtons": False,
         }
     )
-    net.options = options
-    vis_nodes, vis_edges, heading, _, _, options_json = net.get_network_data()
-    payload = {**payload, "nodes": vis_nodes, "edges": vis_edges, "options": json.loads(options_json)}
+    # As pyvis's `get_network_data` handed them to the page: the options through JSON and back.
+    payload = {**payload, "nodes": nodes, "edges": edges, "options": json.loads(json.dumps(options))}
 
     vis_js, vis_css = _vendor()
     view_js = _asset("tracker", "templates/view.js")
@@ -911,10 +940,10 @@ def _render_page(
     )
     model = load_model()
     meta = payload["meta"]
-    template = net.templateEnv.overlay(autoescape=True).from_string(_asset("tracker", "templates/view.html"))
+    template = Environment(autoescape=True).from_string(_asset("tracker", "templates/view.html"))
     return str(
         template.render(
-            title=heading,
+            title=title,
             caption=meta.get("caption") or "",
             csp=csp,
             vis_js=vis_js,

@@ -39,8 +39,14 @@ class DuckDBBackend:
         self.store = store
         # The store's own connection (its tables are views already): one DuckDB start per command.
         self.con = store.sql
+        # A command reads the same few files a dozen times: their footers are parsed once.
+        self.con.execute("SET parquet_metadata_cache = true")
         if threads:
             self.con.execute(f"SET threads TO {int(threads)}")
+        # Ids and positions already read: an entity is looked up once however many times the
+        # command names it (resolving an argument, then walking from it, then naming the extract).
+        self._idx: dict[str, int] = {}
+        self._id: dict[int, str] = {}
 
     def _with(self, name: str, values: Any) -> None:
 
@@ -141,10 +147,61 @@ class DuckDBBackend:
         )
 
     def lookup_ids(self, ids: list[str]) -> dict[str, int]:
-        if not ids:
-            return {}
-        rows = self.con.execute("SELECT id, idx FROM entities WHERE id IN (SELECT unnest(?))", [ids]).fetchall()
-        return {str(i): int(x) for i, x in rows}
+        missing = sorted({i for i in ids if i not in self._idx})
+        if missing:
+            rows = self.con.execute("SELECT id, idx FROM entities WHERE id IN (SELECT unnest(?))", [missing]).fetchall()
+            self._remember((int(x), str(i)) for i, x in rows)
+        return {i: self._idx[i] for i in ids if i in self._idx}
+
+    def _remember(self, pairs: Any) -> None:
+        for idx, ident in pairs:
+            self._id[idx] = ident
+            self._idx[ident] = idx
+
+    def ids_of(self, positions: Any) -> list[str]:
+        """The ids of the entities at these positions, in the order given (`Store.ids_of`, remembered here)."""
+        wanted = [int(i) for i in positions]
+        missing = sorted({i for i in wanted if i not in self._id})
+        if missing:
+            self._with("idset", missing)
+            rows = self.con.execute("SELECT idx, id FROM entities WHERE idx IN (SELECT idx FROM idset)").fetchall()
+            self._remember((int(x), str(i)) for x, i in rows)
+        return [self._id[i] for i in wanted]
+
+    def extract_dataset(self, entities: Any, relations: Any, hub_relations: int, not_traversed: Any) -> tuple[Any, list[str]]:
+        """`Store.dataset(entities, relations)` and the ids of those entities a walk may not pass through.
+
+        The same records, read in one statement per table and fetched as Python rows: Arrow
+        would import pyarrow (a tenth of a second of every command), and an extract is small.
+        Each entity row also gives its id (remembered for `ids_of`) and its degree and kind,
+        so neither the id column nor the whole table's walkability is read again (at 2M
+        entities each of those is a scan of its own).
+        """
+        from tracker.dataset import Entity, Relation, Source
+
+        places = set(not_traversed)
+        ents: list[Any] = []
+        hubs: list[str] = []
+        if len(entities):
+            self._with("wanted", entities)
+            cursor = self.con.execute("SELECT * FROM entities WHERE idx IN (SELECT idx FROM wanted) ORDER BY idx")
+            names = [d[0] for d in cursor.description]
+            rows = cursor.fetchall()
+            ents = _records(names, rows, Entity)
+            at = {n: names.index(n) for n in ("id", "idx", "degree", "kind")}
+            self._remember((r[at["idx"]], r[at["id"]]) for r in rows)
+            hubs = [r[at["id"]] for r in rows if r[at["degree"]] > hub_relations or r[at["kind"]] in places]
+        rels: list[Any] = []
+        if len(relations):
+            self._with("wanted", relations)
+            cursor = self.con.execute("SELECT * FROM relations WHERE ridx IN (SELECT idx FROM wanted) ORDER BY ridx")
+            rels = _records([d[0] for d in cursor.description], cursor.fetchall(), Relation)
+        wanted = sorted({s for r in rels for s in r.sources} | {s for e in ents for s in e.sources})
+        srcs: list[Any] = []
+        if wanted:
+            cursor = self.con.execute("SELECT * FROM sources WHERE id IN (SELECT unnest(?::VARCHAR[])) ORDER BY id", [wanted])
+            srcs = _records([d[0] for d in cursor.description], cursor.fetchall(), Source)
+        return self.store._as_dataset(ents, rels, srcs), hubs
 
     def lookup_keys(self, keys: list[str]) -> Any:
         keys = [k for k in keys if k]
@@ -232,3 +289,14 @@ class DuckDBBackend:
 
     def close(self) -> None:
         self.store.close()
+
+
+def _records(names: list[str], rows: list[tuple[Any, ...]], cls: type) -> list[Any]:
+    """Records of a record type from fetched rows, as `tracker.store._records` makes them from
+    Arrow (list columns back to tuples, an empty list for a null one), without importing pyarrow."""
+    import typing
+    from dataclasses import fields
+
+    hints = typing.get_type_hints(cls)
+    wanted = [(f.name, names.index(f.name), str(hints[f.name]).startswith("tuple")) for f in fields(cls)]
+    return [cls(**{n: (tuple(r[i] or ()) if listed else r[i]) for n, i, listed in wanted}) for r in rows]

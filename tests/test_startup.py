@@ -1,0 +1,179 @@
+"""What `neighbours`, `chains` and `view` cost to start, and that the faster ways give the same answers.
+
+Issue 12 measures whole processes against a DuckDB reference process: at 2M entities most of a
+query command's time was starting up (pandas, scipy, pyarrow, pyvis and IPython imported for a
+few dozen entities) and reading whole records more than once. These tests pin what was cut:
+
+- the query commands on a store import none of those modules (checked in a fresh process);
+- the view's PageRank without scipy is networkx's, bit for bit, and its sizes are the table's;
+- the vis options written out in `tracker.views` are pyvis's own;
+- the DuckDB backend's one-read extract gives the records `Store.dataset` gives, and the hubs
+  `Store.walkable` names;
+- and each command's output on the store is the in-memory reference's, byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from tracker import metrics
+
+ROOT = Path(__file__).resolve().parent.parent
+DATASETS = ROOT / "datasets"
+# Modules a query command on the store never needs: tables (pandas), sparse algebra (scipy),
+# Arrow (the extract is fetched as rows), pyvis and what its import pulls in.
+HEAVY = ("pandas", "scipy", "pyarrow", "pyvis", "IPython", "jsonpickle")
+
+COMMANDS = {
+    "neighbours": ["neighbours", "timur-kulibayev", "--depth", "2", "--format", "json"],
+    "neighbours-text": ["neighbours", "dariga-nazarbayeva", "--depth", "2", "--format", "text"],
+    "chains": ["chains", "32-denewood-road", "--up", "--format", "json"],
+    "chains-down": ["chains", "dariga-nazarbayeva", "--down", "--format", "text"],
+}
+
+
+@pytest.fixture(scope="module")
+def store_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """An environment whose TRACKER_STORE holds the curated data's compiled store."""
+    env = {**os.environ, "TRACKER_STORE": str(tmp_path_factory.mktemp("startup-stores")), "SOURCE_DATE_EPOCH": "1700000000"}
+    done = subprocess.run(
+        [sys.executable, "-m", "tracker", "store", "compile", "--data", str(DATASETS)], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return env
+
+
+def _run(env: dict[str, str], args: list[str]) -> tuple[bytes, list[str]]:
+    """Run the CLI in a fresh process; its stdout and the HEAVY modules it imported."""
+    code = (
+        "import sys\n"
+        "from tracker.cli import cli\n"
+        "try:\n"
+        "    cli(sys.argv[1:], standalone_mode=False)\n"
+        "finally:\n"
+        f"    print(sorted(m for m in {HEAVY!r} if m in sys.modules), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, check=False, cwd=ROOT)
+    assert done.returncode == 0, done.stderr.decode()
+    return done.stdout, json.loads(done.stderr.decode().strip().splitlines()[-1].replace("'", '"'))
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_store_query_imports_nothing_heavy_and_answers_as_in_memory(store_env: dict[str, str], name: str) -> None:
+    args = [*COMMANDS[name], "--data", str(DATASETS)]
+    on_store, imported = _run(store_env, [*args, "--engine", "duckdb"])
+    assert imported == []
+    in_memory, _ = _run(store_env, [*args, "--engine", "networkx"])
+    assert on_store == in_memory
+    assert len(on_store) > 200  # an answer, not an empty list
+
+
+def test_view_on_store_imports_nothing_heavy_and_draws_the_in_memory_page(store_env: dict[str, str], tmp_path: Path) -> None:
+    pages = {}
+    for engine in ("duckdb", "networkx"):
+        out = tmp_path / f"{engine}.html"
+        args = ["view", "--data", str(DATASETS), "--focus", "timur-kulibayev", "--depth", "2", "-o", str(out), "--engine", engine]
+        _, imported = _run(store_env, args)
+        if engine == "duckdb":
+            assert imported == []
+        pages[engine] = out.read_bytes()
+    assert pages["duckdb"] == pages["networkx"]
+    assert b"timur-kulibayev" in pages["duckdb"]
+
+
+def _random_digraph(rng: random.Random, n: int, m: int) -> nx.DiGraph:
+    H = nx.DiGraph()
+    H.add_nodes_from(sorted(f"n{rng.randrange(10**6):06d}" for _ in range(n)))
+    ids = list(H)
+    for _ in range(m):  # self-loops, dangling and isolated nodes included
+        H.add_edge(rng.choice(ids), rng.choice(ids), weight=rng.randint(1, 4))
+    return H
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_pagerank_without_scipy_is_networkx_bit_for_bit(seed: int) -> None:
+    rng = random.Random(seed)
+    for _ in range(25):
+        n = rng.randint(1, 400)
+        H = _random_digraph(rng, n, rng.randint(0, 4 * n))
+        want = nx.pagerank(H, alpha=0.85, weight="weight", tol=1e-10, max_iter=1000)  # networkx's scipy iteration
+        got = metrics.pagerank_networkx(H, alpha=0.85, weight="weight", tol=1e-10, max_iter=1000)
+        assert list(got.items()) == list(want.items())
+
+
+def test_pagerank_without_scipy_gives_up_as_networkx_does() -> None:
+    H = nx.DiGraph([("a", "b"), ("b", "a"), ("b", "c")])
+    with pytest.raises(nx.PowerIterationFailedConvergence):
+        nx.pagerank(H, tol=1e-30, max_iter=5)
+    with pytest.raises(nx.PowerIterationFailedConvergence):
+        metrics.pagerank_networkx(H, tol=1e-30, max_iter=5)
+    assert metrics.pagerank_networkx(nx.DiGraph()) == {}
+
+
+def test_view_sizes_are_the_centrality_table(mini_graph: nx.MultiDiGraph) -> None:
+    for G in (mini_graph, _canonical(nx.florentine_families_graph())):
+        for metric in ("pagerank", "betweenness", "degree"):
+            column = metrics.centrality(G, [metric])[metric]
+            want = [(str(k), float(v)) for k, v in column.items()]
+            assert [(str(k), v) for k, v in metrics.scores(G, metric).items()] == want
+
+
+def test_scores_order_literal() -> None:
+    # Worked out by hand: b has three relations, the others one each; ties by id.
+    G = nx.MultiDiGraph([("a", "b"), ("c", "b"), ("b", "d")])
+    assert list(metrics.scores(G, "degree").items()) == [("b", 3.0), ("a", 1.0), ("c", 1.0), ("d", 1.0)]
+
+
+def _canonical(H: nx.Graph) -> nx.MultiDiGraph:
+    G = nx.MultiDiGraph(name="t", content_hash="h", data_date="2020", sources={})
+    for n in sorted(H.nodes):
+        G.add_node(n, name=str(n), kind="person", sphere="elite")
+    for i, (u, v) in enumerate(sorted(H.edges())):
+        G.add_edge(u, v, key=f"r{i:03d}", kind="family", label="family", directed=False, ownership=False, sources=[])
+    return G
+
+
+@pytest.mark.parametrize("physics", [True, False])
+def test_vis_options_are_pyvis_own(physics: bool) -> None:
+    from pyvis.network import Network
+
+    from tracker.views import _pyvis_options
+
+    net = Network(height="100%", width="100%", directed=True, heading="t", cdn_resources="remote")
+    net.barnes_hut(gravity=-9000, central_gravity=0.35, spring_length=170, spring_strength=0.03, damping=0.35, overlap=0.4)
+    net.toggle_physics(physics)
+    assert _pyvis_options(physics) == json.loads(net.options.to_json())
+
+
+def test_duckdb_extract_reads_what_the_store_reads(store_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from tracker.backends.duckdb import DuckDBBackend
+    from tracker.graph import HUB_RELATIONS, NOT_TRAVERSED
+    from tracker.store import open_store
+
+    monkeypatch.setenv("TRACKER_STORE", store_env["TRACKER_STORE"])
+    store = open_store([DATASETS])
+    backend = DuckDBBackend(store)
+    try:
+        n, r = store.entity_count, store.relation_count
+        nodes = np.arange(0, n, 3, dtype=np.int64)
+        rels = np.arange(1, r, 4, dtype=np.int64)
+        dataset, hubs = backend.extract_dataset(nodes, rels, 2, NOT_TRAVERSED)
+        want = store.dataset(nodes, rels)
+        assert dataset == want and len(dataset.entities) == len(nodes) and dataset.sources
+        walkable = store.walkable(2, NOT_TRAVERSED)
+        assert hubs == store.ids_of(nodes[~walkable[nodes]]) and hubs
+        assert backend.ids_of(nodes[::-1]) == store.ids_of(nodes[::-1])
+        assert backend.lookup_ids(["timur-kulibayev", "nobody"]) == {"timur-kulibayev": store.ids().index("timur-kulibayev")}
+        _, none = backend.extract_dataset(nodes, rels, HUB_RELATIONS, ())
+        assert none == []
+    finally:
+        backend.close()
