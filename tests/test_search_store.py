@@ -224,3 +224,51 @@ def test_a_search_on_the_store_imports_no_graph_library(store: Store) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code, str(store.root)], capture_output=True, text=True, check=True).stdout
     assert out.split("\n")[0] == "['st-4', 'st-7'] False"
+
+
+RESOLVES = [
+    "Smith Trading",  # two entities bear these very words: ambiguous, both named
+    "Smith Trading LLC",
+    "Smith Trading 1 LLC",
+    "Smith Trading Co",  # close to several
+    "Smyth Tradng",
+    "Acme Tradin",  # one close match: resolved with a notice
+    "Trading",
+    "John Smith",
+    "Jon Smith",
+    "Kulibayev Gamma",
+    "Гамма Кулибаев",
+    "Alfa Pravitel",
+    "Alpha",
+    "Nobody Atall",
+    "st-5",
+]
+
+
+def _resolve_outcome(resolve: object, text: str) -> tuple[str, str, list[str]]:
+    said: list[str] = []
+    try:
+        return "ok", resolve(text, notice=said.append), said  # type: ignore[operator]
+    except Exception as exc:  # noqa: BLE001 - the error's type and message are the answer compared
+        return type(exc).__name__, str(exc), said
+
+
+def test_resolve_answers_like_the_whole_graph(traders: Path, store: Store) -> None:
+    index = name_index(build(load([traders]), compact=False))
+    backend = DuckDBBackend(store)
+    outcomes = {}
+    for text in RESOLVES:
+        expected = _resolve_outcome(lambda t, notice: index.resolve(t, notice=notice) if t != "st-5" else t, text)
+        outcomes[text] = expected
+        assert _resolve_outcome(lambda t, notice: query.resolve(backend, t, notice), text) == expected, text
+    # Every kind of outcome is exercised: an id, an exact name, a notice, ambiguity, nothing.
+    assert outcomes["st-5"] == ("ok", "st-5", [])
+    assert outcomes["John Smith"] == ("ok", "st-5", [])
+    assert outcomes["Acme Tradin"] == (
+        "ok",
+        "st-8",
+        ['resolved "Acme Tradin" to Acme Trading (st-8), score 95'],
+    )  # full: (400 + 92.3 * 6 + 400 + 92.3 * 7) / 21
+    assert outcomes["Smith Trading"][0] == "AmbiguousEntity"
+    assert outcomes["Smith Trading"][1] == "'Smith Trading' names several entities: Smyth Trading (st-4), Smith Trading (st-7); give an id"
+    assert outcomes["Nobody Atall"] == ("UnknownEntity", "no entity named 'Nobody Atall'", [])

@@ -50,8 +50,6 @@ __all__ = [
 
 # The same rule as the in-memory walk (`tracker.graph.reach`), from the same constants: places
 # (`NOT_TRAVERSED`) and hubs (more than `HUB_RELATIONS` relations) are end points only.
-# Candidates scored by the name index at most: names that share the most words come first.
-NAME_CANDIDATES = 5000
 # The most results `tracker search --limit` shows.
 SEARCH_MOST = 1000
 
@@ -396,14 +394,6 @@ def _positions(backend: Backend, ids: Sequence[str]) -> list[int]:
 # --- names ------------------------------------------------------------------------------------------
 
 
-def _index(backend: Backend, query: str) -> Any:
-    """A name index over the entities whose names share a word (or a close word) with `query`."""
-    from tracker.names import NameIndex
-
-    nodes = _candidates(backend, query)
-    return NameIndex(backend.entity_names(nodes), keys=backend.name_keys(nodes))
-
-
 def best_candidates(backend: Backend, query: str, limit: int) -> list[int]:
     """The positions of a few entities among which the best `limit` for `query` are sure to be.
 
@@ -412,18 +402,24 @@ def best_candidates(backend: Backend, query: str, limit: int) -> list[int]:
     rule (`tracker.names.close_words`); the backend then scores every name bearing one in its
     engine and keeps the entities that may rank among the best `limit` (`tracker.words`).
     """
+    found = _close(backend, query)
+    if found is None or limit < 1:
+        return []
+    return list(backend.best_names(found[0], found[1], limit))
+
+
+def _close(backend: Backend, query: str) -> tuple[list[str], dict[tuple[str, str], float]] | None:
+    """The query's words and the store's words close to them (None: no word, or none close)."""
     from tracker.names import close_words, length_window, tokens
 
     words = list(tokens(query))
-    if not words or limit < 1:
-        return []
+    if not words:
+        return None
     vocabulary: set[str] = set()
     for q in dict.fromkeys(words):
         vocabulary.update(backend.words_like(q, *length_window(q)))
     close = close_words(words, sorted(vocabulary))
-    if not close:
-        return []
-    return list(backend.best_names(words, close, limit))
+    return (words, close) if close else None
 
 
 def search(backend: Backend, query: str, limit: int = 10) -> list[Any]:
@@ -462,11 +458,20 @@ def search_rows(backend: Backend, query: str, limit: int = 10) -> list[dict[str,
 
 
 def resolve(backend: Backend, query: str, notice: Callable[[str], None] | None = None) -> str:
-    """The one entity id `query` names (an id, a name or alias in any script), as the name index decides."""
+    """The one entity id `query` names (an id, a name or alias in any script), as the name index decides.
+
+    The index holds only the entities its decision reads (`tracker.words.resolve_sql`): the
+    same choice, notice and error as over every entity.
+    """
+    from tracker.names import NameIndex
+
     q = query.strip()
     if backend.lookup_ids([q]):
         return q
-    index = _index(backend, query)
+    found = _close(backend, query)
+    nodes = backend.names_to_resolve(found[0], found[1]) if found is not None else []
+    records = backend.entity_names(nodes)
+    index = NameIndex(records, keys=_stored_keys(backend, nodes, records))
     if not len(index):
         raise UnknownEntity(f"no entity named {query!r}")
     return str(index.resolve(query, notice))
@@ -690,15 +695,6 @@ class OnStore(Graphs):
 
     def close(self) -> None:
         self.backend.close()
-
-
-def _candidates(backend: Backend, query: str) -> Any:
-    import numpy as np
-
-    from tracker.names import fold, skeleton
-
-    tokens = sorted(set(skeleton(query).split()) | set(fold(query).split()))
-    return np.union1d(backend.name_candidates(tokens, NAME_CANDIDATES), backend.lookup_keys([fold(query), skeleton(query)]))
 
 
 def relations_bytes(folders: Sequence[Any]) -> int:

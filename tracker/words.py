@@ -210,8 +210,41 @@ def candidates_sql(source: str, close: str, query: Sequence[str], words: Sequenc
     )
 
 
+def resolve_sql(source: str, close: str, query: Sequence[str], words: Sequence[str]) -> str:
+    """One statement: the positions of the entities `tracker.names.NameIndex.lookup` may read.
+
+    Resolving a name (`lookup`) reads more of the ranking than a search: every entity with a
+    name of the query's very words (scored 100 on both sides, so upper bound of ``full`` 1000:
+    all of them, as an ambiguity names them all); the best two by ``full`` (the choice and its
+    nearest rival); the best `tracker.names.CANDIDATES_SHOWN` by words matched exactly, then
+    score (the candidates an error names); and whether more than one entity matches every
+    query word (two surely complete ones, or else every one that may be). Each best-k is kept
+    as in `candidates_sql`, on its own bounds.
+    """
+    from tracker.names import CANDIDATES_SHOWN
+
+    return (
+        _scored(source, close, query, words)
+        + f"""
+        , kfull AS (SELECT f_lo AS klo, idx AS kidx FROM ents ORDER BY f_lo DESC, idx LIMIT 1 OFFSET 1),
+        kshown AS (SELECT e_lo AS klo, idx AS kidx FROM ents ORDER BY e_lo DESC, idx LIMIT 1 OFFSET {CANDIDATES_SHOWN - 1}),
+        sure AS (SELECT idx FROM ents WHERE c_min = 1 ORDER BY idx LIMIT 2)
+        SELECT e.idx FROM ents AS e LEFT JOIN kfull ON 1 = 1 LEFT JOIN kshown ON 1 = 1
+        WHERE e.f_hi >= 1000
+           OR kfull.klo IS NULL OR e.f_hi > kfull.klo OR (e.f_hi = kfull.klo AND e.idx <= kfull.kidx)
+           OR kshown.klo IS NULL OR e.e_hi > kshown.klo OR (e.e_hi = kshown.klo AND e.idx <= kshown.kidx)
+           OR e.idx IN (SELECT idx FROM sure)
+           OR (e.c_max = 1 AND (SELECT count(*) FROM sure) < 2)
+        ORDER BY e.idx
+    """
+    )
+
+
 def _scored(source: str, close: str, query: Sequence[str], words: Sequence[str]) -> str:
-    """The common table expressions of `bounds_sql` and `candidates_sql`, up to ``ents``."""
+    """The common table expressions of the statements above, up to ``ents``: per entity, the
+    bounds in tenths of the score (``lo``, ``hi``) and of ``full`` (``f_lo``, ``f_hi``), of
+    words matched exactly times 10,000 plus the score (``e_lo``, ``e_hi``), and whether every
+    name or some name matches every query word (``c_min``, ``c_max``)."""
     distinct = list(dict.fromkeys(query))
     if not distinct:
         raise ValueError("a query of no words has no candidates")
@@ -220,7 +253,14 @@ def _scored(source: str, close: str, query: Sequence[str], words: Sequence[str])
     cols = [f"c.s{j}" for j in range(len(distinct))]
     best_of_name = cols[0] if len(cols) == 1 else f"greatest({', '.join(cols)})"
     q_sum = " + ".join(f"max(h.s{j}) * {w}" for j, w in enumerate(weights))
-    v = f"0.8 * q_sum / {q_len} + 0.2 * (q_sum + n_sum) / ({q_len} + n_len)"
+    exact = " + ".join(f"CASE WHEN max(h.s{j}) = 100 THEN {query.count(q)} ELSE 0 END" for j, q in enumerate(distinct))
+    complete = " AND ".join(f"max(h.s{j}) > 0" for j in range(len(distinct)))
+    full = f"(q_sum + n_sum) / ({q_len} + n_len)"
+    score = f"0.8 * q_sum / {q_len} + 0.2 * {full}"
+
+    def tenths(v: str, side: str) -> str:
+        return f"floor(({v}) * 10 + 0.5 {side} 1e-6)"
+
     literals = quoted(words)
     only = f"WHERE w.token IN ({literals})" if literals else ""
     return f"""
@@ -229,10 +269,15 @@ def _scored(source: str, close: str, query: Sequence[str], words: Sequence[str])
             FROM {source} AS w JOIN {close} AS c ON w.token = c.w {only}
         ),
         per_name AS (
-            SELECT h.idx, {q_sum} AS q_sum, sum(h.nb) AS n_sum, max(h.size) AS n_len
+            SELECT h.idx, {q_sum} AS q_sum, sum(h.nb) AS n_sum, max(h.size) AS n_len,
+                {exact} AS exact, CASE WHEN {complete} THEN 1 ELSE 0 END AS complete
             FROM hits AS h GROUP BY h.idx, h.name
         ),
         ents AS (
-            SELECT idx, min(floor(({v}) * 10 + 0.5 - 1e-6)) AS lo, max(floor(({v}) * 10 + 0.5 + 1e-6)) AS hi
+            SELECT idx,
+                min({tenths(score, "-")}) AS lo, max({tenths(score, "+")}) AS hi,
+                min({tenths(full, "-")}) AS f_lo, max({tenths(full, "+")}) AS f_hi,
+                min(exact * 10000 + {tenths(score, "-")}) AS e_lo, max(exact * 10000 + {tenths(score, "+")}) AS e_hi,
+                min(complete) AS c_min, max(complete) AS c_max
             FROM per_name GROUP BY idx
         )"""

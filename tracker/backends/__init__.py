@@ -43,12 +43,6 @@ class Backend(Protocol):
     def lookup_ids(self, ids: list[str]) -> dict[str, int]:
         """Positions of these entity ids (missing ids left out)."""
 
-    def lookup_keys(self, keys: list[str]) -> Any:
-        """Entities with a name or alias whose fold or skeleton is one of `keys`."""
-
-    def name_candidates(self, tokens: list[str], limit: int) -> Any:
-        """Entities with a name word equal or close (edit distance) to a word of the query, best first."""
-
     def words_like(self, word: str, shortest: int, longest: int) -> list[str]:
         """The store's distinct name words of `shortest` to `longest` letters that may be close to
         `word` (edit distance; `tracker.words.vocabulary_sql`): a superset, confirmed in Python."""
@@ -56,6 +50,10 @@ class Backend(Protocol):
     def best_names(self, query: list[str], close: dict[tuple[str, str], float], limit: int) -> list[int]:
         """The entities that may rank among the best `limit` for the query's words, given the close
         words and their similarities (`tracker.words.candidates_sql`), in position order."""
+
+    def names_to_resolve(self, query: list[str], close: dict[tuple[str, str], float]) -> list[int]:
+        """The entities `tracker.names.NameIndex.lookup` may read for the query's words, given the
+        close words (`tracker.words.resolve_sql`), in position order."""
 
     def entity_names(self, nodes: Any, extra: tuple[str, ...] = ()) -> list[tuple[Any, ...]]:
         """``(id, name, aliases, *extra)`` of these entities in position order, for a name index

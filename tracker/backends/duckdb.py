@@ -13,12 +13,10 @@ from typing import Any
 import numpy as np
 
 from tracker.store import Store
-from tracker.words import NAMES_AS_WORDS, VOCABULARY, WORDS, candidates_sql, vocabulary_sql
+from tracker.words import NAMES_AS_WORDS, VOCABULARY, WORDS, candidates_sql, resolve_sql, vocabulary_sql
 
 __all__ = ["DuckDBBackend"]
 
-# 1 - tracker.names.TOKEN_MIN / 100: the share of two words' lengths their distance may reach.
-_SLACK = 0.15
 # Positions read by a filter on literals at most (more: a temporary table, see `_set`).
 _LITERALS = 2000
 
@@ -203,34 +201,6 @@ class DuckDBBackend:
             srcs = _records([d[0] for d in cursor.description], cursor.fetchall(), Source)
         return self.store._as_dataset(ents, rels, srcs), hubs
 
-    def lookup_keys(self, keys: list[str]) -> Any:
-        keys = [k for k in keys if k]
-        if not keys:
-            return np.zeros(0, dtype=np.int64)
-        return self._column("SELECT DISTINCT idx FROM names WHERE key IN (SELECT unnest(?)) OR fold IN (SELECT unnest(?))", [keys, keys])
-
-    def name_candidates(self, tokens: list[str], limit: int) -> Any:
-        tokens = sorted({t for t in tokens if t})
-        if not tokens:
-            return np.zeros(0, dtype=np.int64)
-        # A name word is close to a query word when rapidfuzz's ratio of the two reaches
-        # tracker.names.TOKEN_MIN (85): their insert/delete distance is at most 15% of their
-        # lengths added, and the edit distance is never above that; so this keeps every word
-        # the name index can score, and a few more. Names matching more query words first.
-        sql = f"""
-            WITH q AS (SELECT unnest(?::VARCHAR[]) AS w),
-            words AS (SELECT DISTINCT token FROM names),
-            near AS (
-                SELECT words.token, q.w FROM words JOIN q
-                  ON words.token = q.w
-                  OR (abs(length(words.token) - length(q.w)) <= {_SLACK} * (length(words.token) + length(q.w))
-                      AND levenshtein(words.token, q.w) <= {_SLACK} * (length(words.token) + length(q.w)))
-            )
-            SELECT names.idx FROM names JOIN near ON names.token = near.token
-            GROUP BY names.idx ORDER BY count(DISTINCT near.w) DESC, names.idx LIMIT ?
-        """
-        return self._column(sql, [tokens, int(limit)])
-
     def _has_words(self) -> bool:
         return bool(self.store.path(WORDS).is_file() and self.store.path(VOCABULARY).is_file())
 
@@ -254,6 +224,10 @@ class DuckDBBackend:
     def best_names(self, query: list[str], close: dict[tuple[str, str], float], limit: int) -> list[int]:
         source, table, words = self.close_table(query, close)
         return [int(r[0]) for r in self.con.execute(candidates_sql(source, table, query, words, limit)).fetchall()]
+
+    def names_to_resolve(self, query: list[str], close: dict[tuple[str, str], float]) -> list[int]:
+        source, table, words = self.close_table(query, close)
+        return [int(r[0]) for r in self.con.execute(resolve_sql(source, table, query, words)).fetchall()]
 
     def _set(self, name: str, nodes: Any) -> str:
         """A filter on ``idx`` for these positions: literals for a few (the Parquet reader skips

@@ -43,7 +43,7 @@ import numpy as np
 
 from tracker.exc import EngineUnavailable
 from tracker.store import Store
-from tracker.words import NAMES_AS_WORDS, VOCABULARY, WORDS, candidates_sql, vocabulary_sql
+from tracker.words import NAMES_AS_WORDS, VOCABULARY, WORDS, candidates_sql, resolve_sql, vocabulary_sql
 
 __all__ = [
     "DEFAULT_MASTER",
@@ -439,34 +439,6 @@ class SparkBackend:
         rows = self.table("entities").where(self.F.col("id").isin(list(dict.fromkeys(ids)))).select("id", "idx").collect()
         return {str(r["id"]): int(r["idx"]) for r in rows}
 
-    def lookup_keys(self, keys: list[str]) -> Any:
-        keys = sorted({k for k in keys if k})
-        if not keys:
-            return _empty()
-        F = self.F
-        names = self.table("names")
-        return self._collect(names.where(F.col("key").isin(keys) | F.col("fold").isin(keys)).select("idx"))
-
-    def name_candidates(self, tokens: list[str], limit: int) -> Any:
-        tokens = sorted({t for t in tokens if t})
-        if not tokens:
-            return _empty()
-        import pyarrow as pa
-
-        F = self.F
-        # The DuckDB backend's rule, word for word: a name word matches a query word when equal,
-        # or when their length difference and edit distance are both at most 15% of their
-        # lengths added (a superset of the name index's close words). Entities matching more
-        # query words come first, then by position.
-        q = F.broadcast(self.spark.createDataFrame(pa.table({"w": pa.array(tokens, type=pa.string())})))
-        n = self.table("names")
-        room = F.lit(0.15) * (F.length(n["token"]) + F.length(q["w"]))
-        close = (F.abs(F.length(n["token"]) - F.length(q["w"])) <= room) & (F.levenshtein(n["token"], q["w"]) <= room)
-        hits = n.join(q, (n["token"] == q["w"]) | close, "inner").select(n["idx"], q["w"]).distinct()
-        ranked = hits.groupBy("idx").count().orderBy(F.col("count").desc(), F.col("idx")).limit(int(limit))
-        table = ranked.select("idx").toArrow()
-        return np.asarray(table.column("idx").to_numpy(), dtype=np.int64) if table.num_rows else _empty()
-
     def _view(self, name: str) -> str:
         """A store table as a temporary view of the session, for the shared SQL of `tracker.words`
         (registered again each time: another backend on the same session may have its own)."""
@@ -481,7 +453,8 @@ class SparkBackend:
         rows = self.spark.sql(vocabulary_sql(table), args=[int(shortest), int(longest), word, len(word)]).collect()
         return [str(r[0]) for r in rows]
 
-    def best_names(self, query: list[str], close: dict[tuple[str, str], float], limit: int) -> list[int]:
+    def _close_table(self, query: list[str], close: dict[tuple[str, str], float]) -> tuple[str, str, list[str]]:
+        """The close words as the temporary view ``search_close`` (DuckDB's `close_table`)."""
         import pyarrow as pa
 
         distinct = list(dict.fromkeys(query))
@@ -491,12 +464,17 @@ class SparkBackend:
             columns[f"s{j}"] = pa.array([close.get((q, w), 0.0) for w in words], type=pa.float64())
         self.spark.createDataFrame(pa.table(columns)).createOrReplaceTempView("search_close")
         if self._has_words():
-            source = self._view(WORDS)
-        else:
-            self._view("names")
-            source = NAMES_AS_WORDS
-        rows = self.spark.sql(candidates_sql(source, "search_close", query, words, limit)).collect()
-        return [int(r[0]) for r in rows]
+            return self._view(WORDS), "search_close", words
+        self._view("names")
+        return NAMES_AS_WORDS, "search_close", words
+
+    def best_names(self, query: list[str], close: dict[tuple[str, str], float], limit: int) -> list[int]:
+        source, table, words = self._close_table(query, close)
+        return [int(r[0]) for r in self.spark.sql(candidates_sql(source, table, query, words, limit)).collect()]
+
+    def names_to_resolve(self, query: list[str], close: dict[tuple[str, str], float]) -> list[int]:
+        source, table, words = self._close_table(query, close)
+        return [int(r[0]) for r in self.spark.sql(resolve_sql(source, table, query, words)).collect()]
 
     def entity_names(self, nodes: Any, extra: tuple[str, ...] = ()) -> list[tuple[Any, ...]]:
         nodes = _ints(nodes)
