@@ -207,8 +207,8 @@ def test_the_engines_bounds_hold_pythons_rounded_score(traders: Path, store: Sto
                 assert got[ident] == (tenths, tenths), (text, ident)
 
 
-def test_a_search_on_the_store_imports_no_graph_library(store: Store) -> None:
-    # networkx costs a third of a second to import, as long as the rest of a search on the store.
+def test_a_search_on_the_store_imports_neither_networkx_nor_numpy(store: Store) -> None:
+    # networkx and numpy cost a third and a fifth of a second to import: as long as the rest of a search.
     import subprocess
     import sys
 
@@ -220,10 +220,10 @@ def test_a_search_on_the_store_imports_no_graph_library(store: Store) -> None:
         "from tracker.store import Store\n"
         "store = Store(Path(sys.argv[1]))\n"
         "rows = OnStore(store, DuckDBBackend(store)).search_rows('Smith Trading', 2)\n"
-        "print([r['id'] for r in rows], 'networkx' in sys.modules)\n"
+        "print([r['id'] for r in rows], 'networkx' in sys.modules, 'numpy' in sys.modules)\n"
     )
     out = subprocess.run([sys.executable, "-c", code, str(store.root)], capture_output=True, text=True, check=True).stdout
-    assert out.split("\n")[0] == "['st-4', 'st-7'] False"
+    assert out.split("\n")[0] == "['st-4', 'st-7'] False False"
 
 
 RESOLVES = [
