@@ -30,8 +30,9 @@ from tracker import metrics
 ROOT = Path(__file__).resolve().parent.parent
 DATASETS = ROOT / "datasets"
 # Modules a query command on the store never needs: tables (pandas), sparse algebra (scipy),
-# Arrow (the extract is fetched as rows), pyvis and what its import pulls in.
-HEAVY = ("pandas", "scipy", "pyarrow", "pyvis", "IPython", "jsonpickle")
+# Arrow (the extract is fetched as rows), pyvis and what its import pulls in, numpy.ma (`np.unique`),
+# rigour (the store holds the skeletons of names in other scripts; the page's letter table is a file).
+HEAVY = ("pandas", "scipy", "pyarrow", "pyvis", "IPython", "jsonpickle", "numpy.ma", "rigour")
 
 COMMANDS = {
     "neighbours": ["neighbours", "timur-kulibayev", "--depth", "2", "--format", "json"],
@@ -140,6 +141,32 @@ def _canonical(H: nx.Graph) -> nx.MultiDiGraph:
     for i, (u, v) in enumerate(sorted(H.edges())):
         G.add_edge(u, v, key=f"r{i:03d}", kind="family", label="family", directed=False, ownership=False, sources=[])
     return G
+
+
+def test_fold_map_file_is_rigour_table() -> None:
+    from tracker.views import _fold_map, _fold_map_from_rigour
+
+    table = _fold_map()
+    assert table == _fold_map_from_rigour()
+    assert table["Қ"] == "q" and table["Ё"] == "yo" and len(table) > 500
+
+
+def test_view_page_keys_from_store_are_the_computed_ones(store_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from tracker.cli.engines import open_graphs
+    from tracker.names import skeleton
+
+    monkeypatch.setenv("TRACKER_STORE", store_env["TRACKER_STORE"])
+    graphs = open_graphs([DATASETS], "duckdb")
+    try:
+        G, _ = graphs.around(["timur-kulibayev"], 1)
+        keys = graphs.name_keys(G)
+    finally:
+        graphs.close()
+    assert keys == {text: skeleton(text) for text in keys}
+    assert keys["Тимур Құлыбаев"] == skeleton("Timur Kulibayev")
+    # Only entities with a name in another script are read: none of these has one.
+    ascii_only = [n for n, d in G.nodes(data=True) if all(str(t).isascii() for t in (d["name"], *d.get("aliases", ())))]
+    assert ascii_only and not {G.nodes[n]["name"] for n in ascii_only} & set(keys)
 
 
 @pytest.mark.parametrize("physics", [True, False])

@@ -189,8 +189,14 @@ def render_view(
     focus: str | None = None,
     layout: str = "force",
     made_with: Mapping[str, Any] | None = None,
+    name_keys: Mapping[str, str] | None = None,
 ) -> str:
-    """The HTML text of the view (see `write_view`); byte-identical for the same input."""
+    """The HTML text of the view (see `write_view`); byte-identical for the same input.
+
+    `name_keys` maps names and aliases to their skeletons (`tracker.names.skeleton`) where a
+    store holds them already: the page is the same, and a name in another script is not
+    transliterated again (which would import the transliteration library, a fifth of a second).
+    """
     n = G.number_of_nodes()
     if n > MAX_NODES:
         raise ViewTooLarge(
@@ -221,7 +227,7 @@ def render_view(
     spheres, bands = sphere_layout(G, base=force)
     positions = spheres if layout == "spheres" else force
     nodes, edges = _vis_items(G, scores, positions, paths, focus)
-    payload = _payload(G, nodes, edges, paths, focus, title, size_by, fixed=positions is not None)
+    payload = _payload(G, nodes, edges, paths, focus, title, size_by, fixed=positions is not None, name_keys=name_keys)
     payload["meta"].update(
         {
             "layout": layout,
@@ -474,7 +480,26 @@ def share_text(d: dict[str, Any]) -> str:
 # --- names: the search keys the page compares a typed query with -------------------------------
 
 
+#: `_fold_map_from_rigour`, written out: the page needs the whole table, and importing rigour to
+#: make it costs a fifth of a second of every view (tests/test_startup.py checks the file against
+#: rigour; after upgrading rigour, rewrite it with `write_fold_map`).
+FOLD_MAP_FILE = "templates/fold_map.json"
+
+
 def _fold_map() -> dict[str, str]:
+    """Per-letter transliteration for the page's search (`FOLD_MAP_FILE`)."""
+    table: dict[str, str] = json.loads(_asset("tracker", FOLD_MAP_FILE))
+    return table
+
+
+def write_fold_map(path: Path | None = None) -> Path:
+    """Write `_fold_map_from_rigour()` to `FOLD_MAP_FILE` (or `path`); returns the path written."""
+    target = path or Path(__file__).resolve().parent / FOLD_MAP_FILE
+    target.write_text(json.dumps(_fold_map_from_rigour(), ensure_ascii=True, sort_keys=True, indent=0) + "\n", encoding="utf-8")
+    return target
+
+
+def _fold_map_from_rigour() -> dict[str, str]:
     """Per-letter transliteration for the page's search, taken from rigour (as names.fold is)."""
     from rigour.text import ascii_text
 
@@ -537,12 +562,13 @@ def _undouble(word: str) -> str:
     return "".join(res)
 
 
-def _search_keys(ident: str, name: str, aliases: Sequence[str]) -> list[str]:
+def _search_keys(ident: str, name: str, aliases: Sequence[str], known: Mapping[str, str] | None = None) -> list[str]:
     from tracker.names import skeleton
 
+    known = known or {}
     keys: dict[str, None] = {}
     for text in (name, *aliases, ident.replace("-", " ").replace("_", " ")):
-        for key in (skeleton(text), js_skeleton(text)):
+        for key in (known.get(text) or skeleton(text), js_skeleton(text)):
             if key:
                 keys[key] = None
     return sorted(keys)
@@ -703,6 +729,7 @@ def _payload(
     title: str,
     size_by: str,
     fixed: bool,
+    name_keys: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Everything the page's script reads: records, sources, styles and search tables."""
     model = load_model()
@@ -710,7 +737,7 @@ def _payload(
     cited: set[str] = set()
     for ident in sorted(G.nodes):
         d = dict(G.nodes[ident])
-        d["keys"] = _search_keys(ident, str(d.get("name") or ident), [str(a) for a in d.get("aliases") or []])
+        d["keys"] = _search_keys(ident, str(d.get("name") or ident), [str(a) for a in d.get("aliases") or []], name_keys)
         cited.update(d.get("sources") or [])
         entities[ident] = d
     relations: dict[str, Any] = {}

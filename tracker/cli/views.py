@@ -90,7 +90,16 @@ def view(
         "as_of": as_of or "",
         "min_degree": min_degree,
     }
-    html = render_view(H, title=title, size_by=size_by, highlight=highlight, focus=focus_id, layout=layout, made_with=made_with)
+    html = render_view(
+        H,
+        title=title,
+        size_by=size_by,
+        highlight=highlight,
+        focus=focus_id,
+        layout=layout,
+        made_with=made_with,
+        name_keys=graphs.name_keys(H),
+    )
     if str(output) == "-":
         click.echo(html, nl=False)
         return
