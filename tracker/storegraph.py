@@ -113,7 +113,7 @@ class StoreGraph:
         self.ids: list[str] = store.ids()
         self.pos: dict[str, int] = {e: i for i, e in enumerate(self.ids)}
         table = pq.read_table(store.path("entities"), columns=list(_NODE_COLUMNS))
-        self._cols = {c: table.column(c).to_pylist() for c in _NODE_COLUMNS}
+        self._cols: dict[str, list[Any]] = {c: table.column(c).to_pylist() for c in _NODE_COLUMNS}
         self.graph: dict[str, Any] = {
             "name": m.get("name", ""),
             "content_hash": m.get("content_hash", ""),
@@ -139,6 +139,15 @@ class StoreGraph:
             if c in _ALWAYS or (v is not None and v != ""):
                 out[c] = v
         return out
+
+    def node_column(self, name: str) -> list[Any]:
+        """One of the entity columns (name, kind, sphere, country, offshore) in `ids` order, as stored.
+
+        `G.nodes[n][name]` for every entity at once, where the entity has the attribute (name,
+        kind and sphere always; the others None or "" where `G.nodes[n]` has none). The
+        metrics' tables read these instead of one dict per entity (`tracker.metrics._frame`).
+        """
+        return self._cols[name]
 
     def number_of_nodes(self) -> int:
         return len(self.ids)

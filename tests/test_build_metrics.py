@@ -1,0 +1,86 @@
+"""The build's metrics at scale: sampled closeness and harmonic from one BFS, and the sample sizes.
+
+`tracker.metrics.bfs_distance_sums` replaces two igraph calls (closeness, harmonic) that each ran
+one BFS per sampled entity; its values must be igraph's to the last bit, or the build's
+centrality.csv would change. igraph is the independent reference here; the small cases are
+worked out by hand.
+"""
+
+from __future__ import annotations
+
+import random
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from tracker import engine
+from tracker.metrics import bfs_distance_sums, centrality, plan
+
+
+def test_distance_sums_by_hand() -> None:
+    # 0-1-2-3 a path, 4-5 a pair, 6 alone, 7 with a self-loop only.
+    a, b = np.array([0, 1, 2, 4, 7]), np.array([1, 2, 3, 5, 7])
+    got = bfs_distance_sums(8, a, b, [0, 1, 4, 6, 7])
+    # From 0: 1 at distance 1, 2 at 2, 3 at 3 -> 4 reached, 1+2+3 = 6, 1 + 1/2 + 1/3.
+    # From 1: 0 and 2 at 1, 3 at 2 -> 4 reached, 1+1+2 = 4, 1 + 1 + 1/2.
+    assert got == [(4, 6, 1.0 + 0.5 + 1 / 3), (4, 4, 2.5), (2, 1, 1.0), (1, 0, 0.0), (1, 0, 0.0)]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_distance_sums_are_igraphs_closeness_and_harmonic_bit_for_bit(seed: int) -> None:
+    rng = random.Random(seed)
+    n = 3000
+    # Sparse random graph: many components, some hubs, self-loops, isolated nodes.
+    edges = {(rng.randrange(n), rng.randrange(n)) for _ in range(2600)}
+    edges |= {(0, rng.randrange(n)) for _ in range(300)} | {(5, 5), (9, 9)}
+    pairs = sorted({(min(u, v), max(u, v)) for u, v in edges})
+    a = np.array([p[0] for p in pairs])
+    b = np.array([p[1] for p in pairs])
+    E = engine.from_edges(list(range(n)), a, b, directed=False, simple=True)
+    alone = min(set(range(n)) - set(a.tolist()) - set(b.tolist()))
+    chosen = engine.sample(n, 200, seed) + [0, 5, alone]
+    sums = bfs_distance_sums(n, a, b, chosen)
+    harmonic = E.graph.harmonic_centrality(vertices=chosen, mode="all", normalized=False)
+    assert [h for _, _, h in sums] == [float(x) for x in harmonic]
+    closeness = engine.closeness(E, vertices=chosen)
+    ours = [0.0 if r <= 1 else (r - 1) / t * (r - 1) / (n - 1) for r, t, _ in sums]
+    assert ours == [closeness[v] for v in chosen]
+    assert any(r == 1 for r, _, _ in sums) and max(r for r, _, _ in sums) > 100  # both cases were met
+
+
+def test_sampled_closeness_and_harmonic_in_centrality_are_igraphs() -> None:
+    G = nx.MultiDiGraph()
+    rng = random.Random(7)
+    for i in range(400):
+        G.add_node(f"n{i:03d}", kind="company", name=f"N{i}")
+    for j in range(700):
+        u, v = rng.randrange(400), rng.randrange(400)
+        G.add_edge(f"n{u:03d}", f"n{v:03d}", key=f"r{j}", kind="owns", directed=True)
+    df = centrality(G, ["closeness", "harmonic"], engine="igraph", closeness_exact_max=10, closeness_k=25)
+    ids = sorted(G.nodes)
+    chosen = engine.sample(len(ids), 25, 42)
+    # The reference on the same graph with the engine's own calls (the code before the shared BFS).
+    E = engine.from_edges(ids, *_undirected(G, ids), directed=False)
+    closeness = engine.closeness(E, vertices=chosen)
+    harmonic = engine.harmonic(E, vertices=chosen)
+    picked = [ids[i] for i in chosen]
+    assert df.loc[picked, "closeness"].tolist() == [closeness[x] for x in picked]
+    scale = 1.0 / (len(ids) - 1)  # as `_harmonic` scales
+    assert df.loc[picked, "harmonic"].tolist() == [harmonic[x] * scale for x in picked]
+    assert df["closeness"].isna().sum() == len(ids) - 25
+
+
+def _undirected(G: nx.MultiDiGraph, ids: list[str]) -> tuple[list[int], list[int]]:
+    pos = {x: i for i, x in enumerate(ids)}
+    pairs = sorted({(min(pos[u], pos[v]), max(pos[u], pos[v])) for u, v in G.edges()})
+    return [p[0] for p in pairs], [p[1] for p in pairs]
+
+
+def test_sample_sizes_shrink_above_a_million_entities() -> None:
+    # Up to 200,000 entities 500 sources, then 100, then 100,000,000 // entities, at least 10.
+    assert [plan(n)["betweenness_k"] for n in (100_000, 500_000, 1_000_000)] == [500, 100, 100]
+    assert plan(2_000_015)["betweenness_k"] == 49 and plan(2_000_015)["closeness_k"] == 49
+    assert plan(4_000_000)["closeness_k"] == 25 and plan(10_000_000)["betweenness_k"] == 10
+    assert plan(50_000_000)["betweenness_k"] == 10
+    assert plan(2_000_015, betweenness_k=100)["betweenness_k"] == 100  # asked for: as asked
