@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -272,3 +273,22 @@ def test_resolve_answers_like_the_whole_graph(traders: Path, store: Store) -> No
     assert outcomes["Smith Trading"][0] == "AmbiguousEntity"
     assert outcomes["Smith Trading"][1] == "'Smith Trading' names several entities: Smyth Trading (st-4), Smith Trading (st-7); give an id"
     assert outcomes["Nobody Atall"] == ("UnknownEntity", "no entity named 'Nobody Atall'", [])
+
+
+@pytest.mark.spark
+def test_spark_search_rows_and_resolve_match_duckdb(store: Store, spark_session: Any) -> None:
+    from tracker.backends.spark import SparkBackend
+
+    duck, spark = query.OnStore(store, DuckDBBackend(store)), query.OnStore(store, SparkBackend(store))
+    for text in ("Smith Trading", "Смит Трейдинг", "smith"):
+        assert spark.search_rows(text, 3) == duck.search_rows(text, 3), text
+    for text in ("Acme Tradin", "Smith Trading", "Nobody Atall"):
+        assert _resolve_outcome(spark.resolve, text) == _resolve_outcome(duck.resolve, text), text
+    assert duck.search_rows("Smith Trading", 2)[1] == {
+        "id": "st-7",
+        "name": "Smith Trading",
+        "matched": "Smith Trading",
+        "score": 100.0,
+        "kind": "company",
+        "sphere": "company",
+    }
