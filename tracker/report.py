@@ -52,19 +52,34 @@ def _csv_column(values: pd.Series | pd.Index) -> list[str]:
     """
     kind = values.dtype.kind
     if kind == "f":
-        out = []
-        for x in values.tolist():
-            if x != x:
-                out.append("")
-            else:
-                r = round(x, 6)
-                out.append(repr(0.0 if r == 0 else r))
-        return out
+        import numpy as np
+
+        array = np.asarray(values, dtype=float)
+        if len(array) > 1000:
+            # Each distinct value written once: most columns at scale repeat a few values
+            # (degree shares, zero betweenness, the sampled metrics' empty cells).
+            distinct, at = np.unique(array, return_inverse=True)
+            if 2 * len(distinct) < len(array):
+                texts = _float_texts(distinct.tolist())
+                return [texts[i] for i in at.ravel().tolist()]
+        return _float_texts(array.tolist())
     if kind in "iu":
         return [str(x) for x in values.tolist()]
     if kind == "b":
         return ["true" if x else "false" for x in values.tolist()]
     return [safe_cell(x) if type(x) is str else _csv_cell(x) for x in values.tolist()]
+
+
+def _float_texts(values: list[float]) -> list[str]:
+    """Floats as CSV text: rounded to 6 places (``repr``), NaN empty, -0.0 as 0.0."""
+    out = []
+    for x in values:
+        if x != x:
+            out.append("")
+        else:
+            r = round(x, 6)
+            out.append(repr(0.0 if r == 0 else r))
+    return out
 
 
 def _records(df: pd.DataFrame) -> tuple[list[str], list[list[Any]]]:
