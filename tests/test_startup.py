@@ -204,3 +204,31 @@ def test_duckdb_extract_reads_what_the_store_reads(store_env: dict[str, str], mo
         assert none == []
     finally:
         backend.close()
+
+
+@pytest.mark.parametrize("direction", ["in", "out", "both"])
+def test_relation_walk_reads_the_same_with_and_without_literal_rows(
+    store_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, direction: str
+) -> None:
+    """An ownership walk names the relations touching its frontier by literals (few row groups
+    read) up to `_LITERALS` of them, and scans the relations table above: the same walk."""
+    from tracker.backends import duckdb as backend_module
+    from tracker.store import open_store
+
+    monkeypatch.setenv("TRACKER_STORE", store_env["TRACKER_STORE"])
+    store = open_store([DATASETS])
+    backend = backend_module.DuckDBBackend(store)
+    try:
+        seeds = sorted(backend.lookup_ids(["samruk-kazyna", "32-denewood-road", "dariga-nazarbayeva"]).values())
+        walks = {}
+        usual = backend_module._LITERALS
+        for most in (usual, 0):
+            monkeypatch.setattr(backend_module, "_LITERALS", most)
+            for ownership in (True, False):
+                nodes, dist = backend.walk(seeds, 6, direction, ownership, None, [])
+                walks[most, ownership] = (nodes.tolist(), dist.tolist())
+    finally:
+        backend.close()
+    for ownership in (True, False):
+        assert walks[usual, ownership] == walks[0, ownership]
+        assert len(walks[0, ownership][0]) > len(seeds)

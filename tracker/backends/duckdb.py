@@ -101,13 +101,15 @@ class DuckDBBackend:
         con = self.con
         con.execute("CREATE OR REPLACE TEMP TABLE walk_seen AS SELECT unnest(?::BIGINT[]) AS idx, 0::BIGINT AS d", [seeds])
         con.execute("CREATE OR REPLACE TEMP TABLE walk_frontier AS SELECT idx FROM walk_seen")
-        if direction == "both" and not ownership_only:
-            reach = "SELECT nbr AS n FROM adjacency WHERE node IN (SELECT idx FROM walk_frontier)"
-        else:
-            cond = " AND ownership" if ownership_only else ""
-            out = f"SELECT dst AS n FROM relations WHERE src IN (SELECT idx FROM walk_frontier){cond}"
-            into = f"SELECT src AS n FROM relations WHERE dst IN (SELECT idx FROM walk_frontier){cond}"
-            reach = {"out": out, "in": into}.get(direction, f"{out} UNION ALL {into}")
+        by_relation = not (direction == "both" and not ownership_only)
+        cond = " AND ownership" if ownership_only else ""
+
+        def over(rel: str) -> str:
+            out = f"SELECT dst AS n FROM {rel} WHERE src IN (SELECT idx FROM walk_frontier){cond}"
+            into = f"SELECT src AS n FROM {rel} WHERE dst IN (SELECT idx FROM walk_frontier){cond}"
+            return {"out": out, "in": into}.get(direction, f"{out} UNION ALL {into}")
+
+        reach = over("relations") if by_relation else "SELECT nbr AS n FROM adjacency WHERE node IN (SELECT idx FROM walk_frontier)"
         for level in range(1, depth + 1):
             if level > 1 and hub_relations is not None:
                 # Only entities a walk may pass through go on (`Store.walkable`'s rule).
@@ -116,8 +118,20 @@ class DuckDBBackend:
                     "WHERE e.idx IN (SELECT idx FROM walk_frontier) AND e.degree <= ? AND NOT list_contains(?::VARCHAR[], e.kind)",
                     [int(hub_relations), not_traversed],
                 )
+            step = reach
+            if by_relation:
+                # A relation walk (ownership chains) reads, per level, the relations touching the
+                # frontier from the adjacency table (sorted by entity: few row groups), then only
+                # those rows of the relations table, named by literals so that the Parquet reader
+                # skips the row groups they are not in: not a scan of every relation per level.
+                touching = con.execute(
+                    "SELECT DISTINCT ridx FROM adjacency WHERE node IN (SELECT idx FROM walk_frontier) LIMIT ?", [_LITERALS + 1]
+                ).fetchall()
+                if len(touching) <= _LITERALS:
+                    rows = ", ".join(str(int(r)) for (r,) in touching) or "NULL"
+                    step = over(f"(SELECT src, dst, ownership FROM relations WHERE ridx IN ({rows}))")
             con.execute(
-                f"CREATE OR REPLACE TEMP TABLE walk_frontier AS SELECT DISTINCT n AS idx FROM ({reach}) "
+                f"CREATE OR REPLACE TEMP TABLE walk_frontier AS SELECT DISTINCT n AS idx FROM ({step}) "
                 "WHERE n NOT IN (SELECT idx FROM walk_seen)"
             )
             count = con.execute("SELECT count(*) FROM walk_frontier").fetchone()
