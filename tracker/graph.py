@@ -21,7 +21,7 @@ import operator
 from collections.abc import Callable, Iterable
 from dataclasses import fields
 from itertools import compress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
@@ -30,7 +30,9 @@ from tracker.dates import in_force
 from tracker.exc import TrackerError, UnknownEntity
 from tracker.hubs import HUB_RELATIONS, NOT_TRAVERSED  # the walk rule, defined without networkx
 from tracker.model import load_model
-from tracker.names import NameIndex
+
+if TYPE_CHECKING:  # imported where an index is built: rapidfuzz is not needed to walk or explain
+    from tracker.names import NameIndex
 
 __all__ = [
     "build",
@@ -361,6 +363,8 @@ def name_index(G: nx.MultiDiGraph) -> NameIndex:
     A graph cut from a store for a search carries its names' stored skeletons
     (``G.graph["name_keys"]``), so that they are not transliterated again.
     """
+    from tracker.names import NameIndex
+
     keys = G.graph.get("name_keys")
     return NameIndex(((n, d.get("name", n), d.get("aliases", [])) for n, d in G.nodes(data=True)), keys=keys)
 
