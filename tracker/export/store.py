@@ -188,7 +188,7 @@ def _lines_sql(cells: list[tuple[str, bool]], key: str, source: str) -> str:
 
 # The citations and web addresses (in citation order, each once) of the rows of `part` that cite
 # two sources or more. A row citing one source (every row of an imported leak) takes its text
-# straight from that source (`_ONE_JOIN`, `_one_cells`): the ordered aggregation below costs three
+# straight from that source (`_ONE_CTE`, `_one_cells`): the ordered aggregation below costs three
 # times the rest of a line, and for one source it is that source's citation and address.
 _CITED_CTES = """
 cited AS (SELECT {key} AS k, unnest(sources) AS sid, unnest(range(len(sources))) AS pos FROM part WHERE len(sources) > 1),
@@ -200,17 +200,23 @@ urls AS (SELECT k, string_agg(web, '{sep}' ORDER BY first) AS urls
 """
 
 
-# The one source of a row citing one: joined by id, its citation made after the join (made
-# before it, DuckDB would make the citation of every source for each slice).
-_ONE_JOIN = "LEFT JOIN sources one ON one.id = CASE WHEN len(part.sources) = 1 THEN part.sources[1] END"
+# The citation and web address of the rows citing one source, each made once (MATERIALIZED:
+# inlined, DuckDB would make the long citation text again for each of the cell's guard and
+# quoting tests, 2.5x the time of the whole line). A cited id not in the sources table has no
+# row here, and the cell keeps it as "[id]".
+_ONE_CTE = f"""one AS MATERIALIZED (SELECT part.{{key}} AS k, {_cite("s.")} AS cite, CASE WHEN {_web("s.")} THEN s.url END AS web
+    FROM part JOIN sources s ON s.id = part.sources[1] WHERE len(part.sources) = 1)"""
+
+
+def _one_join(key: str) -> str:
+    return f"LEFT JOIN one ON one.k = part.{key}"
 
 
 def _one_cells() -> tuple[str, str]:
-    """The citations and source_urls cells: one source's own text, or the aggregated ones (`_CITED_CTES`)."""
+    """The citations and source_urls cells: one source's own text (`_ONE_CTE`), or the aggregated ones (`_CITED_CTES`)."""
     one = "len(part.sources) = 1"
-    cite = f"CASE WHEN one.id IS NULL THEN '[' || part.sources[1] || ']' ELSE {_cite('one.')} END"
-    citations = f"coalesce(CASE WHEN {one} THEN {cite} ELSE cites.citations END, '')"
-    urls = f"coalesce(CASE WHEN {one} AND {_web('one.')} THEN one.url WHEN {one} THEN NULL ELSE urls.urls END, '')"
+    citations = f"coalesce(CASE WHEN {one} THEN coalesce(one.cite, '[' || part.sources[1] || ']') ELSE cites.citations END, '')"
+    urls = f"coalesce(CASE WHEN {one} THEN one.web ELSE urls.urls END, '')"
     return citations, urls
 
 
@@ -220,7 +226,7 @@ def _node_lines_sql() -> str:
     types = {f.name: f.type for f in table_schema("entities")}
     derived = {"citations": (_one_cells()[0], True), "declared_unknown_owner": ("coalesce(declared.d, '')", True)}
     cells = [derived[c] if c in derived else _sql_cell(f'part."{c}"', types[c]) for c in NODE_COLUMNS]
-    ctes = _CITED_CTES.format(key="idx", cite=_CITE, web=_WEB, sep=LIST_SEP)
+    ctes = _CITED_CTES.format(key="idx", cite=_CITE, web=_WEB, sep=LIST_SEP) + ", " + _ONE_CTE.format(key="idx")
     # `tracker.export.common.declared_unknown_owner`: an entity's statements about its own
     # owner, oldest first, as "reason (dates)".
     when = """CASE WHEN coalesce("end", '') <> '' THEN coalesce(nullif(start, ''), '?') || '..' || "end" || ', ceased'
@@ -230,7 +236,7 @@ WITH part AS (SELECT * FROM entities WHERE idx >= $lo AND idx < $hi), {ctes},
 declared AS (SELECT src AS k, string_agg(coalesce(nullif(role, ''), 'no reason given') || ' (' || {when} || ')', '{LIST_SEP}'
                                          ORDER BY coalesce(start, ''), id) AS d
              FROM relations WHERE src = dst AND src >= $lo AND src < $hi AND list_contains($kinds, kind) GROUP BY src)
-{_lines_sql(cells, "part.idx", f"FROM part LEFT JOIN cites ON cites.k = part.idx LEFT JOIN declared ON declared.k = part.idx {_ONE_JOIN}")}"""
+{_lines_sql(cells, "part.idx", f"FROM part LEFT JOIN cites ON cites.k = part.idx LEFT JOIN declared ON declared.k = part.idx {_one_join('idx')}")}"""
 
 
 def _edge_lines_sql() -> str:
@@ -246,11 +252,11 @@ def _edge_lines_sql() -> str:
         "citations": (_one_cells()[0], True),
     }
     cells = [derived[c] if c in derived else _sql_cell(f'part."{c}"', types[c]) for c in EDGE_COLUMNS]
-    ctes = _CITED_CTES.format(key="ridx", cite=_CITE, web=_WEB, sep=LIST_SEP)
+    ctes = _CITED_CTES.format(key="ridx", cite=_CITE, web=_WEB, sep=LIST_SEP) + ", " + _ONE_CTE.format(key="ridx")
     joins = (
         "FROM part JOIN entities a ON a.idx = part.src JOIN entities b ON b.idx = part.dst LEFT JOIN labels l ON l.kind = part.kind "
         "LEFT JOIN cites ON cites.k = part.ridx LEFT JOIN urls ON urls.k = part.ridx LEFT JOIN answers ON answers.k = part.ridx "
-        + _ONE_JOIN
+        + _one_join("ridx")
     )
     return f"""
 WITH part AS (SELECT * FROM relations WHERE ridx >= $lo AND ridx < $hi), {ctes},
