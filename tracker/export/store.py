@@ -5,8 +5,12 @@ to write three tables that are the store's tables plus a few joined columns. Her
 the Parquet tables in slices of rows in id order (`entities.idx`, `relations.ridx` are the
 positions in sorted id order, so a slice is a range), joins what the graph path derives (the
 names of a relation's two ends, the citation text and web addresses of its sources, the
-relations that answer it, an entity's statements that its owner is unknown), and Python turns
-each slice column by column into cells with the same rules as `tracker.export.tables.cell`.
+relations that answer it, an entity's statements that its owner is unknown), and makes each
+row's whole CSV line with the same rules as `tracker.export.tables.cell` (`_lines_sql`). The
+lines come back as one Arrow string column whose buffer is written to the file as it is: no
+Python object per row. sources.csv is the Parquet file's batches, in id order, through the
+same SQL. A slice SQL cannot write exactly (a number in exponent form) is written cell by cell
+in Python instead (`_node_rows`, `_edge_rows`).
 
 The bytes are those `tracker.export.tables.write_csv(G, folder, all_sources=True)` writes for
 the graph of the same data: the same columns in the same order, the same number format, list
@@ -27,8 +31,9 @@ from tracker.output import atomic_path, safe_child
 
 __all__ = ["write_store_csv", "SLICE_ROWS"]
 
-# Rows per slice: a slice of relations with its joined columns and its cells as Python text
-# takes a few hundred megabytes at this size; the DuckDB joins stay small.
+# Rows per slice: each slice reads the entity names and sources it joins once, so fewer slices
+# cost less (100,000 at 2M made 59 slices of edges); half a million lines of edges are about
+# 250 MB of Arrow text, and DuckDB is held to `tracker.pipeline.STORE_MEMORY_LIMIT`.
 SLICE_ROWS = 500_000
 
 
