@@ -24,3 +24,15 @@ def test_render_csv_of_a_large_table_keeps_row_order() -> None:
     df = pd.DataFrame({"score": [0.5, 0.25] * 1000}, index=pd.Index([f"e{i:04d}" for i in range(2000)], name="id"))
     lines = render(df, "csv").splitlines()
     assert lines[:3] == ["id,score", "e0000,0.5", "e0001,0.25"] and lines[-1] == "e1999,0.25" and len(lines) == 2001
+
+
+def test_order_by_a_metric_then_id_on_tables_in_turn() -> None:
+    from tracker.metrics import _order
+
+    first = pd.DataFrame({"degree": [1, 1, 0], "pagerank": [0.2, 0.5, 0.3]}, index=pd.Index(["b", "a", "c"], name="id"))
+    assert _order(first, [("degree", False)]).tolist() == [1, 0, 2]  # a, b (degree 1, by id), then c
+    assert _order(first, [("pagerank", False)]).tolist() == [1, 2, 0]  # the same table again: a, c, b
+    # Another table of the same size: its own ids decide the ties, not the last table's.
+    second = pd.DataFrame({"degree": [1, 1, 0]}, index=pd.Index(["a", "c", "b"], name="id"))
+    assert _order(second, [("degree", False)]).tolist() == [0, 1, 2]
+    assert _order(first, [("degree", True)]).tolist() == [2, 1, 0]  # back to the first: c, then a, b
