@@ -53,15 +53,15 @@ def store_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return env
 
 
-def _run(env: dict[str, str], args: list[str]) -> tuple[bytes, list[str]]:
-    """Run the CLI in a fresh process; its stdout and the HEAVY modules it imported."""
+def _run(env: dict[str, str], args: list[str], watch: tuple[str, ...] = HEAVY) -> tuple[bytes, list[str]]:
+    """Run the CLI in a fresh process; its stdout and the modules of `watch` it imported."""
     code = (
         "import sys\n"
         "from tracker.cli import cli\n"
         "try:\n"
         "    cli(sys.argv[1:], standalone_mode=False)\n"
         "finally:\n"
-        f"    print(sorted(m for m in {HEAVY!r} if m in sys.modules), file=sys.stderr)\n"
+        f"    print(sorted(m for m in {watch!r} if m in sys.modules), file=sys.stderr)\n"
     )
     done = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, check=False, cwd=ROOT)
     assert done.returncode == 0, done.stderr.decode()
@@ -71,7 +71,8 @@ def _run(env: dict[str, str], args: list[str]) -> tuple[bytes, list[str]]:
 @pytest.mark.parametrize("name", sorted(COMMANDS))
 def test_store_query_imports_nothing_heavy_and_answers_as_in_memory(store_env: dict[str, str], name: str) -> None:
     args = [*COMMANDS[name], "--data", str(DATASETS)]
-    on_store, imported = _run(store_env, [*args, "--engine", "duckdb"])
+    # neighbours and chains need no array either: the extract is cut out with lists.
+    on_store, imported = _run(store_env, [*args, "--engine", "duckdb"], (*HEAVY, "numpy"))
     assert imported == []
     in_memory, _ = _run(store_env, [*args, "--engine", "networkx"])
     assert on_store == in_memory
@@ -232,3 +233,35 @@ def test_relation_walk_reads_the_same_with_and_without_literal_rows(
     for ownership in (True, False):
         assert walks[usual, ownership] == walks[0, ownership]
         assert len(walks[0, ownership][0]) > len(seeds)
+
+
+def test_plain_extract_is_the_array_extract(store_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Neighbourhoods and chains cut out with lists (no numpy) hold what the array path holds."""
+    from tracker import query
+    from tracker.backends.duckdb import DuckDBBackend
+    from tracker.store import open_store
+
+    monkeypatch.setenv("TRACKER_STORE", store_env["TRACKER_STORE"])
+    store = open_store([DATASETS])
+    backend = DuckDBBackend(store)
+    try:
+        seeds = backend.lookup_ids(["timur-kulibayev", "samruk-kazyna", "32-denewood-road"])
+        checked = 0
+        for seed in seeds.values():
+            for direction, ownership, cap in (("both", False, query.HUB_RELATIONS), ("in", True, None), ("out", True, None)):
+                dist = query._walk_rows(backend, [seed], 3, direction, ownership, cap)
+                want = query.walk(backend, [seed], 3, direction=direction, ownership_only=ownership, hub_relations=cap)
+                assert dist == want
+                plain, arrays = query._extract_plain(backend, dist), query._extract(backend, want, want)
+                assert plain.core_nodes == arrays.core_nodes.tolist()
+                assert plain.core_relations == arrays.core_relations.tolist()
+                assert plain.context_relations == arrays.context_relations.tolist()
+                assert plain.distances == arrays.distances and plain.core == arrays.core
+                G, H = plain.graph, arrays.graph
+                assert list(G.nodes(data=True)) == list(H.nodes(data=True))
+                assert list(G.edges(keys=True, data=True)) == list(H.edges(keys=True, data=True))
+                assert G.graph == H.graph
+                checked += len(plain.core_relations)
+        assert checked > 20
+    finally:
+        backend.close()

@@ -84,14 +84,20 @@ class Extract:
     def graph(self) -> Any:
         """The extract as a canonical `nx.MultiDiGraph` (built once)."""
         if self._graph is None:
-            import numpy as np
-
             from tracker.graph import build
 
-            rels = _distinct(np.concatenate([self.core_relations, self.context_relations]))
-            nodes = self.core_nodes
-            if len(self.context_relations):
-                nodes = _distinct(np.concatenate([nodes, self.backend.endpoints(self.context_relations)]))
+            if isinstance(self.core_nodes, list):  # a plain extract (`_extract_plain`): lists, no numpy
+                rels: Any = sorted({*self.core_relations, *self.context_relations})
+                nodes: Any = self.core_nodes
+                if self.context_relations:
+                    nodes = sorted({*nodes, *self.backend.plain("endpoints", self.context_relations)})  # type: ignore[attr-defined]
+            else:
+                import numpy as np
+
+                rels = _distinct(np.concatenate([self.core_relations, self.context_relations]))
+                nodes = self.core_nodes
+                if len(self.context_relations):
+                    nodes = _distinct(np.concatenate([nodes, self.backend.endpoints(self.context_relations)]))
             read = getattr(self.backend, "extract_dataset", None)
             if read is not None:
                 # One read per table gives the records, the ids and which entities are hubs.
@@ -128,11 +134,11 @@ def _no_ids() -> Any:
 
 
 def _ids(ex: Extract, nodes: Iterable[int]) -> list[str]:
-    import numpy as np
-
     own = getattr(ex.backend, "ids_of", None)  # a backend that remembers the ids it has read
     if own is not None:
         return list(own(nodes))
+    import numpy as np
+
     return ex.backend.store.ids_of(np.asarray(list(nodes), dtype=np.int64))
 
 
@@ -209,8 +215,30 @@ def _extract(backend: Backend, nodes: Iterable[int], distances: dict[int, int] |
 def neighbourhood(backend: Backend, centers: Sequence[str], depth: int, hub_relations: int = HUB_RELATIONS) -> Extract:
     """The entities within `depth` hops of `centers` (ids) and every relation among them."""
     seeds = _positions(backend, centers)
+    if hasattr(backend, "walk_rows"):
+        return _extract_plain(backend, _walk_rows(backend, seeds, depth, "both", False, hub_relations))
     dist = walk(backend, seeds, depth, hub_relations=hub_relations)
     return _extract(backend, dist, dist)
+
+
+def _walk_rows(
+    backend: Any, seeds: Sequence[int], depth: int, direction: str, ownership_only: bool, hub_relations: int | None
+) -> dict[int, int]:
+    """`walk` through a backend's `walk_rows` (DuckDB): the same distances, as a dict, without numpy."""
+    rows = backend.walk_rows(
+        sorted({int(s) for s in seeds}), max(depth, 0), direction, ownership_only, hub_relations, sorted(set(NOT_TRAVERSED))
+    )
+    return dict(rows)
+
+
+def _extract_plain(backend: Any, distances: dict[int, int]) -> Extract:
+    """`_extract` of a walk's entities with lists for arrays (`walk_rows`, `plain`): a neighbourhood or
+    a chain is small, and the commands that cut one out then never import numpy (a sixth of a
+    second of each); the extract and its graph are the same."""
+    core = sorted(distances)
+    rels = backend.plain("induced", core)
+    context = sorted(set(backend.plain("answers", rels)) - set(rels))
+    return Extract(backend, core, rels, context, dict(distances))
 
 
 # The two ends' positions and, from each, a walk: (positions reached, their distances, depth walked).
@@ -399,6 +427,8 @@ def _region_paths(
 def chain_region(backend: Backend, entity: str, up: bool, max_depth: int) -> Extract:
     """Every entity an ownership chain above (`up`) or below `entity` can reach, with their relations."""
     seeds = _positions(backend, [entity])
+    if hasattr(backend, "walk_rows"):
+        return _extract_plain(backend, _walk_rows(backend, seeds, max_depth, "in" if up else "out", True, None))
     dist = walk(backend, seeds, max_depth, direction="in" if up else "out", ownership_only=True, hub_relations=None)
     return _extract(backend, dist, dist)
 
