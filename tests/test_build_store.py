@@ -152,3 +152,32 @@ def test_invalid_data_stops_the_store_build_before_writing(tmp_path: Path, monke
     # The dangling target and the missing source: the loader's message, the first error spelt out.
     assert str(on_store.value) == "2 errors in the data; first: relations.csv:8: sources: error [required] is empty; it is required"
     assert not (tmp_path / "out").exists() and not (tmp_path / "memory").exists()
+
+
+def test_lines_come_back_in_key_order_whatever_order_duckdb_gives() -> None:
+    """`_lines` sorts a slice's lines by their key when the engine returned them in another order."""
+    import pyarrow as pa
+
+    class Rel:
+        def __init__(self, table: pa.Table) -> None:
+            self.table = table
+
+        def to_arrow_table(self) -> pa.Table:
+            return self.table
+
+    class Con:
+        def __init__(self, table: pa.Table) -> None:
+            self.table = table
+
+        def sql(self, *_: object, **__: object) -> Rel:
+            return Rel(self.table)
+
+    shuffled = pa.table({"line": ["c\r\n", "a\r\n", "b\r\n"], "bad": [False, False, False], "_k": [7, 2, 5]})
+    assert store_csv._lines(Con(shuffled), "", {}).to_pylist() == ["a\r\n", "b\r\n", "c\r\n"]
+    in_order = pa.table({"line": ["x\r\n", "y\r\n"], "bad": [False, False], "_k": [1, 3]})
+    assert store_csv._lines(Con(in_order), "", {}).to_pylist() == ["x\r\n", "y\r\n"]
+    flagged = pa.table({"line": ["x\r\n", "y\r\n"], "bad": [False, True], "_k": [1, 3]})
+    assert store_csv._lines(Con(flagged), "", {}) is None  # a number SQL cannot write: the Python path
+    out = io.BytesIO()
+    store_csv._write_bytes(out, store_csv._lines(Con(shuffled), "", {}))
+    assert out.getvalue() == b"a\r\nb\r\nc\r\n"
