@@ -84,9 +84,9 @@ def test_view_on_store_imports_nothing_heavy_and_draws_the_in_memory_page(store_
     for engine in ("duckdb", "networkx"):
         out = tmp_path / f"{engine}.html"
         args = ["view", "--data", str(DATASETS), "--focus", "timur-kulibayev", "--depth", "2", "-o", str(out), "--engine", engine]
-        _, imported = _run(store_env, args)
+        _, imported = _run(store_env, args, (*HEAVY, "numpy"))
         if engine == "duckdb":
-            assert imported == []
+            assert imported == []  # no numpy either: PageRank in plain Python, igraph asked not to look for it
         pages[engine] = out.read_bytes()
     assert pages["duckdb"] == pages["networkx"]
     assert b"timur-kulibayev" in pages["duckdb"]
@@ -110,6 +110,17 @@ def test_pagerank_without_scipy_is_networkx_bit_for_bit(seed: int) -> None:
         want = nx.pagerank(H, alpha=0.85, weight="weight", tol=1e-10, max_iter=1000)  # networkx's scipy iteration
         got = metrics.pagerank_networkx(H, alpha=0.85, weight="weight", tol=1e-10, max_iter=1000)
         assert list(got.items()) == list(want.items())
+        # And in plain Python (the view's), from the sorted (row, column, weight) entries.
+        pos = {x: i for i, x in enumerate(H)}
+        entries = sorted((pos[u], pos[v], d["weight"]) for u, v, d in H.edges(data=True))
+        assert metrics._pagerank_python(len(pos), entries) == list(want.values())
+
+
+def test_numpy_sum_is_numpy_sum() -> None:
+    rng = random.Random(7)
+    for n in [*range(0, 40), 127, 128, 129, 255, 256, 257, 1000, 4099]:
+        values = [rng.random() * 10 ** rng.randint(-9, 3) for _ in range(n)]
+        assert metrics._numpy_sum(values) == float(np.asarray(values, dtype=float).sum())
 
 
 def test_pagerank_without_scipy_gives_up_as_networkx_does() -> None:
@@ -265,3 +276,21 @@ def test_plain_extract_is_the_array_extract(store_env: dict[str, str], monkeypat
         assert checked > 20
     finally:
         backend.close()
+
+
+def test_layout_without_numpy_is_the_layout(tmp_path: Path) -> None:
+    from tracker.engine import layout
+
+    G = nx.les_miserables_graph()
+    code = (
+        "import json, sys\n"
+        "import networkx as nx\n"
+        "from tracker.engine import layout\n"
+        "pos = layout(nx.les_miserables_graph())\n"
+        "print(json.dumps({'numpy': 'numpy' in sys.modules, 'pos': sorted(pos.items())}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    out = json.loads(done.stdout)
+    assert out["numpy"] is False
+    assert [tuple(p) for _, p in out["pos"]] == [tuple(p) for _, p in sorted(layout(G).items())]
+    assert "numpy" in sys.modules  # here it was loaded: the other branch

@@ -148,6 +148,25 @@ def edge_list(sources: Any, targets: Any) -> list[tuple[int, int]]:
     return list(zip(np.asarray(sources).tolist(), np.asarray(targets).tolist()))
 
 
+def _graph_of_pairs(ig: Any, n: int, pairs: list[tuple[int, int]]) -> Any:
+    """`ig.Graph(n=n, edges=pairs)` for a list of pairs, without importing numpy.
+
+    igraph's constructor imports numpy to ask whether `edges` is an array (a sixth of a second,
+    in a view that needs numpy for nothing else); a list never is, so while numpy is not loaded
+    the import is made to fail (igraph then skips the question), as `igraph` hides matplotlib.
+    """
+    import sys
+
+    if "numpy" in sys.modules:
+        return ig.Graph(n=n, edges=pairs)
+    sys.modules["numpy"] = None  # type: ignore[assignment]  # `import numpy` raises ImportError
+    try:
+        return ig.Graph(n=n, edges=pairs)
+    finally:
+        if "numpy" in sys.modules and sys.modules["numpy"] is None:
+            del sys.modules["numpy"]
+
+
 @contextlib.contextmanager
 def _seeded(seed: int) -> Iterator[None]:
     """Run igraph with its own seeded random generator, then give it back the global one."""
@@ -477,7 +496,7 @@ def layout(G: nx.Graph | nx.MultiDiGraph | EngineGraph, seed: int = 42) -> dict[
         return {}
     index = {ident: i for i, ident in enumerate(order)}
     pairs = sorted({(min(index[u], index[v]), max(index[u], index[v])) for u, v in pairs_raw if u != v})
-    g = ig.Graph(n=n, edges=pairs)
+    g = _graph_of_pairs(ig, n, pairs)
     rng = random.Random(seed)
     start = [[rng.uniform(-1.0, 1.0) * math.sqrt(n), rng.uniform(-1.0, 1.0) * math.sqrt(n)] for _ in range(n)]
     with _seeded(seed):

@@ -538,6 +538,80 @@ def pagerank_networkx(
     raise nx.PowerIterationFailedConvergence(max_iter)
 
 
+def _tie_pairs(G: nx.MultiDiGraph, model: Any, include_meta: bool) -> tuple[list[Any], list[tuple[int, int, int]]]:
+    """`Views(G).ties(model, include_meta).directed_pairs` without numpy: the sorted ids and each
+    linked (a, b) pair of positions, sorted, with its number of relations (an undirected relation
+    counts both ways)."""
+    from collections import Counter
+
+    dropped = set() if include_meta else set(model.relation_kinds) - tie_kinds(model)
+    ids = sorted(G.nodes)
+    pos = {x: i for i, x in enumerate(ids)}
+    counts: Counter[tuple[int, int]] = Counter()
+    for u, v, d in G.edges(data=True):
+        if str(d.get("kind", "") or "") in dropped:
+            continue
+        counts[pos[u], pos[v]] += 1
+        if d.get("directed", True) is False:
+            counts[pos[v], pos[u]] += 1
+    return ids, [(a, b, c) for (a, b), c in sorted(counts.items())]
+
+
+def _numpy_sum(values: list[float]) -> float:
+    """`np.sum` of a float64 vector, the same float: numpy's pairwise summation (eight running
+    sums over blocks of at most 128, halves above), written out for `_pagerank_python`."""
+
+    def pairwise(lo: int, n: int) -> float:
+        if n < 8:
+            res = 0.0
+            for i in range(lo, lo + n):
+                res += values[i]
+            return res
+        if n <= 128:
+            r = values[lo : lo + 8]
+            i = 8
+            while i < n - (n % 8):
+                for j in range(8):
+                    r[j] += values[lo + i + j]
+                i += 8
+            res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+            while i < n:
+                res += values[lo + i]
+                i += 1
+            return res
+        half = n // 2
+        half -= half % 8
+        return pairwise(lo, half) + pairwise(lo + half, n - half)
+
+    return pairwise(0, len(values))
+
+
+def _pagerank_python(
+    n: int, entries: list[tuple[int, int, int]], alpha: float = 0.85, tol: float = 1e-10, max_iter: int = 1000
+) -> list[float]:
+    """`pagerank_networkx` over `_tie_pairs`' entries (sorted by row, then column) in plain Python:
+    the same operations in the same order, so the same floats (tests/test_startup.py compares
+    them with networkx's on random graphs), for a view that then never imports numpy."""
+    out = [0.0] * n
+    for r, _, w in entries:
+        out[r] += w
+    dangling = [i for i in range(n) if out[i] == 0]
+    scale = [1.0 / s if s != 0 else 0.0 for s in out]
+    terms = [(r, c, w * scale[r]) for r, c, w in entries]
+    p = 1.0 / n
+    x = [p] * n
+    for _ in range(max_iter):
+        xlast = x
+        xa = [0.0] * n
+        for r, c, a in terms:
+            xa[c] += a * xlast[r]
+        lost = sum(xlast[i] for i in dangling)
+        x = [alpha * (xa[i] + lost * p) + (1 - alpha) * p for i in range(n)]
+        if _numpy_sum([abs(x[i] - xlast[i]) for i in range(n)]) < n * tol:
+            return x
+    raise nx.PowerIterationFailedConvergence(max_iter)
+
+
 def _eigenvector(v: Views, opts: dict[str, Any]) -> tuple[Columns, dict[str, Any]]:
     from tracker.engine import eigenvector_arrays
 
@@ -819,12 +893,17 @@ def scores(G: nx.MultiDiGraph, metric: str, engine: str = "auto", include_meta: 
     if metric not in METRICS:
         raise ValueError(f"unknown metric {metric!r}; choose from {', '.join(METRICS)}")
     chosen = resolve_engine(engine, G.number_of_nodes(), int(options.get("engine_min_nodes", ENGINE_MIN_NODES)))
-    views = Views(G, chosen)
     from tracker.model import load_model
 
     found = METRICS[metric]
-    cols, _ = found.compute(views.ties(load_model(), include_meta), {**options, "include_meta": include_meta})
-    ids = views.ids
+    if metric == "pagerank" and chosen == "networkx" and not options:
+        # The view's default, on its few hundred entities: plain Python, no numpy to import.
+        ids, entries = _tie_pairs(G, load_model(), include_meta)
+        cols: Columns = {"pagerank": dict(zip(ids, _pagerank_python(len(ids), entries), strict=True))}
+    else:
+        views = Views(G, chosen)
+        cols, _ = found.compute(views.ties(load_model(), include_meta), {**options, "include_meta": include_meta})
+        ids = views.ids
     values = [math.nan if x is None else float(x) for x in _column(cols[metric], ids)]
     # `_order`'s keys: the score (negated when descending; empty last), then the id as text.
     key = [math.inf if math.isnan(x) else (x if found.ascending else -x) for x in values]

@@ -760,10 +760,8 @@ class OnStore(Graphs):
         )
         if not other:
             return {}
-        import numpy as np
-
         found = self.backend.lookup_ids(other)
-        return dict(self.backend.name_keys(np.array(sorted(found.values()), dtype=np.int64)))
+        return dict(self.backend.name_keys(sorted(found.values())))
 
     def close(self) -> None:
         self.backend.close()
