@@ -71,8 +71,8 @@ def _run(env: dict[str, str], args: list[str], watch: tuple[str, ...] = HEAVY) -
 @pytest.mark.parametrize("name", sorted(COMMANDS))
 def test_store_query_imports_nothing_heavy_and_answers_as_in_memory(store_env: dict[str, str], name: str) -> None:
     args = [*COMMANDS[name], "--data", str(DATASETS)]
-    # neighbours and chains need no array either: the extract is cut out with lists.
-    on_store, imported = _run(store_env, [*args, "--engine", "duckdb"], (*HEAVY, "numpy"))
+    # neighbours and chains need no array either (the extract is cut out with lists), nor a name index.
+    on_store, imported = _run(store_env, [*args, "--engine", "duckdb"], (*HEAVY, "numpy", "rapidfuzz"))
     assert imported == []
     in_memory, _ = _run(store_env, [*args, "--engine", "networkx"])
     assert on_store == in_memory

@@ -15,8 +15,18 @@ import networkx as nx
 
 from tracker.exc import TrackerError
 from tracker.graph import collapse, name_index, reach, walkable
-from tracker.names import SEARCH_COLUMNS as SEARCH_COLUMNS  # defined with the names; kept here for old imports
 from tracker.render import share_text
+
+
+def __getattr__(name: str) -> Any:
+    # SEARCH_COLUMNS is defined with the names and kept here for old imports, on demand:
+    # importing tracker.names (rapidfuzz) at import would cost every command that explains a path.
+    if name == "SEARCH_COLUMNS":
+        from tracker.names import SEARCH_COLUMNS
+
+        return SEARCH_COLUMNS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "relation_detail",

@@ -513,11 +513,11 @@ def resolve(backend: Backend, query: str, notice: Callable[[str], None] | None =
     The index holds only the entities its decision reads (`tracker.words.resolve_sql`): the
     same choice, notice and error as over every entity.
     """
-    from tracker.names import NameIndex
-
     q = query.strip()
     if backend.lookup_ids([q]):
-        return q
+        return q  # an id: no name index (rapidfuzz) needed
+    from tracker.names import NameIndex
+
     found = _close(backend, query)
     nodes = backend.names_to_resolve(found[0], found[1]) if found is not None else []
     records = backend.entity_names(nodes)
