@@ -213,7 +213,13 @@ def run(size_text: str, steps: list[str], out_root: Path) -> list[dict[str, obje
 
     def record(step: str, mine: dict[str, object], ref: dict[str, object] | None, ref_name: str = "") -> None:
         row: dict[str, object] = {"size": size_text, "step": step, **{f"tracker_{k}": v for k, v in mine.items() if k != "stderr"}}
-        if ref is not None:
+        if ref is not None and ref.get("exit") != 0:
+            # A failed reference gives no ratio (at 10M the store step's read failed and a
+            # ratio against its partial time was printed as if it were one).
+            row.update({f"ref_{k}": v for k, v in ref.items() if k != "stderr"})
+            row["reference"] = ref_name
+            row["ref_error"] = str(ref.get("stderr", "")).strip().splitlines()[-1:]
+        elif ref is not None:
             row.update({f"ref_{k}": v for k, v in ref.items() if k != "stderr"})
             row["reference"] = ref_name
             row["ratio"] = round(float(mine["seconds"]) / max(float(ref["seconds"]), 1e-9), 2)  # type: ignore[arg-type]
