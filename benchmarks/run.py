@@ -11,7 +11,8 @@ reference on the same data in the same run and prints the ratio:
 - report: igraph loading the same edge list (pyarrow read, factorised ids) and computing the same
   metrics as `tracker report` (degree, PageRank, betweenness exact or sampled with the same k
   and sources, harmonic and closeness on the same sampled entities, eigenvector per component,
-  Louvain with modularity, components; `tracker.metrics.plan` says which), conversion included;
+  Louvain (Leiden above a million entities) with modularity, components; `tracker.metrics.plan`
+  says which), conversion included;
 - load: `tracker report`'s first part alone (read, validate, build the networkx graph), so the
   report's ratio can be read as load + metrics;
 - path-igraph (with path): igraph loading the same edge list and running one BFS between the
@@ -121,7 +122,11 @@ for comp in comps:
     if len(comp) > 1:
         sub = u.subgraph(comp)
         sub.eigenvector_centrality(weights="weight")
-parts = u.community_multilevel(weights="weight")
+# Above a million entities tracker's plan takes Leiden (modularity, 2 iterations), Louvain below.
+if plan.get("community") == "leiden":
+    parts = u.community_leiden(objective_function="modularity", weights="weight", n_iterations=2)
+else:
+    parts = u.community_multilevel(weights="weight")
 u.modularity(parts.membership, weights="weight")
 """
 
@@ -192,7 +197,7 @@ print(json.dumps({"a": a, "b": far, "owned": owned, "search": " ".join(str(name)
 def plan_text(p: dict[str, object]) -> str:
     bk = "exact" if p["betweenness_k"] is None else f"k={p['betweenness_k']}"
     ck = "exact" if p["closeness_k"] is None else f"{p['closeness_k']} sampled"
-    return f"betweenness {bk}, closeness/harmonic {ck}"
+    return f"betweenness {bk}, closeness/harmonic {ck}, communities {p.get('community', 'louvain')}"
 
 
 def pick(dataset: Path) -> dict[str, object]:
