@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import FIXTURES_PATH
+from tracker.dataset import load
 from tracker.exc import InvalidData
 from tracker.importers import DatasetWriter, Meta, Summary, psc, psc_columnar, run_import
 from tracker.synthetic import PSC_SNAPSHOT, generate_psc
@@ -289,3 +290,30 @@ def test_empty_snapshot_goes_to_the_record_path(tmp_path: Path) -> None:
     assert refusal([snap]) == "no records"
     col, _ = both([snap], tmp_path, columnar=False)
     assert col.read == 0
+
+
+def test_charity_psc_keeps_its_control(tmp_path: Path) -> None:
+    # A legal person that is no state body (a charity) is an organisation; its right to appoint the
+    # board is a `controls` relation like anyone's (it was dropped while the schema allowed
+    # `controls` only from persons, companies, banks, trusts and public bodies).
+    charity = {
+        "company_number": "09990031",
+        "data": {
+            "kind": "legal-person-person-with-significant-control",
+            "links": {"self": "/company/09990031/persons-with-significant-control/legal-person/c1"},
+            "name": "The Example Relief Trust",
+            "identification": {"legal_authority": "Charities Act 2011", "legal_form": "Charitable Incorporated Organisation"},
+            "natures_of_control": ["right-to-appoint-and-remove-directors", "ownership-of-shares-25-to-50-percent"],
+            "notified_on": "2019-05-01",
+        },
+        "ContentDate": "2024-12-19",
+    }
+    col, _ = both([lines(tmp_path / "snap.txt", [charity])], tmp_path)
+    assert not col.skipped
+    ds = load([tmp_path / "col"])
+    assert ds.entities["psc:09990031:c1"].kind == "organisation"
+    got = sorted((r.id, r.kind, r.source, r.target, r.role) for r in ds.relations.values())
+    assert got == [
+        ("psc:09990031:c1:1", "controls", "psc:09990031:c1", "psc:09990031", "right to appoint and remove directors"),
+        ("psc:09990031:c1:2", "owns", "psc:09990031:c1", "psc:09990031", "ownership of shares"),
+    ]
