@@ -509,3 +509,32 @@ def test_search_graph_holds_the_top_results(data: Data) -> None:
             G = graphs.search_graph(text, limit)
             assert G.number_of_nodes() <= limit
             assert search(G, text, limit=limit) == search(data.graph, text, limit=limit), (text, limit)
+
+
+def test_between_falls_back_to_the_region_when_the_small_graph_disagrees(curated: Data, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `between` builds the graph of the entities on the paths it counted and checks that
+    # explained_paths finds the same paths there; when a tie in length is broken another way
+    # on that smaller graph, it answers with the whole region instead. Simulated: the check's
+    # call finds nothing; the answer must then be the region, on which the paths are the whole
+    # graph's.
+    import tracker.paths
+    from tracker.backends.duckdb import DuckDBBackend
+
+    a, b = "dariga-nazarbayeva", "mishcon-de-reya"
+    real = tracker.paths.explained_paths
+    graphs = query.OnStore(curated.store, DuckDBBackend(curated.store))
+    small = graphs.between(a, b, PATH_HOPS, k=3)
+    calls: list[int] = []
+
+    def disagree(*args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+        calls.append(1)
+        return []
+
+    monkeypatch.setattr(tracker.paths, "explained_paths", disagree)
+    G = graphs.between(a, b, PATH_HOPS, k=3)
+    monkeypatch.undo()
+    assert calls == [1]
+    assert set(small) < set(G)  # the region, not the entities on the paths
+    expected = _k_path_lengths(curated.graph, _blocked(curated.graph, curated.cap), a, b, 3, False)
+    assert expected  # linked within PATH_HOPS
+    assert [p["length"] for p in real(G, a, b, k=3, max_hops=PATH_HOPS)] == expected
