@@ -84,3 +84,73 @@ def test_sample_sizes_shrink_above_a_million_entities() -> None:
     assert plan(4_000_000)["closeness_k"] == 25 and plan(10_000_000)["betweenness_k"] == 10
     assert plan(50_000_000)["betweenness_k"] == 10
     assert plan(2_000_015, betweenness_k=100)["betweenness_k"] == 100  # asked for: as asked
+
+
+def test_communities_are_leiden_above_a_million_entities_louvain_up_to_it() -> None:
+    # The same threshold as the sample sizes: 100,000,000 // 100 = 1,000,000 entities.
+    assert [plan(n)["community"] for n in (214, 80_000, 1_000_000)] == ["louvain", "louvain", "louvain"]
+    assert [plan(n)["community"] for n in (1_000_001, 2_000_015, 10_000_015)] == ["leiden", "leiden", "leiden"]
+    # networkx has no Leiden: asked for, it keeps Louvain at any size.
+    assert plan(2_000_015, engine="networkx")["community"] == "louvain"
+
+
+def _two_cliques() -> nx.MultiDiGraph:
+    """Two 4-cliques a-d and e-h joined by one relation d-e: ids in two groups of four."""
+    G = nx.MultiDiGraph()
+    for group in ("abcd", "efgh"):
+        for i, u in enumerate(group):
+            for v in group[i + 1 :]:
+                G.add_edge(u, v, kind="associate", directed=False)
+    G.add_edge("d", "e", kind="associate", directed=False)
+    for x in G.nodes:
+        G.nodes[x].update(name=x.upper(), kind="person", sphere="kz_elite")
+    return G
+
+
+@pytest.mark.parametrize("method", ["louvain", "leiden"])
+def test_community_column_by_hand(method: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tracker.metrics as metrics
+
+    # By hand: 13 relations; the two cliques (6 inside each, 1 between) have modularity
+    # 2 * (6/13 - (13/26)^2) = 0.42308 and every other split less. Both groups have 4 members,
+    # so the one holding the smallest id ("a") is community 1.
+    if method == "leiden":
+        monkeypatch.setattr(metrics, "LEIDEN_ABOVE", 7)  # 8 entities: above it
+    df = centrality(_two_cliques(), ["community"], engine="igraph").sort_index()
+    assert df["community"].tolist() == [1, 1, 1, 1, 2, 2, 2, 2]
+    assert df["community_size"].tolist() == [4] * 8
+    note = df.attrs["notes"]["community"]
+    assert note.startswith("igraph Leiden (modularity, 2 iterations" if method == "leiden" else "igraph multilevel (Louvain)")
+    assert "modularity 0.423" in note
+
+
+def _planted(n_groups: int = 40, size: int = 50, seed: int = 7) -> engine.EngineGraph:
+    """A planted partition with noise: many near-ties, so an unseeded run could differ."""
+    rng = random.Random(seed)
+    n = n_groups * size
+    pairs = set()
+    for _ in range(n * 4):
+        g = rng.randrange(n_groups)
+        u, v = g * size + rng.randrange(size), g * size + rng.randrange(size)
+        pairs.add((min(u, v), max(u, v)))
+    for _ in range(n * 2):
+        u, v = rng.randrange(n), rng.randrange(n)
+        pairs.add((min(u, v), max(u, v)))
+    ordered = sorted(pairs)
+    a = np.array([p[0] for p in ordered])
+    b = np.array([p[1] for p in ordered])
+    return engine.from_edges([f"n{i:05d}" for i in range(n)], a, b, directed=False, simple=True)
+
+
+def test_leiden_is_deterministic_and_finds_the_planted_groups() -> None:
+    E = _planted()
+    first = engine.leiden_membership(E, seed=42)
+    assert first.tolist() == engine.leiden_membership(E, seed=42).tolist()
+    assert engine.leiden(E, seed=42) == dict(zip(E.ids, first.tolist()))
+    # Same input in a fresh graph object: same labels.
+    assert engine.leiden_membership(_planted(), seed=42).tolist() == first.tolist()
+    # Numbered by size, largest first, from 0.
+    sizes = np.bincount(first)
+    assert list(sizes) == sorted(sizes, reverse=True) and first.min() == 0
+    # Most planted groups come back whole: modularity well above Louvain's floor for noise.
+    assert engine.modularity(E, first.tolist()) > 0.5

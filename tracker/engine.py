@@ -36,6 +36,10 @@ __all__ = [
     "eigenvector",
     "eigenvector_arrays",
     "louvain",
+    "louvain_membership",
+    "leiden",
+    "leiden_membership",
+    "group_numbers",
     "modularity",
     "components",
     "number_groups",
@@ -415,12 +419,18 @@ def number_groups(membership: Sequence[int], ids: Sequence[Hashable]) -> list[in
     >>> number_groups([5, 5, 9, 7, 7], ["c", "d", "a", "b", "e"])
     [1, 1, 2, 0, 0]
     """
+    numbers: list[int] = group_numbers(membership, ids).tolist()
+    return numbers
+
+
+def group_numbers(membership: Sequence[int], ids: Sequence[Hashable]) -> Any:
+    """`number_groups` as a numpy array: at millions of nodes a list of Python ints is ten times the size."""
     import numpy as np
 
     m = np.asarray(membership, dtype=np.int64)
     if not len(m):
-        return []
-    ids = list(ids)
+        return np.zeros(0, dtype=np.int64)
+    ids = ids if isinstance(ids, list) else list(ids)
     if all(str(a) <= str(b) for a, b in zip(ids, ids[1:])):
         rank = np.arange(len(ids))
     else:
@@ -433,7 +443,7 @@ def number_groups(membership: Sequence[int], ids: Sequence[Hashable]) -> list[in
     order = np.lexsort((first, -sizes))
     number = np.empty(len(sizes), dtype=np.int64)
     number[order] = np.arange(len(sizes))
-    return [int(x) for x in number[m]]
+    return number[m]
 
 
 def louvain(G: nx.Graph | EngineGraph, seed: int = 42, weight: str | None = "weight") -> dict[Hashable, int]:
@@ -443,11 +453,50 @@ def louvain(G: nx.Graph | EngineGraph, seed: int = 42, weight: str | None = "wei
     so the same graph with the same node order gives the same partition.
     """
     E = _engine(G) if weight is None or isinstance(G, EngineGraph) else from_networkx(G, weight=weight)
+    return dict(zip(E.ids, louvain_membership(E, seed=seed, weight=weight).tolist()))
+
+
+def louvain_membership(G: nx.Graph | EngineGraph, seed: int = 42, weight: str | None = "weight") -> Any:
+    """`louvain` as a numpy array of group numbers in `ids` order (no dict of millions of ids)."""
+    E = _engine(G) if weight is None or isinstance(G, EngineGraph) else from_networkx(G, weight=weight)
     g = E.graph.as_undirected(combine_edges="sum") if E.directed else E.graph
     w = "weight" if weight is not None and "weight" in g.es.attributes() else None
     with _seeded(seed):
         parts = g.community_multilevel(weights=w)
-    return dict(zip(E.ids, number_groups(parts.membership, E.ids)))
+    return group_numbers(parts.membership, E.ids)
+
+
+#: Leiden's passes over the graph (`leiden`): igraph's default; two passes already give a higher
+#: modularity than Louvain's converged levels on the ICIJ-layout graphs (0.382 against 0.373 at 500k).
+LEIDEN_ITERATIONS = 2
+
+
+def leiden_membership(G: nx.Graph | EngineGraph, seed: int = 42, weight: str | None = "weight") -> Any:
+    """Leiden communities optimising modularity (igraph): group numbers in `ids` order, numbered as `louvain`'s.
+
+    Louvain (`louvain`) can leave a community internally disconnected and converges slowly on
+    millions of nodes; Leiden refines each level so communities stay connected, and at 500k
+    ICIJ-layout entities took 15 s against Louvain's 34 s. igraph's generator is seeded for the
+    call (it draws the node order and the refinement's random moves), so the same graph with
+    the same node order gives the same partition. `tracker.metrics.plan` says when it is used.
+
+    Examples
+    --------
+    >>> leiden_membership(nx.Graph([(0, 1), (1, 2), (0, 2), (3, 4), (4, 5), (3, 5), (2, 3)])).tolist()
+    [0, 0, 0, 1, 1, 1]
+    """
+    E = _engine(G) if weight is None or isinstance(G, EngineGraph) else from_networkx(G, weight=weight)
+    g = E.graph.as_undirected(combine_edges="sum") if E.directed else E.graph
+    w = "weight" if weight is not None and "weight" in g.es.attributes() else None
+    with _seeded(seed):
+        parts = g.community_leiden(objective_function="modularity", weights=w, n_iterations=LEIDEN_ITERATIONS)
+    return group_numbers(parts.membership, E.ids)
+
+
+def leiden(G: nx.Graph | EngineGraph, seed: int = 42, weight: str | None = "weight") -> dict[Hashable, int]:
+    """`leiden_membership` as a dict keyed by node id."""
+    E = _engine(G) if weight is None or isinstance(G, EngineGraph) else from_networkx(G, weight=weight)
+    return dict(zip(E.ids, leiden_membership(E, seed=seed, weight=weight).tolist()))
 
 
 def modularity(G: nx.Graph | EngineGraph, membership: Sequence[int], weight: str | None = "weight") -> float:

@@ -105,6 +105,14 @@ def scale_notes(n: int) -> list[str]:
             f"closeness and harmonic for every entity: computed for a fixed-seed sample of {p['closeness_k']} entities "
             "only (empty for the others in centrality.csv)"
         )
+    if p["community"] == "leiden":
+        from tracker.engine import LEIDEN_ITERATIONS
+        from tracker.metrics import LEIDEN_ABOVE
+
+        notes.append(
+            f"Louvain communities above {LEIDEN_ABOVE:,} entities: Leiden instead (modularity, {LEIDEN_ITERATIONS} iterations, "
+            f"seed {p['seed']}, on {p['engine']})"
+        )
     return notes
 
 
