@@ -154,3 +154,28 @@ def test_leiden_is_deterministic_and_finds_the_planted_groups() -> None:
     assert list(sizes) == sorted(sizes, reverse=True) and first.min() == 0
     # Most planted groups come back whole: modularity well above Louvain's floor for noise.
     assert engine.modularity(E, first.tolist()) > 0.5
+
+
+def test_graph_from_edge_pairs_a_chunk_at_a_time_is_the_graph_of_the_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    ig = engine.igraph()
+    monkeypatch.setattr(engine, "_PAIRS_CHUNK", 3)  # 10 pairs: chunks of 3, 3, 3, 1
+    rng = random.Random(5)
+    a = np.array([rng.randrange(6) for _ in range(10)])
+    b = np.array([rng.randrange(6) for _ in range(10)])
+    listed = ig.Graph(n=6, edges=engine.edge_list(a, b), directed=True)
+    chunked = ig.Graph(n=6, edges=engine.edge_pairs(a, b), directed=True)
+    assert chunked.get_edgelist() == listed.get_edgelist() == list(zip(a.tolist(), b.tolist()))
+    assert list(engine.edge_pairs(np.array([], dtype=np.int64), np.array([], dtype=np.int64))) == []
+
+
+def test_weight_list_shares_whole_numbers_and_keeps_every_value() -> None:
+    w = engine.weight_list(np.array([1, 3, 1, 2, 3]))
+    assert w == [1.0, 3.0, 1.0, 2.0, 3.0] and all(type(x) is float for x in w)
+    assert w[0] is w[2] and w[1] is w[4]
+    floats = engine.weight_list(np.array([1.0, 2.0, 1.0]))
+    assert floats == [1.0, 2.0, 1.0] and floats[0] is floats[2]
+    # Not whole, negative or huge: converted one by one, the same values.
+    assert engine.weight_list(np.array([0.5, 1.0])) == [0.5, 1.0]
+    assert engine.weight_list(np.array([-1, 2])) == [-1.0, 2.0]
+    assert engine.weight_list(np.array([2_000_000, 1])) == [2_000_000.0, 1.0]
+    assert engine.weight_list(np.array([], dtype=float)) == []

@@ -36,3 +36,33 @@ def test_order_by_a_metric_then_id_on_tables_in_turn() -> None:
     second = pd.DataFrame({"degree": [1, 1, 0]}, index=pd.Index(["a", "c", "b"], name="id"))
     assert _order(second, [("degree", False)]).tolist() == [0, 1, 2]
     assert _order(first, [("degree", True)]).tolist() == [2, 1, 0]  # back to the first: c, then a, b
+
+
+def test_write_csv_a_slice_at_a_time_is_the_rendered_text(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import tracker.report as report
+
+    df = pd.DataFrame(
+        {
+            "name": ["=cmd", 'Бank, "Ltd"', "plain", None, "Ωmega", "x"],
+            "score": [0.1234567, math.nan, -0.0, 2.0, 1e-7, 3.5],
+            "degree": [3, 2, 1, 0, 7, 9],
+            "offshore": [True, False, True, False, True, True],
+        },
+        index=pd.Index(["a", "b", "c", "d", "e", "f"], name="id"),
+    )
+    monkeypatch.setattr(report, "CSV_SLICE_ROWS", 4)  # two slices, the second short
+    path = report.write_csv(tmp_path / "t.csv", df)
+    text = path.read_bytes().decode("utf-8")
+    # Worked out by hand: the header, then each row; a formula neutralised, quotes doubled,
+    # floats to 6 places, NaN empty, -0.0 as 0.0, a missing name empty.
+    assert text == (
+        "id,name,score,degree,offshore\n"
+        "a,'=cmd,0.123457,3,true\n"
+        'b,"Бank, ""Ltd""",,2,false\n'
+        "c,plain,0.0,1,true\n"
+        "d,,2.0,0,false\n"
+        "e,Ωmega,0.0,7,true\n"
+        "f,x,3.5,9,true\n"
+    )
+    assert text == render(df, "csv")
+    assert report.write_csv(tmp_path / "empty.csv", df.iloc[:0]).read_text(encoding="utf-8") == "id,name,score,degree,offshore\n"

@@ -466,7 +466,9 @@ def _betweenness(v: Views, opts: dict[str, Any]) -> tuple[Columns, dict[str, Any
     k, seed = p["betweenness_k"], p["seed"]
     if k is None:
         values = (
-            nx.betweenness_centrality(v.undirected, normalized=True) if v.engine == "networkx" else engine.betweenness(v.fast_undirected)
+            nx.betweenness_centrality(v.undirected, normalized=True)
+            if v.engine == "networkx"
+            else engine.betweenness(v.fast_undirected, as_array=True)
         )
         note = f"exact, unweighted, normalised, on the collapsed undirected graph ({n} nodes)"
         meta = {"betweenness_method": "exact", "betweenness_k": None}
@@ -474,7 +476,7 @@ def _betweenness(v: Views, opts: dict[str, Any]) -> tuple[Columns, dict[str, Any
         if v.engine == "networkx":
             values = nx.betweenness_centrality(v.undirected, k=k, normalized=True, seed=seed)
         else:
-            values = engine.betweenness(v.fast_undirected, k=k, seed=seed)
+            values = engine.betweenness(v.fast_undirected, k=k, seed=seed, as_array=True)
         note = f"sampled from k={k} of {n} source nodes (seed {seed}), unweighted, normalised, collapsed undirected graph"
         meta = {"betweenness_method": "sampled", "betweenness_k": k}
     return {"betweenness": values}, {"betweenness": note, **meta}
@@ -488,7 +490,11 @@ def _pagerank(v: Views, opts: dict[str, Any]) -> tuple[Columns, dict[str, Any]]:
     elif v.engine == "networkx":
         values = pagerank_networkx(v.directed, alpha=0.85, weight="weight", tol=1e-10, max_iter=1000)
     else:
-        values = engine.pagerank(v.fast_directed, alpha=0.85, weight="weight")
+        values = engine.pagerank(v.fast_directed, alpha=0.85, weight="weight", as_array=True)
+        # Only PageRank reads the directed graph: at 10M entities it is a gigabyte and more
+        # that the metrics after it (and their own graphs) need.
+        v.__dict__.pop("fast_directed", None)
+        v.__dict__.pop("directed_pairs", None)
     solver = "tol 1e-10" if v.engine == "networkx" else "solved exactly by PRPACK"
     return {"pagerank": values}, {"pagerank": PAGERANK_NOTE.format(solver=solver)}
 
@@ -1139,7 +1145,7 @@ def brokerage_counts(n: int, src: Any, dst: Any, groups: Any) -> Any:
     """
     import numpy as np
 
-    from tracker.engine import edge_list, igraph
+    from tracker.engine import edge_pairs, igraph
 
     ig = igraph()
 
@@ -1190,7 +1196,7 @@ def brokerage_counts(n: int, src: Any, dst: Any, groups: Any) -> Any:
         # The distinct undirected pairs, sorted as `np.unique(..., axis=0)` sorts them (lo * n + hi
         # orders pairs as (lo, hi) does), without its row-wise sort.
         pair = np.unique(np.minimum(src, dst) * n + np.maximum(src, dst))
-        tri = np.asarray(ig.Graph(n=n, edges=edge_list(pair // n, pair % n)).list_triangles(), dtype=np.int64).reshape(-1, 3)
+        tri = np.asarray(ig.Graph(n=n, edges=edge_pairs(pair // n, pair % n)).list_triangles(), dtype=np.int64).reshape(-1, 3)
         if len(tri):
             for x, y, z in ((0, 1, 2), (0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0)):
                 a, b, c = tri[:, x], tri[:, y], tri[:, z]

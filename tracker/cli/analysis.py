@@ -141,7 +141,13 @@ def report_cmd(
     if fmt == "csv":
         for key, note in attrs.get("notes", {}).items():
             say(f"{key}: {note}")
-    _emit(render(df, fmt), output)
+    if fmt == "csv" and output is not None and str(output) != "-":
+        from tracker.report import write_csv  # millions of rows: written a slice at a time, not as one string
+
+        write_csv(output, df)
+        say(f"wrote {output}")
+    else:
+        _emit(render(df, fmt), output)
 
 
 @cli.command("chains")
