@@ -328,6 +328,7 @@ def test_tiny_batches_same_bytes(rows: int, tmp_path: Path, monkeypatch: pytest.
     monkeypatch.setattr(icij_columnar, "_WRITE_ROWS", rows)
     monkeypatch.setattr(icij_columnar, "_CHECK_ROWS", rows)
     monkeypatch.setattr(icij_columnar, "_CALL_ROWS", rows)
+    monkeypatch.setattr(icij_columnar, "_ORDER_ROWS", rows)
     both([hostile(tmp_path / "raw")], tmp_path / "hostile", monkeypatch)
     raw = tmp_path / "gen"
     generate_icij(raw, 300, seed=3)
@@ -365,6 +366,44 @@ def test_first_index_by_hand() -> None:
     assert codes.tolist() == [0, 1, 0, 2, 1, 2, 3]
     uniq, first, codes = icij_columnar._first_index(pa.array([], pa.string()))
     assert (uniq.to_pylist(), first.to_pylist(), codes.tolist()) == ([], [], [])
+
+
+@pytest.mark.parametrize("rows", [1, 3, 1 << 20])
+def test_text_order_is_the_bytes_order(rows: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The relation ids are sorted on 8-byte words, then on the text where the words tie. The
+    # expected order is Python's own sort of the UTF-8 bytes (stable: equal ids keep their rows'
+    # order), over the cases where words and text could disagree: a prefix of another id, a
+    # zero byte (which ties with the padding), non-ASCII bytes (above 0x7f: unsigned), ids that
+    # differ only past the three words, equal ids, the empty id; cut into words `rows` at a time.
+    import pyarrow as pa
+
+    monkeypatch.setattr(icij_columnar, "_ORDER_ROWS", rows)
+    long = "icij:12345678:officer_of:87654321"
+    values = [
+        long + ":b",
+        "icij:1:x",
+        long,
+        "icij:1",
+        "icij:1\x00",
+        "icij:1\x00a",
+        "icij:10",
+        "icij:é",
+        "icij:e",
+        "icij:1:x",
+        long + ":a",
+        "icij:\x7f",
+        "icij:",
+        "icij:1:x",
+        "icij:Я",
+    ]
+    expected = sorted(range(len(values)), key=lambda i: values[i].encode("utf-8"))
+    assert icij_columnar._text_order(pa.array(values)).tolist() == expected
+    # A hand-checked corner: the shared prefix is all of one id.
+    assert icij_columnar._text_order(pa.array(["ab", "a", "ab\x00", "a"])).tolist() == [1, 3, 0, 2]
+    # Ids that share no prefix, and the trivial sizes.
+    assert icij_columnar._text_order(pa.array(["b", "", "a"])).tolist() == [1, 2, 0]
+    assert icij_columnar._text_order(pa.array(["x"])).tolist() == [0]
+    assert icij_columnar._text_order(pa.array([], pa.string())).tolist() == []
 
 
 def test_sources_share_the_entities_ids_and_names(tmp_path: Path) -> None:

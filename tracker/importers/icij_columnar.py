@@ -1180,7 +1180,7 @@ def _finish(parts: _Parts, writer: Any, meta: Any, skips: _Skips, countries: _Co
     # (The ids as one array first: a gather from a column of several chunks joins the chunks
     # each time, once per slice.)
     rid = rels["id"] = _flat(rid)
-    order = np.asarray(pc.sort_indices(rid)).astype(np.int32) if n else np.zeros(0, np.int32)
+    order = _text_order(rid).astype(np.int32)
     step = _CHECK_ROWS
     for lo in range(0, n - 1, step):
         seg = _flat(rid.take(pa.array(order[lo : lo + step + 1])))
@@ -1312,6 +1312,51 @@ def _finish(parts: _Parts, writer: Any, meta: Any, skips: _Skips, countries: _Co
     # Sorted by id as the entities are: their order without the jurisdictions' rows.
     sources = _Table(src, ent_order[ent_order < nodes])
     return _Pending(_Table(entities, ent_order), relations, sources)
+
+
+# The text order of relation ids is sorted on this many 8-byte words of the ids first.
+_ORDER_WORDS = 3
+# Rows of ids cut into words at a time (the padded copy of the ids is this many rows).
+_ORDER_ROWS = 1 << 20
+
+
+def _text_order(col: Any) -> Any:
+    """`pc.sort_indices(col)` (stable, in the bytes' order), sorted mostly on integers.
+
+    pyarrow compares whole strings: sorting the 5.9 million relation ids at 2M nodes took 5 to
+    6 s of CPU, about 3.5 s this way. Here the ids' bytes after the prefix they all share (`icij:`) are cut
+    into `_ORDER_WORDS` words of 8 bytes, read as big-endian unsigned integers with zero bytes
+    past an id's end, and the rows are sorted on the words, then on the text among rows whose
+    words tie. A word compares as the bytes it holds do; a zero past the end sorts a prefix
+    before the longer id, as the bytes' order does (and a zero byte in an id only ties, which
+    the text decides): the same order as the text's, and the same for equal ids (stable).
+    """
+    import numpy as np
+
+    pa, pc = _pa()
+    col = _flat(col)
+    n = len(col)
+    if n < 2:
+        return np.arange(n, dtype=np.int64)
+    lo, hi = (v.as_py().encode("utf-8") for v in pc.min_max(col).values())
+    skip = 0
+    while skip < min(len(lo), len(hi)) and lo[skip] == hi[skip]:
+        skip += 1
+    width = 8 * _ORDER_WORDS
+    words = np.empty((n, _ORDER_WORDS), dtype=np.uint64)
+    raw = col.cast(pa.binary())
+    pad = pa.scalar(b"\x00" * width, pa.binary())
+    for start in range(0, n, _ORDER_ROWS):
+        part = pc.binary_join_element_wise(raw.slice(start, _ORDER_ROWS), pad, pa.scalar(b"", pa.binary()))
+        cut = pc.binary_slice(part, skip, skip + width)
+        first = int(np.frombuffer(cut.buffers()[1], dtype=np.int32, count=1, offset=cut.offset * 4)[0])
+        cells = np.frombuffer(cut.buffers()[2], dtype=np.uint8, count=width * len(cut), offset=first)
+        words[start : start + len(cut)] = cells.view(">u8").reshape(len(cut), _ORDER_WORDS)
+    del raw
+    keys = {f"w{j}": words[:, j].copy() for j in range(_ORDER_WORDS)}
+    del words
+    table = pa.table({**keys, "text": col})
+    return np.asarray(pc.sort_indices(table, sort_keys=[(c, "ascending") for c in table.column_names]))
 
 
 def _distinct_head(col: Any, n: int = 5) -> list[str]:
