@@ -255,6 +255,29 @@ def test_simple_characters_are_left_as_they_are() -> None:
             assert unicodedata.is_normalized("NFC", c + d), (hex(ord(c)), hex(ord(d)))
 
 
+def test_simple_test_of_ascii_cells_is_the_patterns() -> None:
+    # A column of ASCII cells only is tested without the pattern (printable, no space at either
+    # end); it must answer as the pattern's definition does for every ASCII character alone,
+    # inside a cell and at either end, and as the pattern itself does on a column with one
+    # cell that is not ASCII.
+    import pyarrow as pa
+
+    def simple(cell: str) -> bool:
+        inside = all(c == " " or any(a <= ord(c) <= b for a, b in icij_columnar.SIMPLE_RANGES) for c in cell)
+        return inside and not cell.startswith(" ") and not cell.endswith(" ")
+
+    ascii_chars = [chr(c) for c in range(128)]
+    cells = ["", " ", "a b", "a  b", " a", "a ", *ascii_chars]
+    cells += [f"x{c}y" for c in ascii_chars] + [f"{c}x" for c in ascii_chars] + [f"x{c}" for c in ascii_chars]
+    expected = [simple(c) for c in cells]
+    assert expected.count(True) > 200 and expected.count(False) > 100  # both kinds of cell are tested
+    icij_columnar._SIMPLE_SEEN.clear()
+    assert icij_columnar._simple(pa.array(cells)).to_pylist() == expected
+    icij_columnar._SIMPLE_SEEN.clear()
+    assert icij_columnar._simple(pa.array([*cells, "Ахметов"])).to_pylist() == [*expected, True]
+    icij_columnar._SIMPLE_SEEN.clear()
+
+
 def test_base_jurisdictions_same_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     base = tmp_path / "base"
     run_import("icij", [ICIJ], base)
