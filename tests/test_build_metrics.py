@@ -8,7 +8,9 @@ worked out by hand.
 
 from __future__ import annotations
 
+import math
 import random
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -179,3 +181,101 @@ def test_weight_list_shares_whole_numbers_and_keeps_every_value() -> None:
     assert engine.weight_list(np.array([-1, 2])) == [-1.0, 2.0]
     assert engine.weight_list(np.array([2_000_000, 1])) == [2_000_000.0, 1.0]
     assert engine.weight_list(np.array([], dtype=float)) == []
+
+
+def _eigenvector_arrays_before(n: int, rows: Any, cols: Any, weights: Any, labels: Any) -> Any:
+    """`tracker.engine.eigenvector_arrays` as it was before its edge arrays went int32 (commit e1b9c4c, verbatim)."""
+    import numpy as np
+
+    rows = np.asarray(rows, dtype=np.int64)
+    cols = np.asarray(cols, dtype=np.int64)
+    weights = np.asarray(weights, dtype=float)
+    labels = np.asarray(labels, dtype=np.int64)
+    values = np.zeros(n)
+    if n == 0:
+        return values
+    sizes = np.bincount(labels)
+    order = np.lexsort((np.arange(n), labels))  # nodes grouped by component, in position order
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    local = np.empty(n, dtype=np.int64)
+    local[order] = np.arange(n) - starts[labels[order]]
+    # Both directions of each edge, the diagonal once.
+    loop = rows == cols
+    r = np.concatenate([rows, cols[~loop]])
+    c = np.concatenate([cols, rows[~loop]])
+    w = np.concatenate([weights, weights[~loop]])
+    comp_of_edge = labels[r]
+    edge_order = np.argsort(comp_of_edge, kind="stable")
+    r, c, w, comp_of_edge = r[edge_order], c[edge_order], w[edge_order], comp_of_edge[edge_order]
+    edge_start = np.searchsorted(comp_of_edge, np.arange(len(sizes)))
+    edge_end = np.searchsorted(comp_of_edge, np.arange(len(sizes)), side="right")
+
+    small = np.flatnonzero((sizes >= 2) & (sizes <= engine._SMALL_COMPONENT))
+    for s in np.unique(sizes[small]):
+        comps = small[sizes[small] == s]
+        block = np.full(len(sizes), -1, dtype=np.int64)
+        block[comps] = np.arange(len(comps))
+        mask = block[comp_of_edge] >= 0
+        M = np.zeros((len(comps), s, s))
+        np.add.at(M, (block[comp_of_edge[mask]], local[r[mask]], local[c[mask]]), w[mask])
+        _, vecs = np.linalg.eigh(M)
+        lead = np.abs(vecs[:, :, -1])
+        lead /= np.linalg.norm(lead, axis=1, keepdims=True)
+        lead *= math.sqrt(s / n)
+        members = order[(starts[comps][:, None] + np.arange(s)[None, :]).ravel()]
+        values[members] = lead.ravel()
+    for comp in np.flatnonzero(sizes > engine._SMALL_COMPONENT):
+        s = int(sizes[comp])
+        members = order[starts[comp] : starts[comp] + s]
+        a, b = edge_start[comp], edge_end[comp]
+        if s <= engine._DENSE_COMPONENT:
+            M = np.zeros((s, s))
+            np.add.at(M, (local[r[a:b]], local[c[a:b]]), w[a:b])
+            _, vecs = np.linalg.eigh(M)
+            vec = vecs[:, -1]
+        else:
+            ig = engine.igraph()
+
+            # igraph's ARPACK call (2-7x faster than scipy's eigsh here); each edge once.
+            once = r[a:b] <= c[a:b]
+            sub = ig.Graph(n=s, edges=engine.edge_list(local[r[a:b]][once], local[c[a:b]][once]))
+            vec = np.asarray(sub.eigenvector_centrality(scale=True, weights=w[a:b][once].tolist()))
+        vec = np.abs(vec)
+        vec = vec / (np.linalg.norm(vec) or 1.0) * math.sqrt(s / n)
+        values[members] = vec
+    return values
+
+
+def test_eigenvector_arrays_gives_the_values_of_its_int64_version_bit_for_bit() -> None:
+    # Components of 1, 2, 5, 70 (dense eigh) and 1,500 (ARPACK) nodes, self-loops, weights,
+    # positions shuffled so that components are not contiguous.
+    rng = random.Random(3)
+    sizes = [1, 2, 5, 70, 1500]
+    edges: set[tuple[int, int]] = set()
+    start = 0
+    for s in sizes:
+        for i in range(1, s):
+            edges.add((start + rng.randrange(i), start + i))  # a spanning tree: connected
+        for _ in range(2 * s):
+            u, v = start + rng.randrange(s), start + rng.randrange(s)
+            edges.add((min(u, v), max(u, v)))
+        start += s
+    n = start
+    perm = np.array(rng.sample(range(n), n))
+    pairs = sorted({(min(perm[u], perm[v]), max(perm[u], perm[v])) for u, v in edges})
+    rows = np.array([p[0] for p in pairs], dtype=np.int64)
+    cols = np.array([p[1] for p in pairs], dtype=np.int64)
+    weights = np.array([1 + rng.randrange(3) for _ in pairs], dtype=np.int64)
+    labels = np.empty(n, dtype=np.int64)
+    labels[perm] = np.repeat(np.arange(len(sizes)), sizes)
+    got = engine.eigenvector_arrays(n, rows, cols, weights, labels)
+    # Seeded now (ARPACK draws from igraph's generator): the same floats every time, and those
+    # of the int64 version run with the same seed.
+    assert got.tolist() == engine.eigenvector_arrays(n, rows, cols, weights, labels).tolist()
+    with engine._seeded(0):
+        before = _eigenvector_arrays_before(n, rows, cols, weights, labels)
+    assert got.tolist() == before.tolist()
+    # And what the values are: per component, norm sqrt(size / n); the isolated node 0.
+    for k, s in enumerate(sizes):
+        norm = float(np.linalg.norm(got[labels == k]))
+        assert norm == 0.0 if s == 1 else abs(norm - (s / n) ** 0.5) < 1e-12
