@@ -1349,7 +1349,7 @@ def _text_order(col: Any) -> Any:
     while skip < min(len(lo), len(hi)) and lo[skip] == hi[skip]:
         skip += 1
     width = 8 * _ORDER_WORDS
-    words = np.empty((n, _ORDER_WORDS), dtype=np.uint64)
+    words = [np.empty(n, dtype=np.uint64) for _ in range(_ORDER_WORDS)]
     raw = col.cast(pa.binary())
     pad = pa.scalar(b"\x00" * width, pa.binary())
     for start in range(0, n, _ORDER_ROWS):
@@ -1357,11 +1357,11 @@ def _text_order(col: Any) -> Any:
         cut = pc.binary_slice(part, skip, skip + width)
         first = int(np.frombuffer(cut.buffers()[1], dtype=np.int32, count=1, offset=cut.offset * 4)[0])
         cells = np.frombuffer(cut.buffers()[2], dtype=np.uint8, count=width * len(cut), offset=first)
-        words[start : start + len(cut)] = cells.view(">u8").reshape(len(cut), _ORDER_WORDS)
+        for j, w in enumerate(cells.view(">u8").reshape(len(cut), _ORDER_WORDS).T):
+            words[j][start : start + len(cut)] = w
     del raw
-    keys = {f"w{j}": words[:, j].copy() for j in range(_ORDER_WORDS)}
+    table = pa.table({**{f"w{j}": w for j, w in enumerate(words)}, "text": col})
     del words
-    table = pa.table({**keys, "text": col})
     return np.asarray(pc.sort_indices(table, sort_keys=[(c, "ascending") for c in table.column_names]))
 
 
