@@ -429,6 +429,49 @@ def test_text_order_is_the_bytes_order(rows: int, monkeypatch: pytest.MonkeyPatc
     assert icij_columnar._text_order(pa.array([], pa.string())).tolist() == []
 
 
+@given(
+    base=st.lists(st.sampled_from("abcde"), min_size=1, max_size=30),
+    picks=st.lists(st.tuples(st.integers(0, 29), st.sampled_from(["a", "x", "y", "xy"])), max_size=10),
+)
+@settings(max_examples=300, deadline=None)
+def test_first_index_with_some_ids_replaced_is_the_first_index(base: list[str], picks: list[tuple[int, str]]) -> None:
+    # Some rows that are not a first appearance get other ids, new ("x", "y", "xy") or an old
+    # one ("a": the ids are hashed again): the first appearances merged must be those of the
+    # ids as they are, found by hashing them all.
+    import numpy as np
+    import pyarrow as pa
+
+    first = icij_columnar._first_index(pa.array(base))
+    is_first = set(first[1].to_pylist())
+    chosen = {i: v for i, v in picks if i < len(base) and i not in is_first}
+    if not chosen:
+        return
+    at = np.array(sorted(chosen), dtype=np.int64)
+    ids = list(base)
+    for i, v in chosen.items():
+        ids[i] = v
+    got = icij_columnar._first_index_replaced(first, pa.array(ids), at, pa.array([chosen[i] for i in at.tolist()]))
+    want = icij_columnar._first_index(pa.array(ids))
+    assert got[0].to_pylist() == want[0].to_pylist()
+    assert got[1].to_pylist() == want[1].to_pylist()
+    assert np.asarray(got[2]).tolist() == np.asarray(want[2]).tolist()
+
+
+def test_first_index_with_some_ids_replaced_by_hand() -> None:
+    import numpy as np
+    import pyarrow as pa
+
+    base = ["p", "q", "p", "r", "q", "p"]
+    first = icij_columnar._first_index(pa.array(base))
+    # Rows 2 and 5 (both "p" after row 0) get "s" and "t"; row 4 ("q") gets "s".
+    at = np.array([2, 4, 5])
+    ids = ["p", "q", "s", "r", "s", "t"]
+    uniq, rows, codes = icij_columnar._first_index_replaced(first, pa.array(ids), at, pa.array(["s", "s", "t"]))
+    assert uniq.to_pylist() == ["p", "q", "s", "r", "t"]
+    assert rows.to_pylist() == [0, 1, 2, 3, 5]
+    assert np.asarray(codes).tolist() == [0, 1, 2, 3, 2, 4]
+
+
 def test_sources_share_the_entities_ids_and_names(tmp_path: Path) -> None:
     # A node's source row has the node's id, and its title starts with the node's name (held
     # once for both tables); a name over 1000 characters is cut in the entity, not the title.
