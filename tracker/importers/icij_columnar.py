@@ -8,16 +8,22 @@ value by the record path's own functions, a text cell goes through `clean_text` 
 vectorised test cannot prove it already clean (printable Latin or Cyrillic without spaces at
 the ends: `SIMPLE_RANGES`), and the
 relations are checked (dangling ends, kinds allowed between the kinds at their ends, dates) on
-whole columns. The rows are then written in id order from the columns, as the CSV module would
-write them, so that the folder and the summary are byte for byte the record path's
+whole columns. The rows are then written in id order, as the CSV module would write them
+(each column put in that order once, by one gather, then written in slices), so that the folder and the summary are byte for byte the record path's
 (tests/test_import_columnar.py compares the two on the fixtures and on generated data).
 
 Memory is what bounds the size this path can take (10 million nodes in a 16 GB machine), so
 each text is held once: the sources' ids and the nodes' citations are slices of the entities'
 ids, a node's name is its source title's head, text columns stay the chunks they were made in,
 repeated values are dictionaries, a link's end ids and record id are made only for the rows
-kept, the files' columns are let go once mapped, and each table is let go once written (in
-batches of `_WRITE_ROWS` rows).
+kept, the files' columns are let go once mapped, a column put in id order replaces the
+unordered one, and each table is let go once written (in batches of `_WRITE_ROWS` rows).
+
+CPU, besides pyarrow's parse: gathers from columns of millions of rows and hashing or
+sorting millions of ids, whose cost per row grows with the data once it leaves the caches.
+Two things keep it near linear: no gather from a column of several chunks batch by batch
+(pyarrow joins the chunks for each call), and the relation ids sorted mostly on integers
+(`_text_order`).
 
 The record path still handles what is rare and record-shaped, by falling back for the whole
 import before anything is written (`read` returns False): a file the CSV module and pyarrow
