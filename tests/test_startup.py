@@ -294,3 +294,61 @@ def test_layout_without_numpy_is_the_layout(tmp_path: Path) -> None:
     assert out["numpy"] is False
     assert [tuple(p) for _, p in out["pos"]] == [tuple(p) for _, p in sorted(layout(G).items())]
     assert "numpy" in sys.modules  # here it was loaded: the other branch
+
+
+def test_path_on_store_imports_no_arrow_or_pandas_and_answers_as_in_memory(store_env: dict[str, str]) -> None:
+    """`path` counts its paths on the region's edge list fetched as numpy columns and names them
+    through the backend: Arrow out of DuckDB would import pyarrow and pandas (a third of a second)."""
+    args = ["path", "timur-kulibayev", "dariga-nazarbayeva", "-k", "3", "--format", "json", "--data", str(DATASETS)]
+    on_store, imported = _run(store_env, [*args, "--engine", "duckdb"], HEAVY)
+    assert imported == []
+    in_memory, _ = _run(store_env, [*args, "--engine", "networkx"])
+    assert on_store == in_memory
+    assert json.loads(on_store)["paths"]  # a path, not "no path"
+
+
+class _Counting:
+    """A DuckDB connection that counts the statements naming a table."""
+
+    def __init__(self, con: object, table: str) -> None:
+        self.con, self.table, self.count = con, table, 0
+
+    def execute(self, sql: str, params: object = None) -> object:
+        if f"FROM {self.table} " in f"{sql} " or f"FROM {self.table}\n" in sql:
+            self.count += 1
+        return self.con.execute(sql, params or [])  # type: ignore[attr-defined]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.con, name)
+
+
+@pytest.mark.parametrize(("seed", "statements"), [("timur-kulibayev", 1), ("samruk-kazyna", 2)])
+def test_extract_reads_the_relations_file_once(
+    store_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, seed: str, statements: int
+) -> None:
+    """A neighbourhood's relations are found and read in one statement, and the relations that
+    answer them (with their ends) in a second when there are any (`plain` keeps the rows; at 10M
+    every statement on that file costs a fifth of a second); the records are those
+    `Store.dataset` reads."""
+    from tracker import query
+    from tracker.backends.duckdb import DuckDBBackend
+    from tracker.store import open_store
+
+    monkeypatch.setenv("TRACKER_STORE", store_env["TRACKER_STORE"])
+    store = open_store([DATASETS])
+    backend = DuckDBBackend(store)
+    counting = _Counting(backend.con, "relations")
+    backend.con = counting
+    try:
+        ex = query.neighbourhood(backend, [seed], 2)
+        G = ex.graph
+        assert counting.count == statements
+        assert len(ex.core_relations) > 5 and bool(ex.context_relations) == (statements == 2)
+        nodes = sorted(backend.lookup_ids(list(G.nodes)).values())
+        rels = sorted({*ex.core_relations, *ex.context_relations})
+        want = store.dataset(nodes, rels)  # Arrow, through the store's own reader
+        got, _ = backend.extract_dataset(nodes, rels, query.HUB_RELATIONS, query.NOT_TRAVERSED)
+        assert got == want and len(got.relations) == len(rels)
+    finally:
+        backend.con = counting.con
+        backend.close()

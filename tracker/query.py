@@ -383,7 +383,7 @@ def _region_paths(
     import networkx as nx
     import numpy as np
 
-    src, dst, undirected = store.relation_ends(rels)
+    src, dst, undirected = _relation_ends(store, rels)
     nodes = np.asarray(nodes, dtype=np.int64)
     if not through_hubs:
         # Places and hubs (but the ends) left out before the graph is built, not filtered after:
@@ -422,6 +422,25 @@ def _region_paths(
     except nx.NetworkXNoPath:
         pass
     return found
+
+
+def _relation_ends(store: Any, relations: Any) -> tuple[Any, Any, Any]:
+    """`Store.relation_ends` fetched as numpy columns, not through Arrow.
+
+    Arrow out of DuckDB imports pyarrow and pandas (about a third of a second of CPU, more than
+    the rest of the path's region); `fetchnumpy` gives the same three arrays in the same order.
+    """
+    import numpy as np
+
+    wanted = _distinct(relations).tolist()
+    if not wanted:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0, dtype=bool)
+    con = store.sql
+    con.execute("CREATE OR REPLACE TEMP TABLE ends_wanted AS SELECT unnest(?::BIGINT[]) AS idx", [wanted])
+    cols = con.execute("SELECT src, dst, directed FROM relations WHERE ridx IN (SELECT idx FROM ends_wanted) ORDER BY ridx").fetchnumpy()
+    directed = np.asarray(cols["directed"], dtype=bool)
+    return np.asarray(cols["src"], dtype=np.int64), np.asarray(cols["dst"], dtype=np.int64), ~directed
 
 
 def chain_region(backend: Backend, entity: str, up: bool, max_depth: int) -> Extract:
@@ -705,14 +724,16 @@ class OnStore(Graphs):
             keep = region_nodes(self.backend, length, through_hubs, walks)
             # The region as `Extract.graph` holds it: its relations, those answering them and their ends.
             rels = self.backend.induced(keep)
-            context = np.setdiff1d(self.backend.answers(rels), rels)
-            nodes = np.union1d(keep, self.backend.endpoints(context))
-            found = _region_paths(self.store, nodes, np.union1d(rels, context), pa_, pb_, k, max_hops, directed, through_hubs)
+            # (_minus, _union, _distinct: numpy's set functions without their import of numpy.ma)
+            context = _minus(np.asarray(self.backend.answers(rels), dtype=np.int64), rels)
+            nodes = _union(keep, np.asarray(self.backend.endpoints(context), dtype=np.int64))
+            found = _region_paths(self.store, nodes, _union(rels, context), pa_, pb_, k, max_hops, directed, through_hubs)
             if length == max_hops or sum(1 for p in found if len(p) - 1 <= length) >= k:
                 break
-        on_paths = np.unique(np.asarray([n for p in found for n in p] + [pa_, pb_], dtype=np.int64))
+        on_paths = _distinct(np.asarray([n for p in found for n in p] + [pa_, pb_], dtype=np.int64))
         G = _extract(self.backend, on_paths).graph
-        want = [self.store.ids_of(np.asarray(p, dtype=np.int64)) for p in found]
+        ids_of = getattr(self.backend, "ids_of", self.store.ids_of)  # DuckDB's: rows, not Arrow (no pandas import)
+        want = [list(ids_of(p)) for p in found]
         got = [p["nodes"] for p in explained_paths(G, a, b, k=k, max_hops=max_hops, directed=directed, through_hubs=through_hubs)]
         if got == want:
             return G
