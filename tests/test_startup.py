@@ -84,9 +84,10 @@ def test_view_on_store_imports_nothing_heavy_and_draws_the_in_memory_page(store_
     for engine in ("duckdb", "networkx"):
         out = tmp_path / f"{engine}.html"
         args = ["view", "--data", str(DATASETS), "--focus", "timur-kulibayev", "--depth", "2", "-o", str(out), "--engine", engine]
-        _, imported = _run(store_env, args, (*HEAVY, "numpy"))
+        _, imported = _run(store_env, args, (*HEAVY, "numpy", "jinja2"))
         if engine == "duckdb":
-            assert imported == []  # no numpy either: PageRank in plain Python, igraph asked not to look for it
+            # no numpy either (PageRank in plain Python, igraph asked not to look for it), nor Jinja
+            assert imported == []
         pages[engine] = out.read_bytes()
     assert pages["duckdb"] == pages["networkx"]
     assert b"timur-kulibayev" in pages["duckdb"]
@@ -352,3 +353,45 @@ def test_extract_reads_the_relations_file_once(
     finally:
         backend.con = counting.con
         backend.close()
+
+
+_HOSTILE = ["", "plain", "<script>alert('x')</script>", 'a & b "quoted" > c', "Ü ñ — Қ", "{{ not a tag }}", "None"]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_page_template_is_filled_as_jinja_fills_it(seed: int) -> None:
+    """`views.render_template` on the page template gives Jinja's bytes (autoescape, `|safe`, `or`,
+    if, for, a.b, the dropped final newline), with values that need escaping or are empty."""
+    from jinja2 import Environment
+
+    from tracker import views
+
+    rng = random.Random(seed)
+    source = views._asset("tracker", "templates/view.html")
+    names = ["title", "caption", "csp", "vis_js", "vis_css", "view_js", "view_css", "data_json", "dataset", "content_hash"]
+    context: dict[str, object] = {n: rng.choice(_HOSTILE) for n in names}
+    context["title"] = _HOSTILE[2]  # escaped (not |safe): the escaping is exercised in every case
+    context.update(
+        data_date=rng.choice(["2021", "unknown", "<2021>"]),
+        built_date=rng.choice(["", "2026-12-01", "<b>"]),
+        counts={"entities": rng.randint(0, 9), "relations": rng.choice([0, 12, "<x>"]), "sources": 3},
+        size_by=rng.choice(["pagerank", "degree"]),
+        disclaimer=rng.choice(_HOSTILE),
+        evidence=[(rng.choice(_HOSTILE), rng.choice(_HOSTILE)) for _ in range(rng.randint(0, 4))],
+        vis_version=rng.choice(["9.1.2", "<&>"]),
+    )
+    want = Environment(autoescape=True).from_string(source).render(**context)
+    assert views.render_template(source, **context) == want
+    assert "<title>&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;</title>" in want
+
+
+def test_page_template_construct_unknown_to_the_filler_is_refused() -> None:
+    from tracker import views
+    from tracker.exc import TrackerError
+
+    assert views.render_template(
+        "a{{ x|safe }}b{{ y }}{% for p, q in z %}[{{ p }}{{ q.real }}]{% endfor %}\n", x="<", y="<", z=[(1, 2)]
+    ) == ("a<b&lt;[12]")
+    for bad in ("{{ x|upper }}", "{% if x %}no end", "{% set x = 1 %}", "{{ x + 1 }}"):
+        with pytest.raises(TrackerError):
+            views.render_template(bad, x="a")

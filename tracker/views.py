@@ -5,7 +5,7 @@ pyvis 0.3.2 provides what it does well, vis-network's script and style and the v
 vis-network from CDNs and may write a `lib/` folder into the current directory, `from_nx` mutates
 the graph it is given, and `add_node`/`add_edge` are quadratic on large graphs. So the vis nodes
 and edges are built here as plain dicts, the page is the project's own template
-(`tracker/templates/view.html`, rendered with Jinja), the options are pyvis's written out
+(`tracker/templates/view.html`, filled as Jinja fills it: `render_template`), the options are pyvis's written out
 (`_pyvis_options`, checked against pyvis by the tests), and vis-network's files are read from the
 installed pyvis package, without importing it (its import pulls in IPython), and inlined, so the
 file opens with no network request at all and a strict Content-Security-Policy.
@@ -21,6 +21,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import sys
 import unicodedata
 from collections import defaultdict
@@ -922,9 +923,7 @@ def _render_page(
     payload: dict[str, Any],
     fixed: bool,
 ) -> str:
-    """Render the project's template with Jinja, on pyvis's vis options (`_pyvis_options`)."""
-    from jinja2 import Environment
-
+    """Render the project's template (`render_template`, as Jinja would), on pyvis's vis options (`_pyvis_options`)."""
     options = _pyvis_options(not fixed)
     options["physics"]["stabilization"].update({"iterations": 400, "updateInterval": 50, "fit": True})
     options["edges"] = {
@@ -967,9 +966,9 @@ def _render_page(
     )
     model = load_model()
     meta = payload["meta"]
-    template = Environment(autoescape=True).from_string(_asset("tracker", "templates/view.html"))
     return str(
-        template.render(
+        render_template(
+            _asset("tracker", "templates/view.html"),
             title=title,
             caption=meta.get("caption") or "",
             csp=csp,
@@ -989,3 +988,87 @@ def _render_page(
             vis_version=VIS_VERSION,
         )
     )
+
+
+# The page template's constructs (`render_template`): {{ name }}, {{ name.key }}, {{ name|safe }},
+# {{ name or "text" }}, {% if name %}...{% endif %} and {% for a, b in name %}...{% endfor %}.
+_TAG = re.compile(r"({{.*?}}|{%.*?%})", re.S)
+_EXPR = re.compile(r'^\s*([A-Za-z_][A-Za-z_0-9]*(?:\.[A-Za-z_][A-Za-z_0-9]*)?)\s*(?:or\s+"([^"]*)"\s*)?(\|\s*safe\s*)?$')
+_IF = re.compile(r"^\s*if\s+([A-Za-z_][A-Za-z_0-9]*)\s*$")
+_FOR = re.compile(r"^\s*for\s+([A-Za-z_][A-Za-z_0-9]*(?:\s*,\s*[A-Za-z_][A-Za-z_0-9]*)*)\s+in\s+([A-Za-z_][A-Za-z_0-9]*)\s*$")
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;"})
+
+
+def render_template(source: str, **context: Any) -> str:
+    """The page template filled as Jinja's ``Environment(autoescape=True)`` fills it, for the few
+    constructs it uses (listed above `_TAG`); any other raises.
+
+    Importing Jinja and compiling the template cost a tenth of a second of every `view`, more than
+    the rest of drawing a neighbourhood's page; tests/test_startup.py checks this against Jinja on
+    the template with values that need escaping. As Jinja: values are escaped as markupsafe does
+    (``& < > " '``) unless ``|safe``, ``a.b`` reads an attribute or else a key, and the template's
+    one final newline is dropped.
+    """
+    parts = _TAG.split(source[:-1] if source.endswith("\n") else source)
+    out: list[str] = []
+    _fill(parts, 0, len(parts), context, out)
+    return "".join(out)
+
+
+def _value(name: str, context: Mapping[str, Any]) -> Any:
+    head, _, key = name.partition(".")
+    value = context[head]
+    if key:
+        value = getattr(value, key) if hasattr(value, key) else value[key]
+    return value
+
+
+def _fill(parts: list[str], start: int, end: int, context: Mapping[str, Any], out: list[str]) -> None:
+    i = start
+    while i < end:
+        part = parts[i]
+        if i % 2 == 0:  # text between tags
+            out.append(part)
+            i += 1
+            continue
+        if part.startswith("{{"):
+            m = _EXPR.match(part[2:-2])
+            if m is None:
+                raise TrackerError(f"the page template uses {part!r}, which tracker.views.render_template does not know")
+            value = _value(m.group(1), context)
+            if m.group(2) is not None and not value:
+                value = m.group(2)
+            out.append(str(value) if m.group(3) else str(value).translate(_ESCAPES))
+            i += 1
+            continue
+        inner = part[2:-2]
+        close = _closing(parts, i, end, "if" if _IF.match(inner) else "for")
+        if (m := _IF.match(inner)) is not None:
+            if _value(m.group(1), context):
+                _fill(parts, i + 1, close, context, out)
+        elif (m := _FOR.match(inner)) is not None:
+            names = [n.strip() for n in m.group(1).split(",")]
+            for item in _value(m.group(2), context):
+                values = dict(zip(names, item, strict=True)) if len(names) > 1 else {names[0]: item}
+                _fill(parts, i + 1, close, {**context, **values}, out)
+        else:
+            raise TrackerError(f"the page template uses {part!r}, which tracker.views.render_template does not know")
+        i = close + 1
+
+
+def _closing(parts: list[str], at: int, end: int, kind: str) -> int:
+    """The position of the tag that closes the block opened at `at` (blocks may nest)."""
+    depth = 0
+    for j in range(at, end, 2):
+        word = parts[j][2:-2].split()
+        if not word or not parts[j].startswith("{%"):
+            continue
+        if word[0] in ("if", "for"):
+            depth += 1
+        elif word[0] in ("endif", "endfor"):
+            depth -= 1
+            if depth == 0:
+                if word[0] != "end" + kind:
+                    break
+                return j
+    raise TrackerError(f"the page template's {parts[at]!r} is not closed as tracker.views.render_template expects")
