@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -1102,10 +1102,12 @@ class _Joined:
 @dataclass
 class _Table:
     """A table to write: columns (arrays, dictionary arrays, constants or `_Prefixed`) and the
-    rows to write, in id order, as indices into them (nothing is copied to sort)."""
+    rows to write, in id order, as indices into them (nothing is copied to sort). The columns
+    named in `in_order` are already in that order (the rows written, not the indices)."""
 
     columns: dict[str, Any]
     order: Any
+    in_order: frozenset[str] = field(default_factory=frozenset)
 
 
 @dataclass
@@ -1224,9 +1226,11 @@ def _finish(parts: _Parts, writer: Any, meta: Any, skips: _Skips, countries: _Co
     # each time, once per slice.)
     rid = rels["id"] = _flat(rid)
     order = _text_order(rid).astype(np.int32)
+    # The ids in that order, gathered once: compared as neighbours here, written as they are.
+    sorted_ids = _flat(rid.take(pa.array(order)))
     step = _CHECK_ROWS
     for lo in range(0, n - 1, step):
-        seg = _flat(rid.take(pa.array(order[lo : lo + step + 1])))
+        seg = sorted_ids.slice(lo, step + 1)
         if pc.any(pc.equal(seg.slice(1), seg.slice(0, len(seg) - 1))).as_py():
             raise Refused("two relations with one id")
 
@@ -1341,7 +1345,10 @@ def _finish(parts: _Parts, writer: Any, meta: Any, skips: _Skips, countries: _Co
     rels["kind"] = kind_col
     del rels["kinds"]
     rels["sources"] = _Prefixed("", "source")
-    relations = _Table(rels, order[alive[order]])
+    written = alive[order]
+    rels["id"] = sorted_ids if written.all() else _flat(sorted_ids.filter(pa.array(written)))
+    del sorted_ids
+    relations = _Table(rels, order[written], frozenset({"id"}))
 
     # Every source is a node's page; only nodes that became entities have one here.
     src = concat(parts.sources, ["title_name", "title_tail", "date", "notes"], ("title_tail", "date", "notes"))
@@ -1493,7 +1500,7 @@ def _write_csv(path: Path, cols: list[str], table: _Table) -> None:
         elif not isinstance(spec, str):
             names.add(c)
     for name in sorted(names):
-        ordered[name] = _in_order(table.columns[name], perm)
+        ordered[name] = table.columns[name] if name in table.in_order else _in_order(table.columns[name], perm)
         table.columns[name] = ordered[name]
     del perm
     # Constant columns and dictionaries are made into cells once; runs of constant columns
