@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from rapidfuzz import fuzz, process
-
 from tracker.exc import AmbiguousEntity, UnknownEntity
 
 __all__ = [
@@ -135,6 +133,20 @@ def tokens(text: str) -> tuple[str, ...]:
     return tuple(skeleton(text).split())
 
 
+_RAPIDFUZZ: Any = None
+
+
+def _rapidfuzz() -> Any:
+    """rapidfuzz's ``(fuzz, process)``, imported on first use: a page folds its names into search
+    keys (`fold`, `skeleton`) without comparing any, and the import is a few hundredths of a second."""
+    global _RAPIDFUZZ
+    if _RAPIDFUZZ is None:
+        from rapidfuzz import fuzz, process
+
+        _RAPIDFUZZ = (fuzz, process)
+    return _RAPIDFUZZ
+
+
 def word_similarity(a: str, b: str) -> float:
     """How alike two skeleton words are, 0-100, with anything below `TOKEN_MIN` counted as 0.
 
@@ -145,7 +157,7 @@ def word_similarity(a: str, b: str) -> float:
     """
     if a == b:
         return 100.0
-    r = float(fuzz.ratio(a, b, score_cutoff=TOKEN_MIN))
+    r = float(_rapidfuzz()[0].ratio(a, b, score_cutoff=TOKEN_MIN))
     return round(r, 1) if r >= TOKEN_MIN else 0.0
 
 
@@ -177,6 +189,7 @@ def close_words(query: Iterable[str], vocabulary: Sequence[str]) -> dict[tuple[s
     {('kulibaev', 'kulibaev'): 100.0, ('kulibaev', 'kulbaev'): 93.3}
     """
     close: dict[tuple[str, str], float] = {}
+    fuzz, process = _rapidfuzz()
     for q in dict.fromkeys(query):
         for w, s, _ in process.extract(q, vocabulary, scorer=fuzz.ratio, score_cutoff=TOKEN_MIN, limit=None):
             close[q, w] = 100.0 if w == q else round(float(s), 1)
