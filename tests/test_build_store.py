@@ -181,3 +181,40 @@ def test_lines_come_back_in_key_order_whatever_order_duckdb_gives() -> None:
     out = io.BytesIO()
     store_csv._write_bytes(out, store_csv._lines(Con(shuffled), "", {}))
     assert out.getvalue() == b"a\r\nb\r\nc\r\n"
+
+
+def _parallel(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CSV tables by a second process whatever the size and the machine; never in this one."""
+    monkeypatch.setattr(pipeline, "PARALLEL_CSV_MIN_RELATIONS", 0)
+    monkeypatch.setattr(pipeline, "_cores", lambda: 2)
+
+    def refuse(*_: object, **__: object) -> None:
+        raise AssertionError("the CSV tables were written in the build's own process")
+
+    monkeypatch.setattr(store_csv, "write_store_csv", refuse)
+
+
+def test_csv_tables_written_by_a_second_process_are_the_same_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRACKER_STORE", str(tmp_path / "stores"))
+    monkeypatch.setattr(query, "STORE_ABOVE_BYTES", 10**15)
+    memory = pipeline.run_build([HOSTILE], tmp_path / "memory")
+    _parallel(monkeypatch)
+    monkeypatch.setattr(query, "STORE_ABOVE_BYTES", 0)
+    stored = pipeline.run_build([HOSTILE], tmp_path / "store")
+    names = same_files(tmp_path)
+    assert {"nodes.csv", "edges.csv", "sources.csv", "centrality.csv"} <= set(names)
+    assert stored.summary()[:4] == memory.summary()[:4]
+    # The files in the order the in-memory build lists them.
+    assert [p.name for p in stored.files] == [p.name for p in memory.files]
+
+
+def test_a_failure_of_the_second_process_fails_the_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tracker.exc import OutputError
+
+    monkeypatch.setenv("TRACKER_STORE", str(tmp_path / "stores"))
+    _parallel(monkeypatch)
+    monkeypatch.setattr(query, "STORE_ABOVE_BYTES", 0)
+    (tmp_path / "out" / "edges.csv").mkdir(parents=True)  # the child cannot write edges.csv
+    with pytest.raises(OutputError) as failed:
+        pipeline.run_build([HOSTILE], tmp_path / "out")
+    assert str(failed.value) == f"{tmp_path / 'out' / 'edges.csv'}: is a folder, expected a file path"

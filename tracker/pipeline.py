@@ -23,6 +23,7 @@ to build on errors, with the same messages), streams the CSV tables from its Par
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import time
 from collections import Counter
@@ -32,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from tracker.dataset import load
-from tracker.exc import ViewTooLarge
+from tracker.exc import TrackerError, ViewTooLarge
 from tracker.graph import build
 from tracker.output import check_not_input, protect
 
@@ -186,6 +187,124 @@ class _Stages:
         self.wall, self.cpu = wall, cpu
 
 
+#: Between these many relations the build's CSV tables (nodes, edges, sources: 4.5 GB of text at
+#: 2M ICIJ nodes, a quarter of the build's CPU) are written by a second process (about 1.2 GB:
+#: DuckDB's limit and a slice of lines) while this one computes the metrics, so a build uses two
+#: cores; otherwise in turn, in this process. Below, a second interpreter is not worth its start;
+#: above, the metrics alone peak at about 13 GB (29.5 million relations), which leaves no room
+#: for a second process under the 16 GB a build of 10M ICIJ nodes must fit in.
+PARALLEL_CSV_MIN_RELATIONS = 1_000_000
+PARALLEL_CSV_MAX_RELATIONS = 20_000_000
+
+
+class _CsvTables:
+    """nodes.csv, edges.csv and sources.csv of a store (`tracker.export.store.write_store_csv`), written
+    in this process at once or, on large data with more than one core, by a child process running
+    beside the metrics. `wait` gives their paths (and raises what the child raised); `stop` ends a
+    child still running (the build failed or was interrupted; its files are written atomically,
+    so none is left half-written)."""
+
+    def __init__(self, store: Any, out: Path, stages: _Stages) -> None:
+        self.stages = stages
+        self.files: list[Path] = []
+        self.child: Any = None
+        if not csv_beside_metrics(store.relation_count, _cores()):
+            from tracker.export.store import write_store_csv
+
+            self.files = write_store_csv(store, out, say=stages.done)
+            return
+        import subprocess
+        import sys
+
+        from tracker.export import store as store_csv
+
+        job = {"store": str(store.root), "out": str(out), "slice_rows": store_csv.SLICE_ROWS, "memory_limit": STORE_MEMORY_LIMIT}
+        # The child imports this very tracker package (not one its working folder may hold).
+        here = str(Path(__file__).resolve().parent.parent)
+        code = "import sys; sys.path.insert(0, sys.argv[1]); from tracker.pipeline import _csv_child; _csv_child()"
+        self.child = subprocess.Popen([sys.executable, "-c", code, here, json.dumps(job)], stdout=subprocess.PIPE)
+
+    def wait(self) -> list[Path]:
+        import pickle
+
+        if self.child is None:
+            return self.files
+        data, _ = self.child.communicate()
+        child, self.child = self.child, None
+        try:
+            status, value, stages = pickle.loads(data)
+        except Exception:  # noqa: BLE001 - killed (out of memory) or crashed before answering
+            raise TrackerError(f"writing the CSV tables failed: the child process ended with status {child.returncode}") from None
+        for stage, wall, cpu, peak in stages:
+            log.info("build: %s (second process): %.1f s wall, %.1f s CPU, peak %.0f MB", stage, wall, cpu, peak)
+        if status != "ok":
+            raise value
+        return [Path(p) for p in value]
+
+    def stop(self) -> None:
+        if self.child is not None:
+            self.child.kill()
+            self.child.wait()
+            self.child = None
+
+
+def csv_beside_metrics(relations: int, cores: int) -> bool:
+    """Whether a build of this many relations on this many cores writes its CSV tables in a second process.
+
+    Examples
+    --------
+    >>> [csv_beside_metrics(n, 2) for n in (999_999, 1_000_000, 5_907_984, 20_000_000, 29_543_402)]
+    [False, True, True, True, False]
+    >>> csv_beside_metrics(5_907_984, 1)
+    False
+    """
+    return cores >= 2 and PARALLEL_CSV_MIN_RELATIONS <= relations <= PARALLEL_CSV_MAX_RELATIONS
+
+
+def _cores() -> int:
+    """The cores this process may run on."""
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def _csv_child() -> None:
+    """The child process of `_CsvTables`: write the tables, answer (status, paths or exception, stages) pickled on stdout."""
+    import pickle
+    import resource
+    import sys
+
+    from tracker.export import store as store_csv
+    from tracker.store import Store
+
+    job = json.loads(sys.argv[2])
+    stages: list[tuple[str, float, float, float]] = []
+    clock = [time.perf_counter(), time.process_time()]
+
+    def done(stage: str) -> None:
+        wall, cpu = time.perf_counter(), time.process_time()
+        stages.append((stage, wall - clock[0], cpu - clock[1], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+        clock[:] = [wall, cpu]
+
+    answer: tuple[str, Any, list[tuple[str, float, float, float]]]
+    try:
+        store_csv.SLICE_ROWS = int(job["slice_rows"])
+        store = Store(Path(job["store"]))
+        # One thread: the other core is the metrics'.
+        store.sql.execute(f"SET memory_limit = '{job['memory_limit']}'")
+        store.sql.execute("SET threads = 1")
+        store.sql.execute("SET enable_progress_bar = false")
+        answer = ("ok", [str(p) for p in store_csv.write_store_csv(store, Path(job["out"]), say=done)], stages)
+    except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
+        answer = ("error", exc, stages)
+    try:
+        data = pickle.dumps(answer)
+    except Exception:  # noqa: BLE001 - an exception that does not pickle: its text
+        data = pickle.dumps(("error", TrackerError(f"writing the CSV tables failed: {answer[1]}"), stages))
+    sys.stdout.buffer.write(data)
+    sys.stdout.flush()
+
+
 # DuckDB's own memory for the build's joins and sorts (it spills to disk beyond it); its default,
 # most of the machine's memory, would let it take what the metrics need next.
 STORE_MEMORY_LIMIT = "1GB"
@@ -202,7 +321,6 @@ def build_on_store(data: Sequence[Path], out: Path, view: bool = True, say: Call
     """
     from tracker.backends import open_backend
     from tracker.export import graph_file_skips, write_graph_files
-    from tracker.export.store import write_store_csv
     from tracker.metrics import Views, resolve_engine
     from tracker.query import chain_region
     from tracker.report import CHAIN_MAX_DEPTH, write_build_reports
@@ -217,6 +335,7 @@ def build_on_store(data: Sequence[Path], out: Path, view: bool = True, say: Call
     check_not_input(out)  # before the compile: an output folder inside an input is refused at once
     store = open_store(roots, say=say or log.info)
     store.sql.execute(f"SET memory_limit = '{STORE_MEMORY_LIMIT}'")
+    store.sql.execute("SET enable_progress_bar = false")  # stderr carries only tracker's messages
     stages.done("store opened")
     G = StoreGraph(store)
     n = G.number_of_nodes()
@@ -234,17 +353,22 @@ def build_on_store(data: Sequence[Path], out: Path, view: bool = True, say: Call
     if not skips:
         assert whole is not None
         result.files += write_graph_files(whole, out)
-    result.files += write_store_csv(store, out, say=stages.done)
-    result.skipped += skips
-    # The edge table's ids are the StoreGraph's (the same sorted ids): one list of millions, not two.
-    views = Views(None, resolve_engine("auto", n), dataclasses.replace(edge_table(store), ids=G.ids))
-    backend = open_backend("duckdb", store)
+    tables = _CsvTables(store, out, stages)
     try:
-        owned = [(asset, chain_region(backend, asset, True, CHAIN_MAX_DEPTH).graph) for asset in G.most_owned()]
-        stages.done("relation arrays and ownership chains read")
-        result.files += write_build_reports(G, out, views=views, owned=owned, say=stages.done)  # type: ignore[arg-type]
+        result.skipped += skips
+        # The edge table's ids are the StoreGraph's (the same sorted ids): one list of millions, not two.
+        views = Views(None, resolve_engine("auto", n), dataclasses.replace(edge_table(store), ids=G.ids))
+        backend = open_backend("duckdb", store)
+        try:
+            owned = [(asset, chain_region(backend, asset, True, CHAIN_MAX_DEPTH).graph) for asset in G.most_owned()]
+            stages.done("relation arrays and ownership chains read")
+            reports = write_build_reports(G, out, views=views, owned=owned, say=stages.done)  # type: ignore[arg-type]
+        finally:
+            backend.close()
+        result.files += tables.wait()
+        result.files += reports
     finally:
-        backend.close()
+        tables.stop()
     result.skipped += scale_notes(n)
     _write_network(result, whole, n, out, view)
     result.seconds = time.perf_counter() - started
