@@ -84,7 +84,8 @@ def report_cmd(
     Centrality: degree (relations in, out, total), betweenness (exact up to 2,000 entities,
     sampled with a fixed seed above), PageRank (edges point from owner or actor to object),
     eigenvector, harmonic and closeness (above 5,000 entities: exact for a fixed-seed sample
-    of 500 entities, empty for the others), a Louvain community and the connected component.
+    of 500 entities, empty for the others), a Louvain community (Leiden above a million entities)
+    and the connected component.
     Above 5,000 entities igraph's C core computes the same metrics (--engine). How each was
     computed is printed with the table (under "notes" in JSON). Centrality is among actors:
     relations the schema marks tie: false (rankings, reports, answers to claims) and paths
