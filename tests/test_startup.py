@@ -72,7 +72,7 @@ def _run(env: dict[str, str], args: list[str], watch: tuple[str, ...] = HEAVY) -
 def test_store_query_imports_nothing_heavy_and_answers_as_in_memory(store_env: dict[str, str], name: str) -> None:
     args = [*COMMANDS[name], "--data", str(DATASETS)]
     # neighbours and chains need no array either (the extract is cut out with lists), nor a name index.
-    on_store, imported = _run(store_env, [*args, "--engine", "duckdb"], (*HEAVY, "numpy", "rapidfuzz"))
+    on_store, imported = _run(store_env, [*args, "--engine", "duckdb"], (*HEAVY, "numpy", "rapidfuzz", "yaml"))
     assert imported == []
     in_memory, _ = _run(store_env, [*args, "--engine", "networkx"])
     assert on_store == in_memory
@@ -84,7 +84,7 @@ def test_view_on_store_imports_nothing_heavy_and_draws_the_in_memory_page(store_
     for engine in ("duckdb", "networkx"):
         out = tmp_path / f"{engine}.html"
         args = ["view", "--data", str(DATASETS), "--focus", "timur-kulibayev", "--depth", "2", "-o", str(out), "--engine", engine]
-        _, imported = _run(store_env, args, (*HEAVY, "numpy", "jinja2", "rapidfuzz"))
+        _, imported = _run(store_env, args, (*HEAVY, "numpy", "jinja2", "rapidfuzz", "yaml"))
         if engine == "duckdb":
             # no numpy either (PageRank in plain Python, igraph asked not to look for it), nor Jinja,
             # nor rapidfuzz (the page's search keys fold names, they compare none)
@@ -396,3 +396,23 @@ def test_page_template_construct_unknown_to_the_filler_is_refused() -> None:
     for bad in ("{{ x|upper }}", "{% if x %}no end", "{% set x = 1 %}", "{{ x + 1 }}"):
         with pytest.raises(TrackerError):
             views.render_template(bad, x="a")
+
+
+def test_schema_json_is_the_parsed_schema_yaml() -> None:
+    """`tracker/schema.json` (read instead of the YAML, so a query imports no PyYAML) is current."""
+    from tracker import model
+
+    shipped = (ROOT / "tracker" / model.SCHEMA_JSON).read_text(encoding="utf-8")
+    assert shipped == model.schema_json_text(), "schema.yaml changed: run `python -m tracker.model` to rewrite tracker/schema.json"
+
+
+def test_schema_json_is_read_only_for_the_yaml_it_was_made_from() -> None:
+    import yaml
+
+    from tracker import model
+
+    raw = (ROOT / "tracker" / "schema.yaml").read_bytes()
+    parsed = yaml.safe_load(raw.decode("utf-8"))
+    assert model._parsed_schema(raw) == parsed and parsed["relation_kinds"]
+    assert model._parsed_schema(raw + b"\n# edited\n") is None  # the YAML is read then
+    assert model.parse_model(parsed) == model.load_model()

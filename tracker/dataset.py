@@ -24,8 +24,6 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from tracker.exc import InvalidData, RowError
 
 __all__ = [
@@ -297,6 +295,8 @@ def load_yaml(text: str) -> Any:
     >>> load_yaml("a: [1, two]")
     {'a': [1, 'two']}
     """
+    import yaml  # here, not at the top: a query on the store reads no YAML (`tracker.model.load_model`)
+
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
 
 
@@ -472,6 +472,8 @@ def read_raw(root: Path) -> RawDataset:
         raise InvalidData(f"{root}: not a dataset folder (it does not exist or is not a folder)")
     dpath = root / DESCRIPTOR
     if dpath.is_file():
+        import yaml
+
         try:
             loaded = load_yaml(dpath.read_text(encoding="utf-8-sig"))
         except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
@@ -804,6 +806,8 @@ def descriptor_dict(
 
 def write_descriptor(root: Path, descriptor: dict[str, Any]) -> Path:
     """Write `datapackage.yaml` into a dataset folder, atomically."""
+    import yaml
+
     from tracker.output import write_text
 
     text = yaml.safe_dump(descriptor, sort_keys=False, allow_unicode=True, width=100)

@@ -7,12 +7,12 @@ reads one definition and a new kind is a change to one file.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Any
-
-import yaml
 
 from tracker.exc import InvalidModel
 
@@ -234,12 +234,55 @@ def parse_model(data: Any) -> Model:
     return Model(version, spheres, statuses, entity_kinds, relation_kinds, fields, disclaimer)
 
 
+# `schema.yaml` parsed, beside it, with the SHA-256 of the YAML bytes it was made from (`load_model`).
+SCHEMA_JSON = "schema.json"
+
+
 @lru_cache(maxsize=1)
 def load_model() -> Model:
-    """Load the packaged `schema.yaml` (once per process)."""
-    text = resources.files("tracker").joinpath("schema.yaml").read_text(encoding="utf-8")
-    try:
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml when present: fast start
-    except yaml.YAMLError as exc:
-        raise InvalidModel(f"schema.yaml: not valid YAML: {exc}") from exc
+    """Load the packaged `schema.yaml` (once per process).
+
+    `schema.json` beside it holds the same mapping already parsed, with the SHA-256 of the YAML
+    it was made from; when that matches, it is read instead: PyYAML's import is about 50 ms of
+    CPU, a sixth of a whole `neighbours` on the store at 100k. A YAML edited since is read as
+    YAML (same model, slower start) until `python -m tracker.model` rewrites the JSON;
+    tests/test_startup.py fails while it is stale.
+    """
+    raw = resources.files("tracker").joinpath("schema.yaml").read_bytes()
+    data = _parsed_schema(raw)
+    if data is None:
+        import yaml
+
+        try:
+            data = yaml.load(raw.decode("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml: fast
+        except yaml.YAMLError as exc:
+            raise InvalidModel(f"schema.yaml: not valid YAML: {exc}") from exc
     return parse_model(data)
+
+
+def _parsed_schema(raw: bytes) -> Any:
+    """The mapping `schema.json` holds, if it was made from these YAML bytes; else None."""
+    try:
+        cached = json.loads(resources.files("tracker").joinpath(SCHEMA_JSON).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(cached, dict) or cached.get("schema_sha256") != hashlib.sha256(raw).hexdigest():
+        return None
+    return cached.get("schema")
+
+
+def schema_json_text() -> str:
+    """What `schema.json` should hold for the packaged `schema.yaml`."""
+    import yaml
+
+    raw = resources.files("tracker").joinpath("schema.yaml").read_bytes()
+    data = yaml.load(raw.decode("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    note = "schema.yaml parsed, for a fast start; made by `python -m tracker.model`, read only while schema_sha256 matches"
+    body = {"note": note, "schema_sha256": hashlib.sha256(raw).hexdigest(), "schema": data}
+    return json.dumps(body, ensure_ascii=False, indent=1) + "\n"
+
+
+if __name__ == "__main__":  # rewrite schema.json after an edit of schema.yaml
+    from pathlib import Path
+
+    Path(__file__).with_name(SCHEMA_JSON).write_text(schema_json_text(), encoding="utf-8")
