@@ -207,32 +207,46 @@ class _CsvTables:
     def __init__(self, store: Any, out: Path, stages: _Stages) -> None:
         self.stages = stages
         self.files: list[Path] = []
+        self.answer = ""
         self.child: Any = None
         if not csv_beside_metrics(store.relation_count, _cores()):
             from tracker.export.store import write_store_csv
 
             self.files = write_store_csv(store, out, say=stages.done)
             return
+        import os
         import subprocess
         import sys
+        import tempfile
 
         from tracker.export import store as store_csv
 
-        job = {"store": str(store.root), "out": str(out), "slice_rows": store_csv.SLICE_ROWS, "memory_limit": STORE_MEMORY_LIMIT}
+        # The answer comes back in a file of its own: anything a library prints on the child's
+        # stdout (DuckDB's progress bar did) cannot garble it.
+        fd, self.answer = tempfile.mkstemp(prefix="tracker-csv-", suffix=".pickle")
+        os.close(fd)
+        job = {
+            "store": str(store.root),
+            "out": str(out),
+            "slice_rows": store_csv.SLICE_ROWS,
+            "memory_limit": STORE_MEMORY_LIMIT,
+            "answer": self.answer,
+        }
         # The child imports this very tracker package (not one its working folder may hold).
         here = str(Path(__file__).resolve().parent.parent)
-        code = "import sys; sys.path.insert(0, sys.argv[1]); from tracker.pipeline import _csv_child; _csv_child()"
-        self.child = subprocess.Popen([sys.executable, "-c", code, here, json.dumps(job)], stdout=subprocess.PIPE)
+        code = _CHILD_CODE
+        self.child = subprocess.Popen([sys.executable, "-c", code, here, json.dumps(job)], stdout=subprocess.DEVNULL)
 
     def wait(self) -> list[Path]:
         import pickle
 
         if self.child is None:
             return self.files
-        data, _ = self.child.communicate()
+        self.child.wait()
         child, self.child = self.child, None
         try:
-            status, value, stages = pickle.loads(data)
+            with open(self.answer, "rb") as fh:
+                status, value, stages = pickle.load(fh)
         except Exception:  # noqa: BLE001 - killed (out of memory) or crashed before answering
             raise TrackerError(f"writing the CSV tables failed: the child process ended with status {child.returncode}") from None
         for stage, wall, cpu, peak in stages:
@@ -246,6 +260,12 @@ class _CsvTables:
             self.child.kill()
             self.child.wait()
             self.child = None
+        if self.answer:
+            Path(self.answer).unlink(missing_ok=True)
+
+
+#: What the second process runs (sys.argv[1]: the folder holding this tracker package; [2]: the job).
+_CHILD_CODE = "import sys; sys.path.insert(0, sys.argv[1]); from tracker.pipeline import _csv_child; _csv_child()"
 
 
 def csv_beside_metrics(relations: int, cores: int) -> bool:
@@ -269,7 +289,7 @@ def _cores() -> int:
 
 
 def _csv_child() -> None:
-    """The child process of `_CsvTables`: write the tables, answer (status, paths or exception, stages) pickled on stdout."""
+    """The child process of `_CsvTables`: write the tables, answer (status, paths or exception, stages) pickled into the job's file."""
     import pickle
     import resource
     import sys
@@ -301,8 +321,8 @@ def _csv_child() -> None:
         data = pickle.dumps(answer)
     except Exception:  # noqa: BLE001 - an exception that does not pickle: its text
         data = pickle.dumps(("error", TrackerError(f"writing the CSV tables failed: {answer[1]}"), stages))
-    sys.stdout.buffer.write(data)
-    sys.stdout.flush()
+    with open(job["answer"], "wb") as fh:
+        fh.write(data)
 
 
 # DuckDB's own memory for the build's joins and sorts (it spills to disk beyond it); its default,
