@@ -169,3 +169,28 @@ def test_point_read_tables_have_small_row_groups(tmp_path: Path) -> None:
     w.close()
     meta = pq.ParquetFile(tmp_path / "entities.parquet").metadata
     assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [16_384, 16_384, 7_232]
+
+
+def test_duckdb_spills_to_the_temp_folder_not_the_working_folder(mini_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # DuckDB's own default for an in-memory database is ".tmp" in the working folder: a 10M
+    # build left gigabytes in whatever folder it was run from.
+    import tempfile
+
+    work, spill = tmp_path / "work", tmp_path / "spill"
+    work.mkdir()
+    spill.mkdir()
+    store, _ = _compile(mini_copy)
+    monkeypatch.chdir(work)
+    monkeypatch.setattr(tempfile, "tempdir", str(spill))
+    con = store.sql
+    con.execute("SET memory_limit = '20MB'")
+    con.execute("SET threads = 1")
+    con.execute("SET enable_progress_bar = false")
+    # A sort of a million 32-character keys does not fit in 20 MB: DuckDB spills.
+    rows = con.sql("SELECT count(*), min(m) FROM (SELECT md5(i::VARCHAR) AS m FROM range(1000000) t(i) ORDER BY m)").fetchall()
+    assert rows == [(1_000_000, "0000104cd168386a335ba6bf6e32219d")]
+    assert os.listdir(work) == []
+    folders = os.listdir(spill)
+    assert len(folders) == 1 and folders[0].startswith(f"tracker-duckdb-{os.getpid()}-")
+    store.close()
+    assert os.listdir(spill) == []  # DuckDB deletes the folder it made

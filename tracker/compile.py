@@ -225,11 +225,12 @@ def _read_csv(path: Path, name: str, ck: Any) -> tuple[Any, Any, dict[str, int]]
     a row instead of a four-byte offset and the text, and checked once per distinct value. The
     whole file as plain text never exists (at 10M generator nodes that is 6 GB of relations).
     """
-    import duckdb
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.csv as pv
+
+    from tracker.store import connect_duckdb
 
     _scan(path)
     header, names = _header(path)
@@ -250,7 +251,7 @@ def _read_csv(path: Path, name: str, ck: Any) -> tuple[Any, Any, dict[str, int]]
     kinds: dict[str, int] = {}
     rest = [n for n in names if n != "id"]
     quoted = ", ".join('"' + c.replace('"', '""') + '"' for c in rest)
-    con = duckdb.connect()
+    con = connect_duckdb()
     try:
         con.execute("SET enable_progress_bar = false")  # stderr carries only tracker's messages
         for batch in reader:

@@ -49,6 +49,7 @@ __all__ = [
     "store_dir",
     "store_root",
     "fingerprint",
+    "connect_duckdb",
 ]
 
 FORMAT = "tracker-store/1"
@@ -97,6 +98,27 @@ def store_root() -> Path:
     cache = os.environ.get("XDG_CACHE_HOME")
     base = Path(cache).expanduser() if cache else Path.home() / ".cache"
     return base / "tracker" / "store"
+
+
+def connect_duckdb() -> Any:
+    """An in-memory DuckDB connection that spills to the system's temp folder, never the working folder.
+
+    DuckDB's spill folder for an in-memory database is ``.tmp`` in the current working folder:
+    a build at 10M nodes wrote gigabytes there, in whatever folder the command was run from (an
+    evidence folder, a synced one). `tempfile.gettempdir()` honours ``TMPDIR``, so a machine
+    whose /tmp is small points it elsewhere. The folder is this connection's own (two processes,
+    or two connections, never share one); DuckDB makes it on the first spill and deletes it when
+    the connection closes (a killed process leaves it, under the temp folder).
+    """
+    import tempfile
+    import uuid
+
+    import duckdb
+
+    con = duckdb.connect(":memory:")
+    spill = Path(tempfile.gettempdir()) / f"tracker-duckdb-{os.getpid()}-{uuid.uuid4().hex[:12]}"
+    con.execute("SET temp_directory = ?", [str(spill)])
+    return con
 
 
 def _folders(roots: Sequence[Path] | None) -> list[Path]:
@@ -501,9 +523,7 @@ class Store:
         """A DuckDB connection with the store's tables as views: point reads without a full scan in Python."""
         con = self._arrays.get("sql")
         if con is None:
-            import duckdb
-
-            con = duckdb.connect(":memory:")
+            con = connect_duckdb()
             # Before the views: creating one parses the file's footer, which the queries then
             # reuse instead of parsing it again (at 10M, 40-120 ms of CPU per command).
             con.execute("SET parquet_metadata_cache = true")
