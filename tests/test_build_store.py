@@ -26,6 +26,7 @@ from tracker.cli import cli
 from tracker.exc import InvalidData
 from tracker.export import store as store_csv
 from tracker.store import Store, open_store
+from tracker.storegraph import StoreGraph
 from tracker.synthetic import generate_icij
 
 HOSTILE = FIXTURES_PATH / "hostile"
@@ -71,10 +72,22 @@ def test_generated_set_builds_the_same_files_from_the_store(icij_set: Path, tmp_
     def refuse(*_: object, **__: object) -> None:
         raise AssertionError("the build on the store read the whole data into records")
 
+    # Nor an entity at a time: its attributes are columns (a dict per entity, or a dict of every
+    # id, was gigabytes at 10M entities); only the few the tables name are looked up.
+    read_one: list[int] = []
+    attrs = StoreGraph.attrs
+
+    def one(self: StoreGraph, i: int) -> dict[str, object]:
+        read_one.append(i)
+        return attrs(self, i)
+
     with monkeypatch.context() as m:
         m.setattr(pipeline, "load", refuse)
         m.setattr(Store, "whole", refuse)
+        m.setattr(StoreGraph, "pos", property(refuse))
+        m.setattr(StoreGraph, "attrs", one)
         stored = pipeline.run_build([icij_set], tmp_path / "store")
+    assert 0 < len(read_one) <= 200
     monkeypatch.setattr(query, "STORE_ABOVE_BYTES", 10**15)
     memory = pipeline.run_build([icij_set], tmp_path / "memory")
     names = same_files(tmp_path)
@@ -220,3 +233,14 @@ def test_a_failure_of_the_second_process_fails_the_build(tmp_path: Path, monkeyp
     with pytest.raises(OutputError) as failed:
         pipeline.run_build([HOSTILE], tmp_path / "out")
     assert str(failed.value) == f"{tmp_path / 'out' / 'edges.csv'}: is a folder, expected a file path"
+
+
+def test_an_entity_is_found_by_its_id_without_a_dict_of_every_id() -> None:
+    graph = StoreGraph.__new__(StoreGraph)  # only its ids: what `position` reads
+    graph.ids = ["a", "b", "b2", "c"]
+    assert [graph.position(x) for x in ("a", "b2", "c", "b1", "d", "", 3)] == [0, 2, 3, None, None, None, None]
+    assert "pos" not in graph.__dict__
+    # Ids out of Python's order (a store never has them) are still found, by a dict.
+    graph = StoreGraph.__new__(StoreGraph)
+    graph.ids = ["b", "a", "c"]
+    assert [graph.position(x) for x in ("a", "b", "c", "d")] == [1, 0, 2, None]

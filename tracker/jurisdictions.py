@@ -141,6 +141,31 @@ def path_counts_through(
     return total, through
 
 
+def _coded(G: Any, ids: Sequence[Any], name: str) -> tuple[Any, list[Any]]:
+    """Entity attribute `name` over `ids` as (numpy array of value numbers, values): each value once.
+
+    A `tracker.storegraph.StoreGraph` reads its column's dictionary (`node_codes`); a networkx
+    graph is read entity by entity (a missing attribute is None).
+    """
+    import numpy as np
+
+    codes = getattr(G, "node_codes", None)
+    if codes is not None and ids is getattr(G, "ids", None):
+        coded: tuple[Any, list[Any]] = codes(name)
+        return coded
+    nodes = G.nodes
+    index: dict[Any, int] = {}
+    at = np.fromiter((index.setdefault(nodes[n].get(name), len(index)) for n in ids), dtype=np.int64, count=len(ids))
+    return at, list(index)
+
+
+def _each(values: list[Any], test: Any, dtype: Any = bool) -> Any:
+    """`test` of each distinct value, as a numpy array to index with the value numbers of `_coded`."""
+    import numpy as np
+
+    return np.array([test(v) for v in values], dtype=dtype)
+
+
 def _secrecy(G: nx.MultiDiGraph, j: str) -> dict[str, Any]:
     ranked = [
         (d.get("start", "") or "", k, v, d)
@@ -220,65 +245,97 @@ def jurisdiction_exposure(
     views = views if views is not None else Views(G)
     table = views.table
     ids = table.ids
-    pos = {n: i for i, n in enumerate(ids)}
-    juris = sorted(n for n, d in G.nodes(data=True) if d.get("kind") == "jurisdiction")
-    by_code: dict[str, set[str]] = {}
-    for n, d in G.nodes(data=True):
-        code = str(d.get("country", "") or "").lower()
-        if code and d.get("kind") not in ("jurisdiction", "person"):
-            by_code.setdefault(code, set()).add(n)
-    jpos = np.array([pos[j] for j in juris], dtype=np.int64)
+    src, dst = table.src, table.dst
+    # Every per-entity figure is a numpy column over `ids` (positions), not a dict or set of ids:
+    # at 10 million entities each of those was about a gigabyte.
+    kind_at, kinds = _coded(G, ids, "kind")
+    country_at, countries = _coded(G, ids, "country")
+    sphere_at, spheres = _coded(G, ids, "sphere")
+    is_juris = _each(kinds, lambda k: k == "jurisdiction")[kind_at]
+    juris_at = sorted(((ids[i], i) for i in np.flatnonzero(is_juris).tolist()))
+    juris = [j for j, _ in juris_at]
+    jpos = np.array([i for _, i in juris_at], dtype=np.int64)
+    # Each entity's country code, lowered (codes that differ only in case are one); -1 for none,
+    # and for jurisdictions and persons (a person's country is a nationality, not a registration).
+    lowered = sorted({str(c or "").lower() for c in countries} - {""})
+    code_of = {code: k for k, code in enumerate(lowered)}
+    entity_code = _each(countries, lambda c: code_of.get(str(c or "").lower(), -1), np.int64)[country_at]
+    entity_code[_each(kinds, lambda k: k in ("jurisdiction", "person"))[kind_at]] = -1
+    # The registrations and locations, grouped by the jurisdiction they point to.
     is_link = np.isin(table.kinds, np.array(sorted(LINK_KINDS), dtype=object))
-    linked: dict[str, set[str]] = {}
-    registered: dict[str, set[str]] = {}
-    relations: dict[str, int] = {}
-    ties = constitutional_ties(G, controller)
-    member = np.zeros(table.n, dtype=bool)
-    for j, jp in zip(juris, jpos.tolist()):
-        code = str(G.nodes[j].get("country", "") or "").lower()
-        reg = {ids[i] for i in np.unique(table.src[is_link & (table.dst == jp)]).tolist()}
-        registered[j] = reg
-        linked[j] = reg | (by_code.get(code, set()) - {j} if code else set())
-        # Distinct relations with an end among the linked entities.
-        member[:] = False
-        if linked[j]:
-            member[[pos[x] for x in linked[j]]] = True
-        relations[j] = int((member[table.src] | member[table.dst]).sum())
-    # The offshore exposure and the part of it that runs through jurisdictions tied to the controller.
-    offshore_js = [j for j in juris if G.nodes[j].get("offshore") is True]
-    tied_js = [j for j in juris if j in ties]
-    groups_extra = {
-        "__offshore": set().union(*(linked[j] for j in offshore_js)) if offshore_js else set(),
-        "__tied": set().union(*(linked[j] for j in tied_js)) if tied_js else set(),
-    }
-    whole_part = {}
-    for name, nodes in groups_extra.items():
-        member[:] = False
-        if nodes:
-            member[[pos[x] for x in nodes]] = True
-        whole_part[name] = int((member[table.src] | member[table.dst]).sum())
+    link_src, link_dst = src[is_link], dst[is_link]
+    by_dst = np.argsort(link_dst, kind="stable")
+    link_src, link_dst = link_src[by_dst], link_dst[by_dst]
+    statements = {k for k, kind in load_model().relation_kinds.items() if kind.statement}
+    # Entities that state their own owner unknown: a self-loop of a statement kind.
+    loops = (src == dst) & np.isin(table.kinds, np.array(sorted(statements), dtype=object))
+    unknown_owner = np.zeros(table.n, dtype=bool)
+    unknown_owner[src[loops]] = True
 
     spheres_src, spheres_tgt = set(source_spheres), set(target_spheres)
-    jset = set(juris)
-    sphere = {n: G.nodes[n].get("sphere") for n in ids if n not in jset}
-    sources = sorted(n for n, s in sphere.items() if s in spheres_src)
-    targets = sorted(n for n, s in sphere.items() if s in spheres_tgt and s not in spheres_src)
+    not_juris = ~is_juris
+    in_src = _each(spheres, lambda s: s in spheres_src)[sphere_at] & not_juris
+    in_tgt = _each(spheres, lambda s: s in spheres_tgt and s not in spheres_src)[sphere_at] & not_juris
+    sources = sorted(ids[i] for i in np.flatnonzero(in_src).tolist())
+    targets = sorted(ids[i] for i in np.flatnonzero(in_tgt).tolist())
+    del in_src, in_tgt, not_juris
     # One Python BFS per source over the whole graph: the budget shrinks as the graph grows.
     cap = max(1, min(max_sources, PATH_BUDGET // max(table.n, 1)))
     used = sources if len(sources) <= cap else sorted(random.Random(seed).sample(sources, cap))
+    paths = bool(used and targets)
+
+    registered: dict[str, int] = {}
+    linked_count: dict[str, int] = {}
+    unknown_count: dict[str, int] = {}
+    relations: dict[str, int] = {}
+    # The linked entities' positions, kept only for the path counts (which need them as sets).
+    linked_at: dict[str, Any] = {}
+    ties = constitutional_ties(G, controller)
+    jdata = {j: G.nodes[j] for j in juris}
+    offshore_js = [j for j in juris if jdata[j].get("offshore") is True]
+    tied_js = [j for j in juris if j in ties]
+    offshore, tied = set(offshore_js), set(tied_js)
+    member = np.zeros(table.n, dtype=bool)
+    extra = {"__offshore": np.zeros(table.n, dtype=bool), "__tied": np.zeros(table.n, dtype=bool)}
+    for j, jp in zip(juris, jpos.tolist()):
+        lo, hi = np.searchsorted(link_dst, [jp, jp + 1])
+        reg = np.unique(link_src[lo:hi])
+        registered[j] = len(reg)
+        code = str(jdata[j].get("country", "") or "").lower()
+        # The linked entities: registered or located there, or (not a person) of its country code;
+        # none for a jurisdiction without a code (as this table has always counted them).
+        member[:] = False
+        if code:
+            member[reg] = True
+            if code in code_of:
+                member |= entity_code == code_of[code]
+        linked_count[j] = int(member.sum())
+        unknown_count[j] = int((member & unknown_owner).sum())
+        # Distinct relations with an end among the linked entities.
+        relations[j] = int((member[src] | member[dst]).sum()) if linked_count[j] else 0
+        if j in offshore:
+            extra["__offshore"] |= member
+        if j in tied:
+            extra["__tied"] |= member
+        if paths:
+            linked_at[j] = np.flatnonzero(member)
+    # The offshore exposure and the part of it that runs through jurisdictions tied to the controller.
+    whole_part = {name: int((mask[src] | mask[dst]).sum()) if mask.any() else 0 for name, mask in extra.items()}
+
     total, through = 0, {j: 0 for j in juris}
-    if used and targets:
+    if paths:
         channels = views.channels(CHANNEL_EXCLUDE).table
         keep = ~(np.isin(channels.src, jpos) | np.isin(channels.dst, jpos))
         U = Views(table=channels.subset(keep)).undirected
         U.remove_nodes_from(juris)
-        total, through = path_counts_through(U, used, targets, {**{j: linked[j] for j in juris}, **groups_extra})
+        groups = {j: {ids[i] for i in linked_at[j].tolist()} for j in juris}
+        groups.update({name: {ids[i] for i in np.flatnonzero(mask).tolist()} for name, mask in extra.items()})
+        total, through = path_counts_through(U, used, targets, groups)
+    del extra, member
 
-    statements = {k for k, kind in load_model().relation_kinds.items() if kind.statement}
-    unknown_owner = {n for n in nx.nodes_with_selfloops(G) if any(d.get("kind") in statements for d in G[n][n].values())}
     rows = []
     for j in juris:
-        data = G.nodes[j]
+        data = jdata[j]
         sec = _secrecy(G, j)
         score = sec["secrecy_score"]
         rows.append(
@@ -287,8 +344,8 @@ def jurisdiction_exposure(
                 "name": data.get("name", j),
                 "country": data.get("country", "") or "",
                 "offshore": data.get("offshore"),
-                "registered": len(registered[j]),
-                "entities": len(linked[j]),
+                "registered": registered[j],
+                "entities": linked_count[j],
                 "relations": relations[j],
                 "paths_through": through.get(j, 0),
                 **sec,
@@ -296,7 +353,7 @@ def jurisdiction_exposure(
                 "path_exposure": None if score is None else round(score / 100.0 * through.get(j, 0), 6),
                 "uk_tie": ties[j][0] if j in ties else (str(data.get("name", j)) if j == controller else "none"),
                 "uk_tie_sources": ";".join(ties[j][1]) if j in ties else "",
-                "declared_unknown_owner": len(linked[j] & unknown_owner),
+                "declared_unknown_owner": unknown_count[j],
             }
         )
     rows.sort(key=lambda r: (r["exposure"] is None, -(r["exposure"] or 0.0), -r["relations"], r["id"]))

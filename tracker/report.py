@@ -185,6 +185,7 @@ def write_build_reports(
     brk = brokers(G, views=views)
     active = brk[(brk["subset_betweenness"] > 0) | (brk["brokerage"] > 0)]
     active.attrs = brk.attrs
+    del brk  # a row per entity (about a gigabyte at 10M): only the active ones are written
     tell("brokers")
     jur = jurisdiction_exposure(G, views=views)
     tell("jurisdictions")
@@ -549,7 +550,9 @@ def report_html(
         col = METRICS[metric].columns[0]
         if col not in cen.columns:
             continue
-        ranked = cen.iloc[_order(cen, [(col, False)])]
+        # Only the top rows: the whole table reordered was a copy of every entity's row.
+        order = _order(cen, [(col, False)])
+        ranked = cen.iloc[order[:top] if top > 0 else order]
         head = ranked.head(top)
         values = [float(x) if x == x else 0.0 for x in head[col]]
         if metric in ("degree", "betweenness", "pagerank") and len(head) and any(values):
@@ -645,12 +648,12 @@ def report_html(
         parts.append(_notes_html(cen, ["community"]))
         # Top communities only, and their best-linked members: sorted once, vectorised.
         by = [("community", True)] + ([("degree", False)] if "degree" in cen.columns else [])
-        ordered = cen.iloc[_order(cen, by)]
-        numbers = ordered["community"].to_numpy()
+        order = _order(cen, by)
+        numbers = cen["community"].to_numpy()[order]
         items = []
         for number in sorted(set(numbers.tolist()))[:top]:
             start, hi = int(numbers.searchsorted(number, side="left")), int(numbers.searchsorted(number, side="right"))
-            members = [str(x) for x in ordered.index[start : min(hi, start + 12)]]
+            members = [str(x) for x in cen.index[order[start : min(hi, start + 12)]]]
             size = hi - start
             names = ", ".join(_entity(n, G.nodes[n].get("name", n)) for n in members)
             more = f" and {size - 12} more" if size > 12 else ""

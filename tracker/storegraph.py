@@ -92,7 +92,10 @@ class _Nodes:
         return ((n, self._g.attrs(i)) for i, n in enumerate(self._g.ids))
 
     def __getitem__(self, node: str) -> dict[str, Any]:
-        return self._g.attrs(self._g.pos[node])
+        i = self._g.position(node)
+        if i is None:
+            raise KeyError(node)
+        return self._g.attrs(i)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._g.ids)
@@ -101,7 +104,7 @@ class _Nodes:
         return len(self._g.ids)
 
     def __contains__(self, node: object) -> bool:
-        return node in self._g.pos
+        return self._g.position(node) is not None
 
 
 class StoreGraph:
@@ -149,9 +152,32 @@ class StoreGraph:
 
     @cached_property
     def pos(self) -> dict[str, int]:
-        """Each entity's position in `ids`: made on the first lookup by id (half a gigabyte at 10M
-        entities), which the metrics, reading columns, never make."""
+        """Each entity's position in `ids` as a dict (half a gigabyte at 10M entities): made only
+        when `ids` is not in Python's order (`position`), which a store's always is."""
         return {e: i for i, e in enumerate(self.ids)}
+
+    @cached_property
+    def _ids_sorted(self) -> bool:
+        from itertools import islice
+
+        ids = self.ids
+        return all(a < b for a, b in zip(ids, islice(ids, 1, None)))
+
+    def position(self, node: object) -> int | None:
+        """The entity's position in `ids` (None if it is not one): a binary search of the sorted ids.
+
+        The build looks up a few hundred entities by id (jurisdictions, the report's names);
+        a dict of every id for those took about a gigabyte at 10M entities.
+        """
+        if not isinstance(node, str):
+            return None
+        ids = self.ids
+        if not self._ids_sorted:
+            return self.pos.get(node)
+        from bisect import bisect_left
+
+        i = bisect_left(ids, node)
+        return i if i < len(ids) and ids[i] == node else None
 
     def attrs(self, i: int) -> dict[str, Any]:
         # Spelt out for the five columns (`_NODE_COLUMNS`, in order): called for millions of
@@ -175,6 +201,21 @@ class StoreGraph:
         """
         return self._cols[name]
 
+    def node_codes(self, name: str) -> tuple[Any, list[Any]]:
+        """`node_column(name)` as (numpy array of value numbers, values): each distinct value once,
+        None for an empty cell. Read again from the store's column (not kept: tens of megabytes).
+
+        The jurisdiction table tests each distinct value once and selects entities with numpy,
+        instead of a Python dict or set of every entity (`tracker.jurisdictions`).
+        """
+        import pyarrow.parquet as pq
+
+        column = pq.read_table(self.store.path("entities"), columns=[name]).column(name).combine_chunks()
+        encoded = column.dictionary_encode()
+        values: list[Any] = encoded.dictionary.to_pylist() + [None]
+        at = encoded.indices.fill_null(len(values) - 1).to_numpy(zero_copy_only=False)
+        return at, values
+
     def number_of_nodes(self) -> int:
         return len(self.ids)
 
@@ -185,7 +226,7 @@ class StoreGraph:
         return len(self.ids)
 
     def __contains__(self, node: object) -> bool:
-        return node in self.pos
+        return self.position(node) is not None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.ids)
