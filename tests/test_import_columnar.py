@@ -590,3 +590,30 @@ def test_self_links_of_several_kinds_exemplified_in_id_order(tmp_path: Path, mon
         "icij:1:officer_of:1:shareholder",
         "icij:4:officer_of:4",
     ]
+
+
+@given(
+    cells=st.lists(
+        st.text(alphabet=["a", ",", '"', "\n", "\r", "=", "+", "-", "@", " ", "\u00e9", "'", ";", "\t"], max_size=4), max_size=40
+    ),
+    cut=st.integers(0, 5),
+    text=st.booleans(),
+)
+@settings(max_examples=200, deadline=None)
+def test_cells_are_what_the_csv_module_writes(cells: list[str], cut: int, text: bool) -> None:
+    # Each cell as the CSV module writes it (after the formula guard of text fields), from a
+    # column sliced at `cut` (its bytes read in place start at an offset): the byte scans that
+    # find the cells to quote and to guard answer as csv.writer does.
+    import io
+
+    import pyarrow as pa
+
+    from tracker.importers.cleaning import guard_formula
+
+    col = pa.array(["x"] * cut + cells, pa.string()).slice(cut)
+    expected = []
+    for cell in cells:
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerow([guard_formula(cell) if text else cell, "z"])
+        expected.append(out.getvalue()[: -len(",z\n")])
+    assert icij_columnar._cells(col, text, False).to_pylist() == expected
