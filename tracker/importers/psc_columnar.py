@@ -32,13 +32,16 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable, Sequence
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tracker.importers.cleaning import clean_date, clean_text, make_id
 from tracker.importers.icij_columnar import (
+    _SIMPLE_SEEN,
     Refused,
     _clean,
     _const,
@@ -51,13 +54,16 @@ from tracker.importers.icij_columnar import (
     _Pending,
     _Skips,
     _Table,
+    _write_csv,
     attempt,
 )
 
 __all__ = ["read"]
 
-# Bytes per block when scanning a file for its lines, and pyarrow's JSON block (a line must fit).
-_SCAN_BLOCK = 1 << 26
+# Bytes of JSON lines read and mapped at a time (cut after a newline): a batch's columns are the
+# import's memory (about five times the batch's bytes while it is mapped), not the file's.
+_BATCH_BYTES = 1 << 27
+# pyarrow's JSON block (a line must fit).
 _JSON_BLOCK = 1 << 24
 _IDENT_KEYS = ("country_registered", "legal_authority", "legal_form", "place_registered", "registration_number")
 
@@ -105,33 +111,33 @@ def _schema() -> Any:
 # --- reading -------------------------------------------------------------------------------------
 
 
-def _line_starts(path: Path) -> Any:
-    """Byte offset of each line; refused unless every line starts a JSON object (no blank line)."""
+def _chunks(path: Path) -> Iterator[tuple[bytes, Any]]:
+    """The file's bytes about `_BATCH_BYTES` at a time, cut after a newline, with the byte offset
+    of each line (and the chunk's length last); refused unless every line starts a JSON object."""
     import numpy as np
 
-    size = path.stat().st_size
-    if size == 0:
-        return np.zeros(0, dtype=np.int64)
-    mm = np.memmap(path, dtype=np.uint8, mode="r")
-    starts = [np.zeros(1, dtype=np.int64)]
-    for lo in range(0, size, _SCAN_BLOCK):
-        block = mm[lo : lo + _SCAN_BLOCK]
-        starts.append(np.flatnonzero(block == 10).astype(np.int64) + lo + 1)
-    out = np.concatenate(starts)
-    out = out[out < size]
-    if not (mm[out] == ord("{")).all():
-        raise Refused(f"{path.name}: a blank line, a JSON array or a line that does not start an object")
-    del mm
-    return out
-
-
-def _json_at(path: Path, starts: Any, row: int) -> Any:
-    """The record of one line, decoded by the json module as the record path decodes it."""
-    end = int(starts[row + 1]) if row + 1 < len(starts) else None
+    carry = b""
     with path.open("rb") as fh:
-        fh.seek(int(starts[row]))
-        raw = fh.read(end - int(starts[row])) if end is not None else fh.read()
-    return json.loads(raw.decode("utf-8").strip().rstrip(","))
+        while True:
+            block = fh.read(_BATCH_BYTES)
+            data = carry + block if carry else block
+            if block:
+                cut = data.rfind(b"\n") + 1
+                if not cut:  # a line longer than a batch: read on to its end
+                    carry = data
+                    continue
+                carry, data = data[cut:], data[:cut]
+            if not data:
+                return
+            raw = np.frombuffer(data, dtype=np.uint8)
+            starts = np.r_[np.zeros(1, np.int64), np.flatnonzero(raw == 10).astype(np.int64) + 1]
+            starts = starts[starts < len(data)]
+            if not (raw[starts] == ord("{")).all():
+                raise Refused(f"{path.name}: a blank line, a JSON array or a line that does not start an object")
+            del raw
+            yield data, np.r_[starts, len(data)]
+            if not block:
+                return
 
 
 def _struct_child(struct: Any, name: str) -> Any:
@@ -182,111 +188,97 @@ def _truthy_struct(struct: Any, where: str) -> Any:
 
 @dataclass
 class _Rows:
-    """The snapshot's records as columns, all files in order."""
+    """One batch of a snapshot file's records as columns: lines `line0 + 1` to `line0 + n`."""
 
     n: int
-    file_of: Any  # index into files, per row
-    line_of: Any  # line number in its file, per row
-    files: list[Path]
-    starts: list[Any]
+    name: str  # the file's name
+    line0: int  # lines of the file before the batch
+    data: bytes  # the batch's bytes
+    starts: Any  # byte offset of each line in `data`, and its length last
     cols: dict[str, Any]
 
     def where(self, rows: Any) -> list[str]:
-        return [f"{self.files[int(f)].name}:{int(x)}" for f, x in zip(self.file_of[rows], self.line_of[rows])]
+        return [f"{self.name}:{self.line0 + int(r) + 1}" for r in rows]
 
     def record(self, row: int) -> Any:
-        f = int(self.file_of[row])
-        return _json_at(self.files[f], self.starts[f], int(self.line_of[row]) - 1)
+        """The record of one line, decoded by the json module as the record path decodes it."""
+        raw = self.data[int(self.starts[row]) : int(self.starts[row + 1])]
+        return json.loads(raw.decode("utf-8").strip().rstrip(","))
 
 
-def _read_rows(paths: Sequence[Path]) -> _Rows:
-    import numpy as np
-    import pyarrow.json as pj
-
-    pa, pc = _pa()
+def _batches(paths: Sequence[Path]) -> Iterator[_Rows]:
+    """The snapshot files' records a batch of lines at a time, in order."""
     from tracker.importers.psc import _is_company_data
 
-    parts: list[dict[str, Any]] = []
-    file_of, line_of, starts_all = [], [], []
-    for fi, path in enumerate(paths):
+    for path in paths:
         if path.is_dir():
             raise Refused(f"{path.name}: a folder")
         if _is_company_data(path):
             raise Refused(f"{path.name}: company data (names) given alongside")
-        starts = _line_starts(path)
-        if not len(starts):
-            starts_all.append(starts)
-            continue
-        try:
-            table = pj.read_json(
-                path,
-                read_options=pj.ReadOptions(block_size=_JSON_BLOCK),
-                parse_options=pj.ParseOptions(explicit_schema=_schema(), unexpected_field_behavior="infer"),
-            )
-        except (pa.ArrowException, UnicodeDecodeError) as exc:
-            raise Refused(f"{path.name}: pyarrow cannot read it as the json module does: {exc}") from None
-        if table.num_rows != len(starts):
-            raise Refused(f"{path.name}: {table.num_rows} records on {len(starts)} lines")
-        n = table.num_rows
-        # The fields are taken chunk by chunk and only then made one array each: combining the
-        # whole struct first would copy every field of the snapshot, read or not.
-        number, content, data = (table.column(c) for c in ("company_number", "ContentDate", "data"))
-        del table
-        if data.null_count:
-            raise Refused(f"{path.name}: a line without a 'data' object")
-        got: dict[str, Any] = {"number": number, "content": content}
-        for name in ("kind", "etag", "name", "country_of_residence", "nationality", "is_sanctioned", "notified_on", "ceased_on"):
-            got[name] = _struct_child(data, name)
-        for name in ("natures_of_control", "statement", "linked_psc_name"):
-            got[name] = _struct_child(data, name)
-        links = _struct_child(data, "links")
-        got["link"] = _struct_child(links, "self")
-        if pc.any(pc.and_(pc.is_valid(links), pc.is_null(got["link"]))).as_py():
-            raise Refused(f"{path.name}: a links object without self")
-        elements = _struct_child(data, "name_elements")
-        for k in ("forename", "middle_name", "surname"):
-            got[k] = _struct_child(elements, k)
-        dob = _struct_child(data, "date_of_birth")
-        got["year"], got["month"] = _struct_child(dob, "year"), _struct_child(dob, "month")
-        address, office = _struct_child(data, "address"), _struct_child(data, "principal_office_address")
-        got["address_ok"] = _truthy_struct(address, "address")
-        got["office_ok"] = _truthy_struct(office, "principal_office_address")
-        got["address_country"] = _struct_child(address, "country")
-        got["office_country"] = _struct_child(office, "country")
-        ident = _struct_child(data, "identification")
-        for i in range(ident.type.num_fields):
-            field = ident.type.field(i)
-            if not (pa.types.is_string(field.type) or pa.types.is_null(field.type)):
-                raise Refused(f"{path.name}: identification.{field.name} is not text")
-            got[f"ident:{field.name}"] = _struct_child(ident, field.name)
-        parts.append(got)
-        file_of.append(np.full(n, fi, dtype=np.int32))
-        line_of.append(np.arange(1, n + 1, dtype=np.int64))
-        starts_all.append(starts)
-    names = sorted({k for p in parts for k in p})
+        line0 = 0
+        for data, starts in _chunks(path):
+            cols = _read_columns(path, data, len(starts) - 1)
+            yield _Rows(len(starts) - 1, path.name, line0, data, starts, cols)
+            line0 += len(starts) - 1
+
+
+def _read_columns(path: Path, data: bytes, lines: int) -> dict[str, Any]:
+    """The fields the import reads of a batch's lines, one array each (pyarrow's JSON reader)."""
+    import pyarrow.json as pj
+
+    pa, pc = _pa()
+    try:
+        table = pj.read_json(
+            pa.BufferReader(data),
+            read_options=pj.ReadOptions(block_size=_JSON_BLOCK),
+            parse_options=pj.ParseOptions(explicit_schema=_schema(), unexpected_field_behavior="infer"),
+        )
+    except (pa.ArrowException, UnicodeDecodeError) as exc:
+        raise Refused(f"{path.name}: pyarrow cannot read it as the json module does: {exc}") from None
+    if table.num_rows != lines:
+        raise Refused(f"{path.name}: {table.num_rows} records on {lines} lines")
+    n = table.num_rows
+    # The fields are taken chunk by chunk and only then made one array each: combining the
+    # whole struct first would copy every field of the batch, read or not.
+    number, content, data_col = (table.column(c) for c in ("company_number", "ContentDate", "data"))
+    del table
+    if data_col.null_count:
+        raise Refused(f"{path.name}: a line without a 'data' object")
+    got: dict[str, Any] = {"number": number, "content": content}
+    for name in ("kind", "etag", "name", "country_of_residence", "nationality", "is_sanctioned", "notified_on", "ceased_on"):
+        got[name] = _struct_child(data_col, name)
+    for name in ("natures_of_control", "statement", "linked_psc_name"):
+        got[name] = _struct_child(data_col, name)
+    links = _struct_child(data_col, "links")
+    got["link"] = _struct_child(links, "self")
+    if pc.any(pc.and_(pc.is_valid(links), pc.is_null(got["link"]))).as_py():
+        raise Refused(f"{path.name}: a links object without self")
+    elements = _struct_child(data_col, "name_elements")
+    for k in ("forename", "middle_name", "surname"):
+        got[k] = _struct_child(elements, k)
+    dob = _struct_child(data_col, "date_of_birth")
+    got["year"], got["month"] = _struct_child(dob, "year"), _struct_child(dob, "month")
+    address, office = _struct_child(data_col, "address"), _struct_child(data_col, "principal_office_address")
+    got["address_ok"] = _truthy_struct(address, "address")
+    got["office_ok"] = _truthy_struct(office, "principal_office_address")
+    got["address_country"] = _struct_child(address, "country")
+    got["office_country"] = _struct_child(office, "country")
+    ident = _struct_child(data_col, "identification")
+    for i in range(ident.type.num_fields):
+        field = ident.type.field(i)
+        if not (pa.types.is_string(field.type) or pa.types.is_null(field.type)):
+            raise Refused(f"{path.name}: identification.{field.name} is not text")
+        got[f"ident:{field.name}"] = _struct_child(ident, field.name)
     cols: dict[str, Any] = {}
-    for k in names:
-        arrays = []
-        for p in parts:
-            size = len(p["kind"])
-            v = p.get(k)
-            if k in ("address_ok", "office_ok"):
-                arrays.append(pa.array(v, pa.bool_()))
-            elif v is None:
-                arrays.append(pa.nulls(size, _schema_type(k)))
-            else:
-                v = _flat(v)
-                arrays.append(v.cast(_schema_type(k)) if pa.types.is_null(v.type) else v)
-        cols[k] = pa.concat_arrays(arrays) if arrays else pa.array([], _schema_type(k))
-    n = sum(len(p["kind"]) for p in parts)
-    return _Rows(
-        n,
-        np.concatenate(file_of) if file_of else np.zeros(0, np.int32),
-        np.concatenate(line_of) if line_of else np.zeros(0, np.int64),
-        list(paths),
-        starts_all,
-        cols,
-    )
+    for k, v in got.items():
+        if k in ("address_ok", "office_ok"):
+            cols[k] = pa.array(v, pa.bool_())
+        elif v is None:
+            cols[k] = pa.nulls(n, _schema_type(k))
+        else:
+            v = _flat(v)
+            cols[k] = v.cast(_schema_type(k)) if pa.types.is_null(v.type) else v
+    return cols
 
 
 def _schema_type(name: str) -> Any:
@@ -394,18 +386,34 @@ def read(paths: Sequence[Path], writer: Any, meta: Any) -> bool:
 
 
 def _import(paths: list[Path], writer: Any, meta: Any) -> _Pending:
+    """Map each batch of lines (`_map`), spill its rows, then check what spans batches."""
+    st = _State(writer)
+    try:
+        for rows in _batches(paths):
+            _map(rows, st, writer, meta)
+            _SIMPLE_SEEN.clear()  # (its tests of this batch's columns)
+        if not st.read:
+            raise Refused("no records")
+        return _settle(st, writer, meta)
+    except BaseException:
+        st.spill.close()
+        raise
+    finally:
+        _SIMPLE_SEEN.clear()
+
+
+def _map(rows: _Rows, st: _State, writer: Any, meta: Any) -> None:
+    """Map one batch of records column-wise; its rows go to the spill, its counts to `st`."""
     import numpy as np
 
     pa, pc = _pa()
     from tracker.importers import psc
 
-    rows = _read_rows(paths)
     n = rows.n
-    if not n:
-        raise Refused("no records")
+    st.read += n
     cols = rows.cols
-    countries = _Countries()
-    skips = _Skips()
+    countries = st.countries
+    skips = st.skips
     kind = _text(cols["kind"], n)
     if cols["kind"].null_count:
         raise Refused("a record without data.kind")
@@ -416,7 +424,7 @@ def _import(paths: list[Path], writer: Any, meta: Any) -> _Pending:
     outcome[totals] = 3
 
     # Totals lines: read whole, as the record path reads them, for the summary.
-    totals_seen: dict[str, list[str]] = {}
+    totals_seen = st.totals_seen
     for r in np.flatnonzero(totals).tolist():
         data = rows.record(r)["data"]
         counts = ", ".join(f"{k}={v}" for k, v in sorted(data.items()) if k != "kind")
@@ -434,6 +442,9 @@ def _import(paths: list[Path], writer: Any, meta: Any) -> _Pending:
     outcome[unknown] = 4
     rk = np.flatnonzero(known)  # the rows that make something, in record order
     m = len(rk)
+    if not m:
+        st.outcome(outcome)
+        return
 
     # Company numbers: 8 digits as they come; any other form through the record path's function.
     raw_number = _take(cols["number"], rk)
@@ -449,13 +460,16 @@ def _import(paths: list[Path], writer: Any, meta: Any) -> _Pending:
     src = _make_ids("psc", [_const("src", m), number])
     day = _per_distinct(_take(cols["content"], rk), clean_date)
     days = [d for d in pc.unique(day).to_pylist() if d]
-    retrieved = meta.retrieved or (max(days) if days else "")
+    if days:
+        st.last_day = max(st.last_day, *days)
 
-    # Sources: one per company, made by its first line (its date is that line's).
+    # Sources: one per company, made by its first line (its date is that line's), in this
+    # batch unless an earlier batch had a line of the company.
     enc = pc.dictionary_encode(number)
     num_idx = np.asarray(enc.indices, dtype=np.int64)
     _, first_of_company = np.unique(num_idx, return_index=True)
-    first_of_company = np.sort(first_of_company)
+    seen_before = st.seen.contains(enc.dictionary)
+    first_of_company = np.sort(first_of_company[~seen_before])
     first_mask = np.zeros(m, dtype=bool)
     first_mask[first_of_company] = True
     src_rows = first_of_company
@@ -464,14 +478,9 @@ def _import(paths: list[Path], writer: Any, meta: Any) -> _Pending:
         "id": _take(src, src_rows),
         "url": pc.binary_join_element_wise(psc.REGISTER_URL.split("{number}")[0], src_number, psc.REGISTER_URL.split("{number}")[1], ""),
         "title": pc.binary_join_element_wise("Persons with significant control of company", src_number, " "),
-        "publisher": meta.publisher or psc.PUBLISHER,
-        "evidence": meta.evidence or "official_register",
         "date": _take(day, src_rows),
-        "licence": meta.licence or psc.LICENCE,
-        "retrieved": retrieved,
-        "notes": "Companies House PSC snapshot",
     }
-    sources = {k: (_flat(v) if not isinstance(v, str) else v) for k, v in sources.items()}
+    sources = {k: _flat(v) for k, v in sources.items()}
 
     # The PSC's key: the last part of links.self, else its etag (refused when that is a null).
     ekind_of = {k: v[0] for k, v in kinds.items()}
@@ -493,8 +502,12 @@ def _import(paths: list[Path], writer: Any, meta: Any) -> _Pending:
         skipped[no_key] = True
     rec_id = _make_ids("psc", [number, key])
     kept = np.flatnonzero(keyed)
-    if pc.count_distinct(_take(rec_id, kept)).as_py() != len(kept):
+    # Each PSC id once: checked here in the batch, and across batches when they are settled.
+    kept_ids = _take(rec_id, kept)
+    if pc.count_distinct(kept_ids).as_py() != len(kept):
         raise Refused("a PSC id given twice")
+    st.spill.add("keys", {"id": kept_ids})
+    del kept_ids
 
     ek = np.asarray(ekind.to_numpy(zero_copy_only=False))
     unknown_owner = keyed & (ek == psc.UNKNOWN)
@@ -601,42 +614,53 @@ def _import(paths: list[Path], writer: Any, meta: Any) -> _Pending:
         org_kind = _flat(pc.replace_with_mask(org_kind, pa.array(is_legal), pa.array(legal, pa.string())))
     entity_chunk((is_corp & ~is_uk) | is_legal, org_kind, name500, org_country, org_notes, {})
     psc_entity = _flat(pc.if_else(pa.array(owner & ~is_uk), rec_id, psc_entity))
+    # The kind of each PSC row's entity, where its relations start (a UK parent is a company).
+    psc_kind = _flat(pc.if_else(pa.array(is_person), "person", pc.if_else(pa.array(is_uk), "company", org_kind)))
 
     # --- companies, and UK parents: the record path's calls replayed where they meet -------------
-    uk_number = _take(uk, np.flatnonzero(is_uk))
+    # Every UK parent's entity lives in `st.scratch` (a writer of its own) from its first call on,
+    # over all batches: the calls are replayed in record order, and its rows replace the plain
+    # company rows of the same ids when the batches are settled.
+    uk_rows = np.flatnonzero(is_uk)
+    uk_number = _take(uk, uk_rows)
     uk_ids = _make_ids("psc", [uk_number]) if len(uk_number) else pa.array([], pa.string())
-    replay_ids = pc.unique(uk_ids)
-    in_replay = np.asarray(pc.is_in(company, value_set=replay_ids))
+    scratch = st.scratch
+    batch_parents = set(pc.unique(uk_ids).to_pylist())
+    firsts = np.flatnonzero(first_mask)
+    in_replay = np.zeros(m, dtype=bool)
+    in_replay[firsts] = [c in batch_parents or c in scratch.entities for c in _take(company, firsts).to_pylist()]
     company_new = first_mask & ~in_replay
     psc_new = owner & ~is_uk
     psc_merged = np.zeros(m, dtype=bool)
-    replay_rows: list[dict[str, str]] = []
-    if len(replay_ids):
-        scratch = copy.copy(writer)
-        scratch.entities, scratch._provisional = {}, set()
-        scratch._new = scratch._merged = 0
+    if len(uk_rows) or in_replay.any():
+        earlier = st.seen.contains(uk_number)  # the parent's own company had a line in an earlier batch
         ops = []  # (row, 0 company / 1 parent)
-        ops += [(int(r), 0) for r in np.flatnonzero(first_mask & in_replay)]
-        uk_rows = np.flatnonzero(is_uk)
+        ops += [(int(r), 0) for r in np.flatnonzero(in_replay)]
         ops += [(int(r), 1) for r in uk_rows]
         ops.sort()
         where_uk = {int(r): i for i, r in enumerate(uk_rows)}
         numbers_l = number.to_pylist()
         src_l = src.to_pylist()
+        uk_l, uk_ids_l = uk_number.to_pylist(), uk_ids.to_pylist()
         for r, op in ops:
-            new, merged = scratch._new, scratch._merged
             if op == 0:
+                new = scratch._new
                 psc.add_company(scratch, numbers_l[r], src_l[r], {})
                 company_new[r] = scratch._new > new
             else:
                 i = where_uk[r]
-                ident_r = psc.add_uk_parent(scratch, uk_number[i].as_py(), name500[r].as_py(), org_notes[r].as_py(), src_l[r])
+                if earlier[i] and uk_ids_l[i] not in scratch.entities:
+                    # Its company was written as a plain row by an earlier batch's first line: that
+                    # line's call comes first (its row is replaced by this one when settled).
+                    psc.add_company(scratch, uk_l[i], make_id("psc", "src", uk_l[i]), {})
+                new, merged = scratch._new, scratch._merged
+                ident_r = psc.add_uk_parent(scratch, uk_l[i], name500[r].as_py(), org_notes[r].as_py(), src_l[r])
                 if sanctioned[r]:
                     psc.mark_sanctioned(scratch, ident_r)
                 psc_new[r] = scratch._new > new
                 psc_merged[r] = scratch._merged > merged
-        replay_rows = [scratch.entities[k] for k in scratch.entities]
         psc_entity = _flat(pc.replace_with_mask(psc_entity, pa.array(is_uk), uk_ids))
+    st.seen.add(enc.dictionary.filter(pa.array(~seen_before)))
 
     ci = np.flatnonzero(first_mask & ~in_replay)
     c_number = _take(number, ci)
@@ -655,8 +679,6 @@ def _import(paths: list[Path], writer: Any, meta: Any) -> _Pending:
             "notes": _const("Named only by number in the PSC snapshot.", len(ci)),
         }
     )
-    if replay_rows:
-        ent_parts.append({k: pa.array([row.get(k, "") for row in replay_rows], pa.string()) for k in _ENTITY_COLUMNS})
 
     # --- relations -------------------------------------------------------------------------------
     rel_parts: list[dict[str, Any]] = []
@@ -733,6 +755,7 @@ def _import(paths: list[Path], writer: Any, meta: Any) -> _Pending:
             "sources": _take(src, g_parent),
             "record_id": _clean(pc.binary_join_element_wise(_take(record, g_parent), g_codes, "#"), 500),
             "note": _clean(pc.binary_join_element_wise("Nature of control: ", g_codes, ".", "")),
+            "source_kind": _take(psc_kind, g_parent),
         }
     )
     rel_rows.append(g_parent)
@@ -764,6 +787,7 @@ def _import(paths: list[Path], writer: Any, meta: Any) -> _Pending:
                 "sources": _take(src, simple),
                 "record_id": _clean(_take(record, simple), 500),
                 "note": _clean(_flat(note)),
+                "source_kind": _const("company", len(simple)),
             }
         )
         rel_rows.append(simple)
@@ -789,6 +813,7 @@ def _import(paths: list[Path], writer: Any, meta: Any) -> _Pending:
                     "sources": src_l2[j],
                     "record_id": clean_text(record_l[j], 500),
                     "note": clean_text(note_),
+                    "source_kind": "company",
                 }
                 for k, v in row.items():
                     out[k].append(v)
@@ -804,26 +829,12 @@ def _import(paths: list[Path], writer: Any, meta: Any) -> _Pending:
     new = company_new | psc_new | rel_new
     oc = np.where(new, 1, np.where(psc_merged, 2, np.where(skipped, 4, 5)))
     outcome[rk] = oc
-    if (outcome == 0).any() or (outcome == 5).any():
-        raise Refused("a record with no outcome")
+    st.outcome(outcome)
     # The per-record columns are done with: let them go before the tables are put together.
     del name500, plain_name, person_name, alias, aliases, nat_notes, org_notes, birth, residence, ident, notes_parts
     del link, key, tail, start, end, codes, with_natures, natures_col, g_rec
     cols.clear()
-    pending = _finish(writer, ent_parts, rel_parts, sources, skips)
-    pending.skips = skips
-    # Nothing is told to the summary before the import is sure to be column-wise.
-    summary = writer.summary
-    summary.read += n
-    for value, name in ((1, "mapped"), (2, "merged"), (3, "used"), (4, "skipped")):
-        count = int((outcome == value).sum())
-        if count:
-            summary.outcomes[name] += count
-    for counts, places in sorted(totals_seen.items()):
-        more = f" and {len(places) - 1} more" if len(places) > 1 else ""
-        summary.info.append(f"totals line (read, not imported) at {places[0]}{more}: {counts}")
-    countries.save()
-    return pending
+    _finish(st, writer, ent_parts, rel_parts, sources)
 
 
 _ENTITY_COLUMNS = (
@@ -842,10 +853,185 @@ _ENTITY_COLUMNS = (
 )
 
 
-def _finish(
-    writer: Any, ent_parts: list[dict[str, Any]], rel_parts: list[dict[str, Any]], sources: dict[str, Any], skips: _Skips
-) -> _Pending:
-    """The tables in id order, with the writer's checks of relations made on whole columns."""
+_RELATION_COLUMNS = ("id", "kind", "source", "target", "role", "share_min", "share_max", "start", "end", "sources", "record_id", "note")
+_SOURCE_COLUMNS = ("id", "url", "title", "date")
+# Rows spill in buckets of ids: those that begin alike, up to this many bytes (the prefix all ids
+# of the table share, then three characters of the company number). A bucket is what the
+# settling and the writing hold at once; its rows are in id order against every other bucket's.
+_BUCKET_PREFIX = {"keys": 7, "entities": 7, "replay": 7, "relations": 7, "sources": 11}
+
+
+# --- across batches ------------------------------------------------------------------------------
+
+
+class _Seen:
+    """A set of company numbers kept as 8-byte integers (most numbers are 8 characters: two
+    letters and digits or digits alone): sorted runs, merged while a run is not much smaller
+    than the one before it; longer numbers in a Python set."""
+
+    def __init__(self) -> None:
+        self.runs: list[Any] = []
+        self.long: set[str] = set()
+
+    @staticmethod
+    def _words(numbers: Any) -> tuple[Any, Any]:
+        import numpy as np
+
+        pa, pc = _pa()
+        numbers = _flat(numbers)
+        short = np.asarray(pc.less_equal(pc.binary_length(numbers.cast(pa.binary())), 8))
+        raw = pc.filter(numbers, pa.array(short)).cast(pa.binary())
+        pad = pa.scalar(b"\x00" * 8, pa.binary())
+        cut = _flat(pc.binary_slice(pc.binary_join_element_wise(raw, pad, pa.scalar(b"", pa.binary())), 0, 8)).cast(pa.binary(8))
+        words = np.frombuffer(cut.buffers()[1], dtype=">u8", count=len(cut), offset=cut.offset * 8).astype(np.uint64)
+        return short, words
+
+    def contains(self, numbers: Any) -> Any:
+        import numpy as np
+
+        short, words = self._words(numbers)
+        found = np.zeros(len(words), dtype=bool)
+        for run in self.runs:
+            at = np.minimum(np.searchsorted(run, words), len(run) - 1)
+            found |= run[at] == words
+        out = np.zeros(len(short), dtype=bool)
+        out[short] = found
+        if not short.all():
+            pa, pc = _pa()
+            others = pc.filter(_flat(numbers), pa.array(~short)).to_pylist()
+            out[~short] = [v in self.long for v in others]
+        return out
+
+    def add(self, numbers: Any) -> None:
+        """Add numbers, each not yet in the set (distinct)."""
+        import numpy as np
+
+        pa, pc = _pa()
+        short, words = self._words(numbers)
+        if not short.all():
+            self.long.update(pc.filter(_flat(numbers), pa.array(~short)).to_pylist())
+        if len(words):
+            self.runs.append(np.sort(words))
+        while len(self.runs) > 1 and len(self.runs[-2]) <= 2 * len(self.runs[-1]):
+            last = self.runs.pop()
+            self.runs[-1] = np.sort(np.concatenate([self.runs[-1], last]))
+
+
+class _Spill:
+    """Mapped rows on disk, a file per table and batch (Arrow IPC), one record batch per bucket
+    of ids (`_BUCKET_PREFIX`); read back a bucket at a time, every batch's part of it."""
+
+    def __init__(self) -> None:
+        self._dir: tempfile.TemporaryDirectory[str] | None = None
+        self.runs: dict[str, list[tuple[Path, dict[bytes, int]]]] = {}
+
+    @property
+    def dir(self) -> Path:
+        if self._dir is None:
+            self._dir = tempfile.TemporaryDirectory(prefix="tracker-psc-")
+        return Path(self._dir.name)
+
+    def close(self) -> None:
+        if self._dir is not None:
+            self._dir.cleanup()
+            self._dir = None
+        self.runs = {}
+
+    def add(self, table: str, cols: dict[str, Any]) -> None:
+        import numpy as np
+
+        pa, pc = _pa()
+        ids = cols["id"]
+        n = len(ids)
+        if not n:
+            return
+        enc = pc.dictionary_encode(pc.binary_slice(_flat(ids).cast(pa.binary()), 0, _BUCKET_PREFIX[table]))
+        values = enc.dictionary.to_pylist()
+        by_value = sorted(range(len(values)), key=values.__getitem__)
+        rank = np.empty(len(values), dtype=np.int64)
+        rank[by_value] = np.arange(len(values))
+        row_rank = rank[np.asarray(enc.indices, dtype=np.int64)]
+        order = np.argsort(row_rank, kind="stable")
+        counts = np.bincount(row_rank, minlength=len(values))
+        names = list(cols)
+        arrays = [_take(cols[c], order) for c in names]
+        runs = self.runs.setdefault(table, [])
+        path = self.dir / f"{table}-{len(runs)}.arrow"
+        index: dict[bytes, int] = {}
+        schema = pa.schema([(c, pa.string()) for c in names])
+        with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, schema) as out:
+            lo = 0
+            for j, v in enumerate(by_value):
+                size = int(counts[j])
+                out.write_batch(pa.record_batch([a.slice(lo, size) for a in arrays], schema=schema))
+                index[values[v]] = j
+                lo += size
+        runs.append((path, index))
+
+    def buckets(self, *tables: str) -> list[bytes]:
+        return sorted({b for t in tables for _, index in self.runs.get(t, []) for b in index})
+
+    def read(self, table: str, bucket: bytes, names: Sequence[str] | None = None) -> dict[str, Any]:
+        """The bucket's rows of every batch, in batch order: the named columns, copied into memory."""
+        pa, _ = _pa()
+        parts: list[Any] = []
+        for path, index in self.runs.get(table, []):
+            j = index.get(bucket)
+            if j is None:
+                continue
+            with pa.OSFile(str(path), "rb") as fh:
+                batch = pa.ipc.open_file(fh).get_batch(j)
+            parts.append(batch.select(list(names)) if names is not None else batch)
+        if not parts:
+            return {}
+        table_ = pa.Table.from_batches(parts)
+        return {c: _flat(table_.column(c)) for c in table_.column_names}
+
+
+@dataclass
+class _State:
+    """What the batches share: counts, the companies already seen, the UK parents' entities
+    (replayed), the skips, the spilled rows."""
+
+    writer: Any
+    read: int = 0
+    last_day: str = ""
+
+    def __post_init__(self) -> None:
+        import numpy as np
+
+        self.countries = _Countries()
+        self.skips = _Skips()  # the records' skips, in record order
+        self.relation_skips: dict[str, tuple[list[str], int]] = {}  # by reason: first ids, count
+        self.totals_seen: dict[str, list[str]] = {}
+        self.outcomes = np.zeros(6, dtype=np.int64)
+        self.seen = _Seen()
+        self.spill = _Spill()
+        scratch = copy.copy(self.writer)
+        scratch.entities, scratch._provisional = {}, set()
+        scratch._new = scratch._merged = 0
+        self.scratch = scratch
+
+    def outcome(self, outcome: Any) -> None:
+        import numpy as np
+
+        if (outcome == 0).any() or (outcome == 5).any():
+            raise Refused("a record with no outcome")
+        self.outcomes += np.bincount(outcome, minlength=6)
+
+    def relation_skip(self, reason: str, ids: list[str], count: int) -> None:
+        """A skip found on relations: its examples are the first ids in id order over all batches."""
+        if count:
+            first, total = self.relation_skips.get(reason, ([], 0))
+            self.relation_skips[reason] = (sorted({*first, *ids})[:5], total + count)
+
+
+def _finish(st: _State, writer: Any, ent_parts: list[dict[str, Any]], rel_parts: list[dict[str, Any]], sources: dict[str, Any]) -> None:
+    """A batch's tables, with the writer's checks of relations made on whole columns, spilled.
+
+    Each relation knows the kind of its ends from its record: its source is the PSC's entity
+    (a company for a UK parent), or the company for a statement; its target is the company.
+    """
     import numpy as np
 
     pa, pc = _pa()
@@ -868,50 +1054,39 @@ def _finish(
                 p.pop(c, None)
         return out
 
-    entities = concat(ent_parts, _ENTITY_COLUMNS)
-    if pc.count_distinct(entities["id"]).as_py() != len(entities["id"]):
-        raise Refused("two entities with one id")
-    rel_names = ("id", "kind", "source", "target", "role", "share_min", "share_max", "start", "end", "sources", "record_id", "note")
-    rels = concat(rel_parts, rel_names)
+    st.spill.add("entities", concat(ent_parts, _ENTITY_COLUMNS))
+    st.spill.add("sources", sources)
+    rels = concat(rel_parts, (*_RELATION_COLUMNS, "source_kind"))
     rid = rels["id"]
     nrel = len(rid)
-    if nrel and pc.count_distinct(rid).as_py() != nrel:
+    if not nrel:
+        return
+    if pc.count_distinct(rid).as_py() != nrel:
         raise Refused("two relations with one id")
-    order = np.asarray(pc.sort_indices(rid)) if nrel else np.zeros(0, np.int64)
-    rank = np.empty(nrel, dtype=np.int64)
-    rank[order] = np.arange(nrel, dtype=np.int64)
 
-    def in_order(mask: Any) -> Any:
+    def ids_at(mask: Any) -> list[str]:
         idx = np.flatnonzero(mask)
-        return idx[np.argsort(rank[idx], kind="stable")]
-
-    def ids_at(idx: Any) -> list[str]:
-        return [str(x) for x in rid.take(pa.array(idx[:64])).to_pylist()]
+        return sorted(str(x) for x in rid.take(pa.array(idx)).to_pylist())[:5] if len(idx) <= 4096 else _first_ids(rid, idx)
 
     # The kind: the first the schema allows between the kinds at the two ends (always present).
-    pos_s = pc.index_in(rels["source"], value_set=entities["id"])
-    pos_t = pc.index_in(rels["target"], value_set=entities["id"])
-    if pos_s.null_count or pos_t.null_count:
-        raise Refused("a relation to an entity not in the import")
     same = np.asarray(pc.equal(rels["source"], rels["target"]))
-    # One key per (kind, source kind, target kind, same end) as integers: a handful of values.
-    ent_kind = pc.dictionary_encode(entities["kind"])
-    kind_names = ent_kind.dictionary.to_pylist()
-    ek_idx = np.asarray(ent_kind.indices, dtype=np.int64)
+    # One key per (kind, source kind, same end) as integers (the target is a company): a handful of values.
+    src_kind = pc.dictionary_encode(rels.pop("source_kind"))
+    kind_names = src_kind.dictionary.to_pylist()
     rel_kind = pc.dictionary_encode(rels["kind"])
     cand_names = rel_kind.dictionary.to_pylist()
     k = len(kind_names)
-    key = ((np.asarray(rel_kind.indices, dtype=np.int64) * k + ek_idx[np.asarray(pos_s)]) * k + ek_idx[np.asarray(pos_t)]) * 2 + same
+    key = (np.asarray(rel_kind.indices, dtype=np.int64) * k + np.asarray(src_kind.indices, dtype=np.int64)) * 2 + same
     keys, inverse = np.unique(key, return_inverse=True)
     inverse = np.asarray(inverse).reshape(-1)
     model = writer.model
     kinds = model.relation_kinds
     alive = np.ones(nrel, dtype=bool)
-    chosen_col = rels["kind"]
+    failed: dict[str, Any] = {}
     for j, value in enumerate(keys.tolist()):
         flag, rest = value % 2, value // 2
-        tk, rest = kind_names[rest % k], rest // k
         sk, cand = kind_names[rest % k], cand_names[rest // k]
+        tk = "company"
         ok = cand in kinds and kinds[cand].allows(sk, tk) and kinds[cand].statement == bool(flag)
         rows = inverse == j
         if ok:
@@ -920,8 +1095,10 @@ def _finish(
                     raise Refused(f"a relation kind that does not take a field its records give: {cand} {f}")
             continue
         reason = "relation from an entity to itself" if flag else f"{cand} cannot run from a {sk} to a {tk}"
-        skips.add(reason, ids_at(in_order(rows)), int(rows.sum()))
+        failed[reason] = failed[reason] | rows if reason in failed else rows
         alive &= ~rows
+    for reason, rows in failed.items():
+        st.relation_skip(reason, ids_at(rows), int(rows.sum()))
     # An end before the start: the end is dropped (and counted). Two full dates compare as text;
     # a partial date by its range (`parse_partial`), once per distinct pair.
     from tracker.dates import parse_partial
@@ -941,10 +1118,130 @@ def _finish(
         flipped[sel] = np.asarray(_nonempty(flags))
     flipped &= alive
     if flipped.any():
-        skips.add("end before start (dropped the end)", ids_at(in_order(flipped)), int(flipped.sum()))
+        st.relation_skip("end before start (dropped the end)", ids_at(flipped), int(flipped.sum()))
         rels["end"] = _flat(pc.if_else(pa.array(flipped), "", rels["end"]))
-    rels["kind"] = chosen_col
-    relations = _Table(rels, order[alive[order]])
-    ent_order = np.asarray(pc.sort_indices(entities["id"]))
-    src_order = np.asarray(pc.sort_indices(sources["id"]))
-    return _Pending(_Table(entities, ent_order), relations, _Table(sources, src_order))
+    if not alive.all():
+        keep = pa.array(alive)
+        rels = {c: _flat(v.filter(keep)) for c, v in rels.items()}
+    st.spill.add("relations", rels)
+
+
+def _first_ids(col: Any, idx: Any) -> list[str]:
+    """The five first ids in id order among the rows `idx` (many)."""
+    pa, pc = _pa()
+    chosen = _take(col, idx)
+    return [str(x) for x in chosen.take(pc.sort_indices(chosen)[:5]).to_pylist()]
+
+
+def _settle(st: _State, writer: Any, meta: Any) -> _Pending:
+    """After the last batch: the UK parents' entities spilled, the ids checked across batches
+    (a bucket at a time: equal ids share a bucket), and the summary told."""
+    import numpy as np
+
+    pa, pc = _pa()
+    from tracker.importers import psc
+
+    scratch = st.scratch
+    if scratch.entities:
+        rows = list(scratch.entities.values())
+        st.spill.add("replay", {k: pa.array([row.get(k, "") for row in rows], pa.string()) for k in _ENTITY_COLUMNS})
+        del rows
+    scratch.entities = {}
+    spill = st.spill
+    for bucket in spill.buckets("keys"):
+        ids = spill.read("keys", bucket, ["id"])["id"]
+        if pc.count_distinct(ids).as_py() != len(ids):
+            raise Refused("a PSC id given twice")
+    for bucket in spill.buckets("entities", "replay"):
+        ids = spill.read("entities", bucket, ["id"]).get("id", pa.array([], pa.string()))
+        replay = spill.read("replay", bucket, ["id"]).get("id")
+        if replay is not None:
+            ids = pa.concat_arrays([_flat(ids.filter(pc.invert(pc.is_in(ids, value_set=replay)))), replay])
+        if pc.count_distinct(ids).as_py() != len(ids):
+            raise Refused("two entities with one id")
+    for bucket in spill.buckets("relations"):
+        ids = spill.read("relations", bucket, ["id"])["id"]
+        if pc.count_distinct(ids).as_py() != len(ids):
+            raise Refused("two relations with one id")
+    # Nothing is told to the summary before the import is sure to be column-wise.
+    skips = _Skips()
+    skips.items = list(st.skips.items)
+    for reason, (ids_, count) in st.relation_skips.items():
+        skips.add(reason, ids_, count)
+    summary = writer.summary
+    summary.read += st.read
+    for value, name in ((1, "mapped"), (2, "merged"), (3, "used"), (4, "skipped")):
+        count = int(st.outcomes[value])
+        if count:
+            summary.outcomes[name] += count
+    for counts, places in sorted(st.totals_seen.items()):
+        more = f" and {len(places) - 1} more" if len(places) > 1 else ""
+        summary.info.append(f"totals line (read, not imported) at {places[0]}{more}: {counts}")
+    st.countries.save()
+    constants = {
+        "publisher": meta.publisher or psc.PUBLISHER,
+        "evidence": meta.evidence or "official_register",
+        "licence": meta.licence or psc.LICENCE,
+        "retrieved": meta.retrieved or st.last_day,
+        "notes": "Companies House PSC snapshot",
+    }
+    empty = _Table({}, np.zeros(0, np.int64))
+    return _Spilled(empty, empty, empty, skips, spill=spill, source_constants=constants)
+
+
+@dataclass
+class _Spilled(_Pending):
+    """The three tables as spilled buckets: each bucket put in id order and written in turn."""
+
+    spill: _Spill | None = None
+    source_constants: dict[str, str] | None = None
+
+    def write(self, out: Path, descriptor: dict[str, Any], summary: Any) -> None:
+        from tracker.dataset import FILES, RESOURCES, write_descriptor
+        from tracker.output import atomic_path
+
+        assert self.spill is not None
+        spill = self.spill
+        if self.skips is not None:
+            self.skips.apply(summary)
+        try:
+            for name in ("relations", "entities", "sources"):
+                cols = [s.name for s in RESOURCES[name]]
+                written = 0
+                part = spill.dir / f"{name}.part.csv"
+                with atomic_path(out / FILES[name]) as tmp, open(tmp, "wb") as fh:
+                    fh.write((",".join(cols) + "\n").encode("utf-8"))
+                    tables = ("entities", "replay") if name == "entities" else (name,)
+                    for bucket in spill.buckets(*tables):
+                        table = self._bucket(name, bucket)
+                        written += len(table.order)
+                        _write_csv(part, cols, table)
+                        del table
+                        with open(part, "rb") as src:
+                            src.readline()  # the header, written once above
+                            fh.flush()
+                            shutil.copyfileobj(src, fh, 1 << 20)
+                summary.written[name] = written
+        finally:
+            spill.close()
+        summary.written = {k: summary.written[k] for k in ("entities", "relations", "sources")}
+        write_descriptor(out, descriptor)
+
+    def _bucket(self, name: str, bucket: bytes) -> _Table:
+        import numpy as np
+
+        pa, pc = _pa()
+        assert self.spill is not None
+        cols = self.spill.read(name, bucket)
+        if name == "entities":
+            replay = self.spill.read("replay", bucket)
+            if replay:
+                if cols:
+                    keep = pc.invert(pc.is_in(cols["id"], value_set=replay["id"]))
+                    cols = {c: pa.concat_arrays([_flat(v.filter(keep)), replay[c]]) for c, v in cols.items()}
+                else:
+                    cols = replay
+        if name == "sources":
+            cols.update(self.source_constants or {})
+        order = np.asarray(pc.sort_indices(cols["id"])) if len(cols["id"]) > 1 else np.arange(len(cols["id"]))
+        return _Table(cols, order)
