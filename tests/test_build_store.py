@@ -270,3 +270,50 @@ def test_slices_look_names_and_one_source_up_by_position(tmp_path: Path, monkeyp
     monkeypatch.setattr(store_csv, "SLICE_ROWS", 2)
     store_csv.write_store_csv(store, tmp_path / "store")
     same_files(tmp_path)
+
+
+def test_metrics_of_the_second_process_are_the_same_floats(icij_set: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Betweenness, harmonic and closeness (igraph, sampled: 6,015 entities) from the metrics'
+    process are this process's floats bit for bit, and the build writes the same files with it."""
+    import numpy as np
+
+    from tracker.metrics import METRICS, Views, resolve_engine
+    from tracker.model import load_model
+    from tracker.store import edge_table
+
+    monkeypatch.setenv("TRACKER_STORE", str(tmp_path / "stores"))
+    store = open_store([icij_set])
+    beside = pipeline._MetricsBeside(store)
+    try:
+        got = {name: call() for name, call in beside.outside().items()}
+    finally:
+        beside.stop()
+    views = Views(None, resolve_engine("auto", store.entity_count), edge_table(store)).ties(load_model(), False)
+    assert views.engine == "igraph"
+    assert sorted(got) == ["betweenness", "closeness", "harmonic"]
+    for name, (columns, notes) in got.items():
+        mine, my_notes = METRICS[name].compute(views, {"include_meta": False})
+        assert notes == my_notes
+        assert any(f in str(notes) for f in ("k=500 of 6015", "sample of 500 of 6015")), notes
+        (values,) = columns.values()
+        (expected,) = mine.values()
+        assert np.asarray(values).dtype == np.float64
+        assert np.asarray(values).tobytes() == np.asarray(expected).tobytes(), name
+        assert np.count_nonzero(np.asarray(values) > 0) > 100, name
+
+    monkeypatch.setattr(export, "BUILD_GRAPH_FILES_MAX_RELATIONS", 1000)
+    monkeypatch.setattr(query, "STORE_ABOVE_BYTES", 10**15)
+    pipeline.run_build([icij_set], tmp_path / "memory")
+    _parallel(monkeypatch)
+    monkeypatch.setattr(query, "STORE_ABOVE_BYTES", 0)
+    started: list[object] = []
+    real = pipeline._MetricsBeside
+
+    def spy(store: object) -> object:
+        started.append(store)
+        return real(store)
+
+    monkeypatch.setattr(pipeline, "_MetricsBeside", spy)
+    pipeline.run_build([icij_set], tmp_path / "store")
+    assert len(started) == 1
+    assert "centrality.csv" in same_files(tmp_path)

@@ -938,6 +938,7 @@ def centrality(
     engine: str = "auto",
     views: Views | None = None,
     include_meta: bool = False,
+    outside: Mapping[str, Callable[[], tuple[Columns, dict[str, Any]]]] | None = None,
     **options: Any,
 ) -> pd.DataFrame:
     """Per-entity centrality table, one row per entity, sorted by the first metric's score.
@@ -956,6 +957,10 @@ def centrality(
     include_meta : bool
         Count every relation kind, and paths through jurisdictions in betweenness. By default
         only ties between actors count (`tie_kinds`); the notes say what was left out.
+    outside : mapping, optional
+        Metric name -> a call giving what that metric's `compute` gives (columns, notes) on
+        these views, computed elsewhere: `tracker build` runs some metrics in a second process
+        (`tracker.pipeline`) while this one computes the others. Called after the others.
     **options
         `betweenness_exact_max` (default 2000), `betweenness_k` (500; 100 above 200,000
         nodes, fewer above a million: `SAMPLE_BUDGET`), `closeness_exact_max` (5000),
@@ -998,8 +1003,11 @@ def centrality(
     columns: dict[str, Any] = {}
     notes: dict[str, str] = {}
     attrs: dict[str, Any] = {}
+    away = dict(outside or {})
+    done = {name: METRICS[name].compute(views, {**options, "include_meta": include_meta}) for name in names if name not in away}
+    done.update({name: away[name]() for name in names if name in away})
     for name in names:
-        cols, meta = METRICS[name].compute(views, {**options, "include_meta": include_meta})
+        cols, meta = done.pop(name)
         columns.update(cols)
         for key, val in meta.items():
             if key in METRICS:

@@ -159,6 +159,7 @@ def write_build_reports(
     views: Any = None,
     owned: Sequence[tuple[str, nx.MultiDiGraph]] | None = None,
     say: Callable[[str], None] | None = None,
+    outside: Any = None,
 ) -> list[Path]:
     """Write centrality.csv, brokers.csv, jurisdictions.csv and report.html into `out`.
 
@@ -170,7 +171,8 @@ def write_build_reports(
     The build on large data passes a `tracker.storegraph.StoreGraph` as `G`, with `views` over
     the store's relation table and `owned`: the most-owned assets, each with a graph of its
     ownership chains (`tracker.query.chain_region`), so that no graph of the whole data is built.
-    `say` is told when each table is done (the build logs its stages).
+    `say` is told when each table is done (the build logs its stages); `outside` gives the
+    metrics computed in another process (`tracker.metrics.centrality`).
     """
     from tracker.jurisdictions import jurisdiction_exposure
     from tracker.metrics import Views, brokers, centrality, resolve_engine
@@ -180,7 +182,7 @@ def write_build_reports(
     if views is None:
         views = Views(G, resolve_engine("auto", G.number_of_nodes()))
     tell = say or (lambda _: None)
-    cen = centrality(G, views=views)
+    cen = centrality(G, views=views, outside=outside)
     tell("centrality")
     brk = brokers(G, views=views)
     active = brk[(brk["subset_betweenness"] > 0) | (brk["brokerage"] > 0)]
