@@ -410,3 +410,14 @@ def test_batches_write_what_one_batch_and_the_record_path_write(batch_bytes: int
     sources = (tmp_path / "col" / "sources.csv").read_text(encoding="utf-8")
     # retrieved: the latest ContentDate (of the statement's line, in a late batch), on every source.
     assert sources.count(",OGL-3.0,2024-12-20,Companies House PSC snapshot\n") == 10
+
+
+@pytest.mark.parametrize("batch_bytes", [1], indirect=True)
+def test_a_psc_given_twice_in_two_batches_goes_to_the_record_path(batch_bytes: int, tmp_path: Path) -> None:
+    # A UK parent's record makes no entity of its own, and without natures no relation: only its
+    # PSC id, checked across batches, tells the two apart.
+    twice = corporate("09990005", "c1", "00000007", natures_of_control=[])
+    snap = lines(tmp_path / "snap.txt", [twice, person("09990006", "p1"), twice])
+    assert refusal([snap]) == "a PSC id given twice"
+    col, _ = both([snap], tmp_path, columnar=False)
+    assert dict(col.outcomes) == {"mapped": 2, "merged": 1}
