@@ -659,10 +659,19 @@ class NodeTable:
 
     def __init__(self, store: Store) -> None:
         self._ids = store.ids()
+        #: The ids in store order: an edge table given these same ids lets the metrics' tables
+        #: read `node_column` instead of a dict per entity (`tracker.metrics._node_columns`).
+        self.ids = self._ids
         self._pos = {e: i for i, e in enumerate(self._ids)}
         self._cols = {c: store.column("entities", c) for c in ("name", "kind", "sphere")}
         self.graph = {"name": store.manifest.get("name", ""), "content_hash": store.manifest.get("content_hash", "")}
         self.nodes = _NodeView(self)
+
+    def node_column(self, name: str) -> list[str]:
+        """`G.nodes[n][name]` of every entity in `ids` order (name, kind or sphere), as `nodes` gives it (text)."""
+        col = self._cols[name]
+        values = col.tolist() if hasattr(col, "tolist") else col.to_pylist()
+        return [v if type(v) is str else str(v) for v in values]
 
     def number_of_nodes(self) -> int:
         return len(self._ids)

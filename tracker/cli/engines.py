@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -89,4 +90,6 @@ def report_graph(data: Sequence[Path], engine: str) -> tuple[Any, Any, str]:
     store = open_store(folders, say=say)
     nodes = NodeTable(store)
     chosen = resolve_engine("auto", nodes.number_of_nodes())
-    return nodes, Views(None, chosen, edge_table(store)), "auto"
+    # The edge table with the node table's very ids (one list of millions, not two), so that
+    # the tables read the entities' columns (`tracker.metrics._node_columns`).
+    return nodes, Views(None, chosen, dataclasses.replace(edge_table(store), ids=nodes.ids)), "auto"
