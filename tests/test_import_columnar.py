@@ -515,12 +515,13 @@ _LINK_CELLS = ["", "director of", "shareholder of", "registered address", "2001"
 
 @st.composite
 def _folders(draw: Any) -> tuple[list[list[str]], list[list[str]]]:
-    """Entities with ids 1-5 (each once) and links between ids 1-6 (6 is no node)."""
+    """Entities with ids 1-5 (each once) and links between ids 1-6 and 01 (6 and 01 are no node:
+    01 is not 1, though its number is)."""
     ids = draw(st.lists(st.sampled_from(_IDS), unique=True, max_size=5))
     nodes = [[i, *draw(st.lists(st.sampled_from(_CELLS), min_size=7, max_size=7))] for i in ids]
     link = st.tuples(
-        st.sampled_from([*_IDS, "6"]),
-        st.sampled_from([*_IDS, "6"]),
+        st.sampled_from([*_IDS, "6", "01"]),
+        st.sampled_from([*_IDS, "6", "01"]),
         st.sampled_from(_LINK_TYPES),
         st.sampled_from(_LINK_CELLS),
         st.sampled_from(_LINK_CELLS),
@@ -617,3 +618,101 @@ def test_cells_are_what_the_csv_module_writes(cells: list[str], cut: int, text: 
         csv.writer(out, lineterminator="\n").writerow([guard_formula(cell) if text else cell, "z"])
         expected.append(out.getvalue()[: -len(",z\n")])
     assert icij_columnar._cells(col, text, False).to_pylist() == expected
+
+
+_NUMBER_CELLS = [
+    "",
+    "0",
+    "00",
+    "01",
+    "7",
+    "10",
+    "9" * 18,
+    "1" + "0" * 18,
+    "1a",
+    " 1",
+    "1 ",
+    "12\n",
+    "\u0661",
+    "-1",
+    "+1",
+    "1.0",
+    "1:",
+    "/1",
+]
+
+
+@given(cells=st.lists(st.sampled_from(_NUMBER_CELLS), max_size=20), cut=st.integers(0, 3))
+@settings(max_examples=100, deadline=None)
+def test_numbers_are_the_digits_written_as_numbers(cells: list[str], cut: int) -> None:
+    # A cell's number is the int of its digits when they are ASCII digits written as a number
+    # is (no leading zero, 18 digits at most), else -1; `_digits` is RE2's ^[0-9]+$.
+    import re
+
+    import pyarrow as pa
+
+    col = pa.array(["5"] * cut + cells, pa.string()).slice(cut)
+    digits = [re.fullmatch(r"[0-9]+", c) is not None for c in cells]
+    numbers = [int(c) if d and len(c) <= 18 and (c == "0" or not c.startswith("0")) else -1 for c, d in zip(cells, digits)]
+    assert icij_columnar._digits(col).tolist() == digits
+    assert icij_columnar._numbers(col).tolist() == numbers
+
+
+@given(
+    runs=st.lists(st.tuples(st.integers(0, 10**12), st.integers(1, 300)), min_size=1, max_size=4),
+    scattered=st.lists(st.integers(0, 10**18), max_size=30),
+    extra=st.lists(st.integers(-3, 10**18), max_size=30),
+    rows=st.integers(1, 50),
+)
+@settings(max_examples=100, deadline=None)
+def test_find_numbers_is_a_lookup_of_the_keys(runs: list[tuple[int, int]], scattered: list[int], extra: list[int], rows: int) -> None:
+    # Keys in runs (the tables of blocks) and, when scattered keys are many, spread up to 10**18
+    # (the hash lookup); the queries are every key, numbers near them and others, looked up
+    # `rows` at a time: each finds the row of its key or -1, as a dict says.
+    import numpy as np
+
+    keys = list(dict.fromkeys([k for a, n in runs for k in range(a, a + n)] + scattered))
+    where = {k: i for i, k in enumerate(keys)}
+    queries = [*keys, *(k + 1 for k in keys), *(k - 1 for k in keys), *extra, -1, 1 << 62]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(icij_columnar, "_FIND_ROWS", rows)
+        found = icij_columnar._find_numbers(np.array(queries, dtype=np.int64), np.array(keys, dtype=np.int64))
+    assert found.tolist() == [where.get(q, -1) for q in queries]
+
+
+def test_find_numbers_takes_both_ways() -> None:
+    # Keys in a run are found through the block tables, keys spread far apart by the hash
+    # lookup (which pyarrow's index_in is then called for): both are used on these data.
+    import numpy as np
+    import pyarrow.compute as pc
+
+    calls = []
+    real = pc.index_in
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(pc, "index_in", counted)
+        dense = icij_columnar._find_numbers(np.array([5, 3, 9], np.int64), np.arange(10_000_000, dtype=np.int64))
+        assert calls == [] and dense.tolist() == [5, 3, 9]
+        spread = np.arange(0, 10**17, 10**11, dtype=np.int64)
+        assert icij_columnar._find_numbers(np.array([10**11, 7], np.int64), spread).tolist() == [1, -1]
+        assert calls == [1]
+
+
+def test_ends_written_with_a_leading_zero_are_not_the_nodes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # icij:01 is not icij:1, though 01 and 1 are one number: links to 01 and 002 dangle, as in
+    # the record path (the ends are found among the nodes by their numbers); examples in the
+    # order of the relations' ids (icij:01:... before icij:2:...).
+    root = tmp_path / "raw"
+    root.mkdir()
+    cols = ["node_id", "name", "jurisdiction", "jurisdiction_description", "country_codes", "incorporation_date", "sourceID", "note"]
+    _write(root / "nodes-entities.csv", cols, [["1", "One Ltd", "", "", "", "", "", ""], ["2", "Two Ltd", "", "", "", "", "", ""]])
+    links = [["1", "2", "officer_of", "director of", "", ""], ["01", "2", "officer_of", "director of", "", ""]]
+    links += [["2", "002", "officer_of", "director of", "", ""]]
+    _write(root / "relationships.csv", ["node_id_start", "node_id_end", "rel_type", "link", "start_date", "end_date"], links)
+    col, _ = both([root], tmp_path, monkeypatch)
+    assert col.skipped["relation to an entity not in the import (dangling reference)"] == 2
+    assert col.examples["relation to an entity not in the import (dangling reference)"] == ["icij:01", "icij:002"]

@@ -433,6 +433,11 @@ class _Parts:
     sources: list[dict[str, Any]]
     relations: list[dict[str, Any]]
     calls: list[tuple[Any, Any]]  # (jurisdiction code, citing source) in the record path's call order
+    # Node numbers as integers, beside the chunks above (`_numbers`): each kept node's, and each
+    # relation's ends' (-1 for an end that is no node number, such as a jurisdiction's code).
+    # None once a node id is not one: the ends are then looked up as text.
+    node_numbers: list[Any] | None = field(default_factory=list)
+    end_numbers: list[tuple[Any, Any]] = field(default_factory=list)
 
 
 def read(paths: Sequence[Path], writer: Any, meta: Any) -> bool:
@@ -526,10 +531,14 @@ def _import_files(paths: list[Path], writer: Any, meta: Any) -> _Pending:
         if not n:
             continue
         node = _col(cols, "node_id")
-        if not pc.all(pc.match_substring_regex(node, _DIGITS)).as_py() or pc.max(pc.utf8_length(node)).as_py() > _MAX_NODE:
+        node_digits = _digits(node)
+        if not node_digits.all() or pc.max(pc.utf8_length(node)).as_py() > _MAX_NODE:
             raise Refused(f"{f.path.name}: a node_id that is not plain digits")
         ident = _flat(pc.binary_join_element_wise("icij", node, ":"))
         node_ids.append(ident)
+        number = _numbers(node, node_digits)
+        if not bool((number >= 0).all()):
+            parts.node_numbers = None
         # The source row, made for every node (cited only by those that become entities).
         leak_key = pc.dictionary_encode(pc.binary_join_element_wise(_col(cols, "sourceID"), _col(cols, "valid_until"), "\x00"))
         leak_idx = np.asarray(leak_key.indices)
@@ -642,6 +651,8 @@ def _import_files(paths: list[Path], writer: Any, meta: Any) -> _Pending:
             **ent,
         }
         parts.entities.append({k: keep(v, encode=k in _ENCODED) for k, v in ent_cols.items()})
+        if parts.node_numbers is not None:
+            parts.node_numbers.append(number if every else number[named_np])
         kept.clear()
         # Relations to jurisdictions: registered_in (entities, others), then located_in for each
         # country code (but the registered one), in the order the record path adds them.
@@ -659,6 +670,7 @@ def _import_files(paths: list[Path], writer: Any, meta: Any) -> _Pending:
                 order=reg_rows * 2,
                 ident=ident,
                 node=node,
+                number=number,
                 target=reg_codes,
                 role=None,
             )
@@ -686,6 +698,7 @@ def _import_files(paths: list[Path], writer: Any, meta: Any) -> _Pending:
             order=loc_rows * 2 + 1,
             ident=ident,
             node=node,
+            number=number,
             target=loc_codes,
             role="address country",
         )
@@ -796,12 +809,16 @@ def _spheres(kind: Any, country: Any, writer: Any) -> Any:
 
 
 def _add_relations(
-    parts: _Parts, *, ids: Any, kind: str, rows: Any, order: Any, ident: Any, node: Any, target: Any, role: str | None
+    parts: _Parts, *, ids: Any, kind: str, rows: Any, order: Any, ident: Any, node: Any, number: Any, target: Any, role: str | None
 ) -> None:
+    import numpy as np
+
     pa, pc = _pa()
     n = len(rows)
     if not n:
         return
+    # The source is the node (its number), the target a jurisdiction's code (no number).
+    parts.end_numbers.append((number[rows], np.full(n, -1, np.int64)))
     take = pa.array(rows)
     src = _flat(ident.take(take))
     parts.relations.append(
@@ -828,8 +845,9 @@ def _relationships(cols: dict[str, Any], where: Callable[[int], str], skips: _Sk
     from tracker.importers.icij import _clean_slug, _link_note, link_kind, slug_rel
 
     raw_start, raw_end = _col(cols, "node_id_start"), _col(cols, "node_id_end")
-    numeric = pc.and_(pc.match_substring_regex(raw_start, _DIGITS), pc.match_substring_regex(raw_end, _DIGITS))
-    numeric_np = np.asarray(numeric)
+    start_digits, end_digits = _digits(raw_start), _digits(raw_end)
+    numeric_np = start_digits & end_digits
+    numeric = pa.array(numeric_np)
     if not numeric_np.all():
         odd = np.flatnonzero(~numeric_np)
         for s, e in zip(raw_start.take(pa.array(odd)).to_pylist(), raw_end.take(pa.array(odd)).to_pylist()):
@@ -878,7 +896,8 @@ def _relationships(cols: dict[str, Any], where: Callable[[int], str], skips: _Sk
     del key, link
     cols.clear()  # the file's columns: what is still needed is held above
     # The ends' ids and the record ids are made for the rows kept only (`_Links`).
-    links = _Links(start, end, rel_type)
+    links = _Links(start, end, rel_type, digits=(start_digits, end_digits))
+    del start_digits, end_digits
 
     # registered_address links: to an address of the import, else skipped.
     loc = numeric_np & located
@@ -1006,6 +1025,90 @@ def _first_index_replaced(first: tuple[Any, Any, Any], ids: Any, at: Any, values
     return every, pa.array(firsts[order]), out
 
 
+# Node numbers of at most this many digits are looked up as integers (int64 holds 18 digits).
+_NUMBER_DIGITS = 18
+
+
+def _numbers(col: Any, digits: Any = None) -> Any:
+    """Each cell's node number as an int64 (numpy), -1 where the cell is not the digits of one
+    written as a number is (no leading zero, at most `_NUMBER_DIGITS` digits).
+
+    Two ids are equal exactly when their numbers are (the digits are the number's decimal form):
+    relation ends are found among the entities as integers, not as text (`_find_numbers`).
+    `digits` is `_digits(col)` when the caller has it.
+    """
+    import numpy as np
+
+    pa, pc = _pa()
+    col = _flat(col)
+    n = len(col)
+    out = np.full(n, -1, dtype=np.int64)
+    if not n:
+        return out
+    length = np.asarray(pc.utf8_length(col))
+    ok = (length <= _NUMBER_DIGITS) & (_digits(col) if digits is None else digits)
+    ok &= ~(np.asarray(pc.starts_with(col, "0")) & (length > 1))
+    if ok.all():
+        return np.asarray(pc.cast(col, pa.int64()))
+    if ok.any():
+        out[ok] = np.asarray(pc.cast(col.filter(pa.array(ok)), pa.int64()))
+    return out
+
+
+# Numbers are found through tables of 2**_BLOCK_BITS slots, one per block of numbers that holds
+# a key, while those take at most _DENSE_SLOTS slots per key (and the blocks' own table, indexed
+# by the number's high bits, at most 2**_BLOCKS_BITS slots); else by pyarrow's hash lookup.
+_BLOCK_BITS = 16
+_BLOCKS_BITS = 22
+_DENSE_SLOTS = 8
+# Numbers looked up this many at a time (the temporary arrays' size).
+_FIND_ROWS = 1 << 22
+
+
+def _find_numbers(queries: Any, keys: Any) -> Any:
+    """For each query number, the row of `keys` (distinct, non-negative) that holds it, or -1
+    (for a negative query too); int32, as numpy.
+
+    At 2 million nodes, looking 11.8 million relation ends up as text among the entities' ids
+    took 3.2 s of CPU. As integers, node numbers come in runs (a leak's, a file's consecutive
+    ids), so they are found by two array lookups: the number's block of 2**_BLOCK_BITS, then its
+    slot in that block's table. Scattered numbers go through pyarrow's hash of them.
+    """
+    import numpy as np
+
+    pa, pc = _pa()
+    out = np.full(len(queries), -1, dtype=np.int32)
+    if not len(keys) or not len(queries):
+        return out
+    low = (1 << _BLOCK_BITS) - 1
+    blocks = np.unique(keys >> _BLOCK_BITS)
+    dense = int(blocks[-1]) < (1 << _BLOCKS_BITS) and len(blocks) << _BLOCK_BITS <= _DENSE_SLOTS * len(keys) + (1 << _BLOCK_BITS)
+    if dense:
+        # (A last slot of each table, -1, takes the numbers outside: no masks to gather through.)
+        block_of = np.full(int(blocks[-1]) + 2, -1, dtype=np.int64)
+        block_of[blocks] = np.arange(len(blocks), dtype=np.int64) << _BLOCK_BITS
+        outside = len(block_of) - 1
+        table = np.full((len(blocks) << _BLOCK_BITS) + 1, -1, dtype=np.int32)
+        table[block_of[keys >> _BLOCK_BITS] | (keys & low)] = np.arange(len(keys), dtype=np.int32)
+    else:
+        value_set = pa.array(keys)
+    for start in range(0, len(queries), _FIND_ROWS):
+        q = queries[start : start + _FIND_ROWS]
+        part = out[start : start + _FIND_ROWS]
+        if dense:
+            block = q >> _BLOCK_BITS
+            block[(block < 0) | (block >= outside)] = outside
+            slot = block_of[block]
+            del block
+            slot |= q & low  # (-1 | x is -1: a block without keys reads the table's last slot)
+            part[:] = table[slot]
+        else:
+            sought = np.flatnonzero(q >= 0)
+            found = pc.index_in(pa.array(q[sought]), value_set=value_set)
+            part[sought] = np.asarray(pc.fill_null(found, -1))
+    return out
+
+
 def _icij(col: Any) -> Any:
     """Node numbers as ids: "icij:" before each."""
     _, pc = _pa()
@@ -1020,9 +1123,18 @@ class _Links:
     start: Any
     end: Any
     rel_type: Any
+    digits: tuple[Any, Any] | None = None  # `_digits` of start and end
+    numbers: tuple[Any, Any] | None = None
 
     def ends(self, rows: Any) -> tuple[Any, Any]:
         return _icij(self.start.take(rows)), _icij(self.end.take(rows))
+
+    def end_numbers(self, rows: Any) -> tuple[Any, Any]:
+        """The ends' node numbers (`_numbers`: -1 for digits that are not a number's)."""
+        if self.numbers is None:
+            s_digits, e_digits = self.digits if self.digits is not None else (None, None)
+            self.numbers = (_numbers(self.start, s_digits), _numbers(self.end, e_digits))
+        return self.numbers[0][rows], self.numbers[1][rows]
 
     def record(self, rows: Any) -> Any:
         _, pc = _pa()
@@ -1064,6 +1176,8 @@ def _link_rows(
     keep = pa.array(first_np)
     rows_kept = pa.array(rows[first_np])
     src, dst = links.ends(rows_kept)
+    if parts.node_numbers is not None:
+        parts.end_numbers.append(links.end_numbers(rows[first_np]))
     parts.relations.append(
         {
             "id": ids if every else uniq,
@@ -1247,14 +1361,39 @@ def _finish(parts: _Parts, writer: Any, meta: Any, skips: _Skips, countries: _Co
     ent_kind_idx = np.asarray(ent_kind.indices).astype(np.int32)
     base_ids = pa.array(sorted(base), pa.string())
 
-    # Both ends looked up in one pass (one hash table of the entities' ids).
     ends = pa.chunked_array([*rels["source"].chunks, *rels["target"].chunks], type=pa.string())
-    pos = pc.index_in(ends, value_set=entities["id"])
-    valid = np.asarray(pc.is_valid(pos))
+    if parts.node_numbers is not None:
+        # Every node id is a number's digits (`_numbers`): an end that has a number is found
+        # among the nodes by it; one that has none (a jurisdiction's code, a number written
+        # with a leading zero) can only be a jurisdiction's id, looked up as text among those.
+        numbers = np.concatenate([np.zeros(0, np.int64), *(s for s, _ in parts.end_numbers), *(t for _, t in parts.end_numbers)])
+        parts.end_numbers.clear()
+        at = _find_numbers(numbers, np.concatenate(parts.node_numbers) if parts.node_numbers else np.zeros(0, np.int64))
+        parts.node_numbers.clear()
+        jur_ids = entities["id"].slice(nodes)
+        lo = 0
+        for chunk in ends.chunks:
+            part = numbers[lo : lo + len(chunk)]
+            texts = np.flatnonzero(part < 0)
+            if texts.size:
+                sub = chunk if texts.size == len(chunk) else chunk.take(pa.array(texts))
+                found = np.asarray(pc.fill_null(pc.index_in(sub, value_set=jur_ids), -1))
+                at[lo + texts] = np.where(found >= 0, found + nodes, -1)
+            lo += len(chunk)
+        del numbers
+        valid = at >= 0
+        end_kind = np.full(2 * n, k - 1, dtype=np.int32)
+        end_kind[valid] = ent_kind_idx[at[valid]]
+        del at
+    else:
+        # Both ends looked up in one pass (one hash table of the entities' ids).
+        pos = pc.index_in(ends, value_set=entities["id"])
+        valid = np.asarray(pc.is_valid(pos))
+        end_kind = np.full(2 * n, k - 1, dtype=np.int32)
+        end_kind[valid] = ent_kind_idx[np.asarray(pc.drop_null(pos))]
+        del pos
     known = valid | np.asarray(pc.is_in(ends, value_set=base_ids)) if base else valid
-    end_kind = np.full(2 * n, k - 1, dtype=np.int32)
-    end_kind[valid] = ent_kind_idx[np.asarray(pc.drop_null(pos))]
-    del ends, pos, valid
+    del ends, valid
     s_known, t_known = known[:n], known[n:]
     s_kind, t_kind = end_kind[:n], end_kind[n:]
     del known, end_kind
@@ -1449,20 +1588,47 @@ def _rows_with(col: Any, chars: bytes) -> Any:
     import numpy as np
 
     _, pc = _pa()
+
+    def hits(part: Any) -> Any:
+        hit = part == chars[0]
+        for c in chars[1:]:
+            hit |= part == c
+        return hit
+
+    found = _rows_where(col, hits)
+    if found is None:
+        test = pc.match_substring_regex(col, "[" + re.escape(chars.decode("ascii")) + "]")
+        return np.asarray(test) if pc.any(test).as_py() else None
+    return found if found.any() else None
+
+
+def _rows_where(col: Any, hits: Callable[[Any], Any]) -> Any:
+    """Whether each cell holds a byte for which `hits` (of a uint8 array, elementwise) is true,
+    as numpy booleans; None when the column is not plain text."""
+    import numpy as np
+
     offsets, data = _bytes_of(col)
     if offsets is None:
-        found = pc.match_substring_regex(col, "[" + re.escape(chars.decode("ascii")) + "]")
-        return np.asarray(found) if pc.any(found).as_py() else None
-    part = data[int(offsets[0]) :]
-    hit = part == chars[0]
-    for c in chars[1:]:
-        hit |= part == c
-    if not hit.any():
         return None
-    at = np.flatnonzero(hit) + int(offsets[0])
     rows = np.zeros(len(col), dtype=bool)
-    rows[np.searchsorted(offsets, at, side="right") - 1] = True
+    hit = hits(data[int(offsets[0]) :])
+    if hit.any():
+        at = np.flatnonzero(hit) + int(offsets[0])
+        rows[np.searchsorted(offsets, at, side="right") - 1] = True
     return rows
+
+
+def _digits(col: Any) -> Any:
+    """Whether each cell is ASCII digits, at least one (`^[0-9]+$`), as numpy booleans: a scan
+    of the bytes, not RE2 per cell."""
+    import numpy as np
+
+    _, pc = _pa()
+    col = _flat(col)
+    other = _rows_where(col, lambda part: (part < 0x30) | (part > 0x39))
+    if other is None:
+        return np.asarray(pc.match_substring_regex(col, _DIGITS))
+    return ~other & (np.asarray(pc.utf8_length(col)) > 0)
 
 
 def _rows_starting(col: Any, marks: Sequence[str]) -> Any:
