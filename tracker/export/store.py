@@ -346,15 +346,23 @@ class _Lookups:
         self.store = store
         self.names = _one_chunk(pq.read_table(store.path("entities"), columns=["name"]).column("name"))
         path = _sql_text(str(store.path("sources")))
-        texts = _arrow(
-            con.sql(
+        # One chunk of 64-bit offsets straight from DuckDB: at 10M sources the citations are 2 GB
+        # of text (past 32-bit offsets), and joining chunks afterwards would hold it twice.
+        count = int(con.execute(f"SELECT count(*) FROM read_parquet({path})").fetchone()[0])
+        large = con.execute("SELECT current_setting('arrow_large_buffer_size')").fetchone()[0]
+        con.execute("SET arrow_large_buffer_size = true")
+        try:
+            rel = con.sql(
                 f"SELECT {_CITE} AS cite, CASE WHEN {_WEB} THEN url END AS web, file_row_number AS n FROM read_parquet({path}, file_row_number = true)"
             )
-        )
+            texts = rel.to_arrow_table(count + 1) if hasattr(rel, "to_arrow_table") else rel.arrow()
+        finally:
+            con.execute(f"SET arrow_large_buffer_size = {'true' if large else 'false'}")
         order = texts.column("n").to_numpy()
         if len(order) and not bool((order == _range(len(order))).all()):
             texts = texts.take(pa.array(order.argsort(kind="stable")))
         self.cites, self.webs = _one_chunk(texts.column("cite")), _one_chunk(texts.column("web"))
+        del texts
         self.first: dict[str, Any] = {}
 
     def free(self) -> None:
@@ -373,7 +381,7 @@ class _Lookups:
                     f"JOIN (SELECT id, file_row_number FROM read_parquet({path}, file_row_number = true)) s ON s.id = t.sid"
                 )
             )
-            at = np.full(count, -1, dtype=np.int64)
+            at = np.full(count, -1, dtype=np.int64 if count > 2**31 else np.int32)
             at[found.column("k").to_numpy()] = found.column("pos").to_numpy()
             self.first[table] = at
         return self.first[table]
@@ -406,6 +414,8 @@ def _one_chunk(column: Any) -> Any:
     """A text column as one array of 64-bit offsets: `take` on a column of several chunks joins them again on every call."""
     import pyarrow as pa
 
+    if column.num_chunks == 1 and column.type == pa.large_string():
+        return column.chunk(0)  # as it is: no copy
     return column.cast(pa.large_string()).combine_chunks()
 
 
