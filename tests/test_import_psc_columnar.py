@@ -421,3 +421,19 @@ def test_a_psc_given_twice_in_two_batches_goes_to_the_record_path(batch_bytes: i
     assert refusal([snap]) == "a PSC id given twice"
     col, _ = both([snap], tmp_path, columnar=False)
     assert dict(col.outcomes) == {"mapped": 2, "merged": 1}
+
+
+@pytest.mark.parametrize("batch_bytes", [1], indirect=True)
+def test_companies_over_batches_by_any_number(batch_bytes: int, tmp_path: Path) -> None:
+    # A number longer than 8 characters, and one written two ways ("sc 123456" is SC123456): each
+    # company's first line is in an earlier batch than its next.
+    records = [
+        person("AB1234567890", "l1"),
+        person("09990001", "a1"),
+        person("sc 123456", "s1"),
+        person("AB1234567890", "l2"),
+        person("SC123456", "s2"),
+    ]
+    col, _ = both([lines(tmp_path / "snap.txt", records)], tmp_path)
+    # Three companies (a source each) and five persons, one relation each.
+    assert col.written == {"entities": 8, "relations": 5, "sources": 3}
