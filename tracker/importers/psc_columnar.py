@@ -9,14 +9,28 @@ functions, a text cell goes through `clean_text` only when a vectorised test can
 already clean (`icij_columnar._clean`), ids are made in C (their short hashes in DuckDB; ids
 with non-ASCII parts by `make_id`), and the relations are checked on whole columns. The folder and the summary are byte for byte
 the record path's (tests/test_import_psc_columnar.py compares the two on the fixtures and on
-generated snapshots).
+generated snapshots, in one batch and in batches of one line).
+
+The snapshot is read and mapped a batch of lines at a time (`_BATCH_BYTES` of JSON, cut after a
+newline), so that the import's memory is a batch's, not the file's (the real snapshot is 13.6
+million lines, about 10 GB: read whole, it would take some 50 GB). Each batch's rows are spilled
+to Arrow files (lz4) in the system's temporary folder (`TMPDIR`), grouped in buckets of ids that
+begin alike; after the last batch the ids are checked a bucket at a time (two equal ids share a
+bucket), and the tables are written a bucket at a time, each put in id order: buckets in order
+are the tables in id order. What spans batches is kept per key and small: the companies already
+seen (a company's first line makes its entity and its source), the UK parents' entities (below),
+the skips (a relation's in id order over all batches, as the record path checks them), the
+totals lines, the outcomes and the latest ContentDate (every source's `retrieved`). The spill
+takes about a third of the tables' size on disk while the import runs.
 
 Two kinds of records stay record-shaped, and are cheap because they are few: the lines the
 record path reads as whole objects (the totals line, an exemptions record) are decoded again with
 the json module, and the company entities that are also a UK parent's entity (a corporate PSC
 registered at Companies House) are merged by replaying the record path's own writer calls
 (`psc.add_company`, `psc.add_uk_parent`) in record order, since their name, aliases, sources and
-topics depend on that order.
+topics depend on that order. That writer lasts over the batches; a parent whose own company was
+written as a plain row by an earlier batch gets that first line's call replayed first, and its
+row replaces the plain one when the buckets are written.
 
 Anything else falls back to the record path for the whole import, before anything is written
 (`read` returns False, `DatasetWriter.refused` says why): a company-data file given alongside, an
@@ -24,8 +38,8 @@ empty snapshot, a JSON array, a blank line or a line that does not start an obje
 cannot read or reads with another type than the schema's, a null where the json module would see
 the text "None" (a null company number, kind or links.self; a null country is looked up as
 "None", which names none), an empty address object, a company
-number that is not letters and digits, a PSC id given twice, a nature-of-control code given twice
-in one record or with a share outside 0-100.
+number that is not letters and digits, a PSC id given twice (in one batch or in two: then after
+every batch is read), a nature-of-control code given twice in one record or with a share outside 0-100.
 """
 
 from __future__ import annotations
