@@ -356,8 +356,11 @@ def hand_records() -> list[dict[str, Any]]:
 
 @pytest.fixture
 def batch_bytes(request: pytest.FixtureRequest) -> Any:
+    """Batches of `request.param` bytes of lines; below 1,000 bytes, every bucket of ids written on its own."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(psc_columnar, "_BATCH_BYTES", request.param)
+        if request.param < 1000:
+            mp.setattr(psc_columnar, "_WRITE_UNIT", 1)
         yield request.param
 
 

@@ -895,6 +895,8 @@ _SOURCE_COLUMNS = ("id", "url", "title", "date")
 # of the table share, then three characters of the company number). A bucket is what the
 # settling and the writing hold at once; its rows are in id order against every other bucket's.
 _BUCKET_PREFIX = {"keys": 7, "entities": 7, "replay": 7, "relations": 7, "sources": 11}
+# Buckets are written (`_write_csv`) this many rows at a time or more: a file and its rename each.
+_WRITE_UNIT = 1 << 18
 
 
 # --- across batches ------------------------------------------------------------------------------
@@ -1009,26 +1011,51 @@ class _Spill:
     def buckets(self, *tables: str) -> list[bytes]:
         return sorted({b for t in tables for _, index in self.runs.get(t, []) for b in index})
 
-    def read(self, table: str, bucket: bytes, names: Sequence[str] | None = None) -> dict[str, Any]:
-        """The bucket's rows of every batch, in batch order: the named columns (only they are
-        read and uncompressed), copied into memory."""
+    def open(self, table: str, names: Sequence[str] | None = None) -> _Runs:
+        """The table's files open for reading buckets (only the named columns are read)."""
+        return _Runs(self.runs.get(table, []), names)
+
+
+class _Runs:
+    """A spilled table's files, each open once for all its buckets (opening one reads its footer:
+    once per bucket and batch, that was a few seconds at 300k lines and grew with their product)."""
+
+    def __init__(self, runs: list[tuple[Path, dict[bytes, int]]], names: Sequence[str] | None) -> None:
         pa, _ = _pa()
-        parts: list[Any] = []
-        for path, index in self.runs.get(table, []):
-            j = index.get(bucket)
-            if j is None:
-                continue
-            with pa.OSFile(str(path), "rb") as fh:
+        self.files: list[tuple[Any, Any, dict[bytes, int]]] = []
+        try:
+            for path, index in runs:
+                fh = pa.OSFile(str(path), "rb")
+                self.files.append((fh, None, index))
                 reader = pa.ipc.open_file(fh)
                 if names is not None:
                     fields = [reader.schema.get_field_index(c) for c in names]
                     fh.seek(0)
                     reader = pa.ipc.open_file(fh, options=pa.ipc.IpcReadOptions(included_fields=fields))
-                parts.append(reader.get_batch(j))
+                self.files[-1] = (fh, reader, index)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        for fh, _, _ in self.files:
+            fh.close()
+        self.files = []
+
+    def __enter__(self) -> _Runs:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def read(self, bucket: bytes) -> dict[str, Any]:
+        """The bucket's rows of every batch, in batch order, copied into memory ({} if none)."""
+        pa, _ = _pa()
+        parts = [reader.get_batch(index[bucket]) for _, reader, index in self.files if bucket in index]
         if not parts:
             return {}
-        table_ = pa.Table.from_batches(parts)
-        return {c: _flat(table_.column(c)) for c in table_.column_names}
+        table = pa.Table.from_batches(parts)
+        return {c: _flat(table.column(c)) for c in table.column_names}
 
 
 @dataclass
@@ -1191,21 +1218,24 @@ def _settle(st: _State, writer: Any, meta: Any) -> _Pending:
         del rows
     scratch.entities = {}
     spill = st.spill
-    for bucket in spill.buckets("keys"):
-        ids = spill.read("keys", bucket, ["id"])["id"]
-        if pc.count_distinct(ids).as_py() != len(ids):
-            raise Refused("a PSC id given twice")
-    for bucket in spill.buckets("entities", "replay"):
-        ids = spill.read("entities", bucket, ["id"]).get("id", pa.array([], pa.string()))
-        replay = spill.read("replay", bucket, ["id"]).get("id")
-        if replay is not None:
-            ids = pa.concat_arrays([_flat(ids.filter(pc.invert(pc.is_in(ids, value_set=replay)))), replay])
-        if pc.count_distinct(ids).as_py() != len(ids):
-            raise Refused("two entities with one id")
-    for bucket in spill.buckets("relations"):
-        ids = spill.read("relations", bucket, ["id"])["id"]
-        if pc.count_distinct(ids).as_py() != len(ids):
-            raise Refused("two relations with one id")
+    with spill.open("keys", ["id"]) as keys:
+        for bucket in spill.buckets("keys"):
+            ids = keys.read(bucket)["id"]
+            if pc.count_distinct(ids).as_py() != len(ids):
+                raise Refused("a PSC id given twice")
+    with spill.open("entities", ["id"]) as entities, spill.open("replay", ["id"]) as replays:
+        for bucket in spill.buckets("entities", "replay"):
+            ids = entities.read(bucket).get("id", pa.array([], pa.string()))
+            replay = replays.read(bucket).get("id")
+            if replay is not None:
+                ids = pa.concat_arrays([_flat(ids.filter(pc.invert(pc.is_in(ids, value_set=replay)))), replay])
+            if pc.count_distinct(ids).as_py() != len(ids):
+                raise Refused("two entities with one id")
+    with spill.open("relations", ["id"]) as relations:
+        for bucket in spill.buckets("relations"):
+            ids = relations.read(bucket)["id"]
+            if pc.count_distinct(ids).as_py() != len(ids):
+                raise Refused("two relations with one id")
     # Nothing is told to the summary before the import is sure to be column-wise.
     skips = _Skips()
     skips.items = list(st.skips.items)
@@ -1254,9 +1284,7 @@ class _Spilled(_Pending):
                 part = spill.dir / f"{name}.part.csv"
                 with atomic_path(out / FILES[name]) as tmp, open(tmp, "wb") as fh:
                     fh.write((",".join(cols) + "\n").encode("utf-8"))
-                    tables = ("entities", "replay") if name == "entities" else (name,)
-                    for bucket in spill.buckets(*tables):
-                        table = self._bucket(name, bucket)
+                    for table in self._tables(name):
                         written += len(table.order)
                         _write_csv(part, cols, table)
                         del table
@@ -1267,24 +1295,42 @@ class _Spilled(_Pending):
         summary.written = {k: summary.written[k] for k in ("entities", "relations", "sources")}
         write_descriptor(out, descriptor)
 
-    def _bucket(self, name: str, bucket: bytes) -> _Table:
+    def _tables(self, name: str) -> Iterator[_Table]:
+        """The table in id order, a few buckets at a time (at least `_WRITE_UNIT` rows but the last)."""
         import numpy as np
 
         pa, pc = _pa()
         assert self.spill is not None
-        cols = self.spill.read(name, bucket)
-        if name == "entities":
-            replay = self.spill.read("replay", bucket)
-            if replay:
-                if cols:
-                    keep = pc.invert(pc.is_in(cols["id"], value_set=replay["id"]))
-                    cols = {c: pa.concat_arrays([_flat(v.filter(keep)), replay[c]]) for c, v in cols.items()}
-                else:
-                    cols = replay
-        if name == "sources":
-            cols.update(self.source_constants or {})
-        order = np.asarray(pc.sort_indices(cols["id"])) if len(cols["id"]) > 1 else np.arange(len(cols["id"]))
-        return _Table(cols, order)
+        spill = self.spill
+        parts: list[dict[str, Any]] = []
+        rows = 0
+
+        def unit() -> _Table:
+            cols = {c: pa.concat_arrays([p[c] for p in parts]) if len(parts) > 1 else parts[0][c] for c in parts[0]}
+            if name == "sources":
+                cols.update(self.source_constants or {})
+            parts.clear()
+            return _Table(cols, np.arange(rows, dtype=np.int64), frozenset(c for c in cols if not isinstance(cols[c], str)))
+
+        with spill.open(name) as runs, spill.open("replay" if name == "entities" else "none") as replays:
+            for bucket in spill.buckets(*(("entities", "replay") if name == "entities" else (name,))):
+                cols = runs.read(bucket)
+                replay = replays.read(bucket)
+                if replay:
+                    if cols:
+                        keep = pc.invert(pc.is_in(cols["id"], value_set=replay["id"]))
+                        cols = {c: pa.concat_arrays([_flat(v.filter(keep)), replay[c]]) for c, v in cols.items()}
+                    else:
+                        cols = replay
+                order = pa.array(np.asarray(pc.sort_indices(cols["id"])))
+                parts.append({c: _flat(v.take(order)) for c, v in cols.items()})
+                del cols, replay, order
+                rows += len(parts[-1]["id"])
+                if rows >= _WRITE_UNIT:
+                    yield unit()
+                    rows = 0
+            if parts:
+                yield unit()
 
 
 def _append(part: Path, fh: Any) -> None:
