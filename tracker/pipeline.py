@@ -412,6 +412,7 @@ def _metrics_child() -> None:
     try:
         table = edge_table(Store(Path(job["store"])))
         views = Views(None, resolve_engine("auto", table.n), table).ties(load_model(), False)
+        del table  # every relation: only the ties are read from here on
         done("relation arrays")
         results = {}
         for name in job["metrics"]:
