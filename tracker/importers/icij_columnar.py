@@ -1505,6 +1505,9 @@ def _finish(parts: _Parts, writer: Any, meta: Any, skips: _Skips, countries: _Co
 
 # The text order of relation ids is sorted on this many 8-byte words of the ids first.
 _ORDER_WORDS = 3
+# The words' ranks are packed into one integer per row up to this many bits (else pyarrow sorts
+# the words themselves).
+_KEY_BITS = 63
 # Rows of ids cut into words at a time (the padded copy of the ids is this many rows).
 _ORDER_ROWS = 1 << 20
 
@@ -1543,9 +1546,42 @@ def _text_order(col: Any) -> Any:
         for j, w in enumerate(cells.view(">u8").reshape(len(cut), _ORDER_WORDS).T):
             words[j][start : start + len(cut)] = w
     del raw
-    table = pa.table({**{f"w{j}": w for j, w in enumerate(words)}, "text": col})
+    # Each word's rank among its distinct values, packed into one integer per row (the first
+    # word's rank highest), sorts as the words do: one numpy sort of integers, then the text
+    # where whole keys tie. (At 2M nodes the three words hold 2 million, 5 and 6,000 distinct
+    # values: 37 bits. pyarrow's sort on the three words and the text took about 3 s of CPU.)
+    codes = [pc.dictionary_encode(pa.array(w)) for w in words]
     del words
-    return np.asarray(pc.sort_indices(table, sort_keys=[(c, "ascending") for c in table.column_names]))
+    bits = [max(1, (len(c.dictionary) - 1).bit_length()) for c in codes]
+    if sum(bits) > _KEY_BITS:
+        table = pa.table({**{f"w{j}": pc.take(c.dictionary, c.indices) for j, c in enumerate(codes)}, "text": col})
+        del codes
+        return np.asarray(pc.sort_indices(table, sort_keys=[(c, "ascending") for c in table.column_names]))
+    key = np.zeros(n, dtype=np.uint64)
+    for c, b in zip(codes, bits):
+        values = np.asarray(c.dictionary)
+        rank = np.empty(len(values), dtype=np.uint64)
+        rank[np.argsort(values)] = np.arange(len(values), dtype=np.uint64)
+        key <<= np.uint64(b)
+        key |= rank[np.asarray(c.indices)]
+    del codes
+    order = np.argsort(key, kind="stable")
+    ranked = key[order]
+    del key
+    tie = ranked[1:] == ranked[:-1]
+    del ranked
+    if tie.any():
+        # Runs of equal keys (ids alike in their first three words), each put in text order
+        # (pyarrow's sort is stable: equal ids keep their rows' order).
+        starts = np.r_[True, ~tie]
+        within = np.zeros(n, dtype=bool)
+        within[1:] |= tie
+        within[:-1] |= tie
+        at = np.flatnonzero(within)
+        rows = order[at]
+        runs = pa.table({"run": np.cumsum(starts[at]), "text": col.take(pa.array(rows))})
+        order[at] = rows[np.asarray(pc.sort_indices(runs, sort_keys=[("run", "ascending"), ("text", "ascending")]))]
+    return order
 
 
 def _distinct_head(col: Any, n: int = 5) -> list[str]:
