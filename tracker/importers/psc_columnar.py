@@ -1048,10 +1048,14 @@ class _Runs:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def batches(self, bucket: bytes) -> list[Any]:
+        """The bucket's record batch of every batch of lines that has one, in their order."""
+        return [reader.get_batch(index[bucket]) for _, reader, index in self.files if bucket in index]
+
     def read(self, bucket: bytes) -> dict[str, Any]:
-        """The bucket's rows of every batch, in batch order, copied into memory ({} if none)."""
+        """The bucket's rows of every batch, in batch order, one array a column ({} if none)."""
         pa, _ = _pa()
-        parts = [reader.get_batch(index[bucket]) for _, reader, index in self.files if bucket in index]
+        parts = self.batches(bucket)
         if not parts:
             return {}
         table = pa.Table.from_batches(parts)
@@ -1296,40 +1300,45 @@ class _Spilled(_Pending):
         write_descriptor(out, descriptor)
 
     def _tables(self, name: str) -> Iterator[_Table]:
-        """The table in id order, a few buckets at a time (at least `_WRITE_UNIT` rows but the last)."""
+        """The table in id order, a few buckets at a time (at least `_WRITE_UNIT` rows but the last):
+        the buckets' rows as read, and each bucket's order (the write gathers them once)."""
         import numpy as np
 
         pa, pc = _pa()
         assert self.spill is not None
         spill = self.spill
-        parts: list[dict[str, Any]] = []
+        batches: list[Any] = []
+        orders: list[Any] = []
         rows = 0
 
         def unit() -> _Table:
-            cols = {c: pa.concat_arrays([p[c] for p in parts]) if len(parts) > 1 else parts[0][c] for c in parts[0]}
+            table = pa.Table.from_batches(batches)
+            cols: dict[str, Any] = {c: _flat(table.column(c)) for c in table.column_names}
+            del table
             if name == "sources":
                 cols.update(self.source_constants or {})
-            parts.clear()
-            return _Table(cols, np.arange(rows, dtype=np.int64), frozenset(c for c in cols if not isinstance(cols[c], str)))
+            order = np.concatenate(orders)
+            batches.clear()
+            orders.clear()
+            return _Table(cols, order)
 
         with spill.open(name) as runs, spill.open("replay" if name == "entities" else "none") as replays:
             for bucket in spill.buckets(*(("entities", "replay") if name == "entities" else (name,))):
-                cols = runs.read(bucket)
-                replay = replays.read(bucket)
+                parts = runs.batches(bucket)
+                replay = replays.batches(bucket)
                 if replay:
-                    if cols:
-                        keep = pc.invert(pc.is_in(cols["id"], value_set=replay["id"]))
-                        cols = {c: pa.concat_arrays([_flat(v.filter(keep)), replay[c]]) for c, v in cols.items()}
-                    else:
-                        cols = replay
-                order = pa.array(np.asarray(pc.sort_indices(cols["id"])))
-                parts.append({c: _flat(v.take(order)) for c, v in cols.items()})
-                del cols, replay, order
-                rows += len(parts[-1]["id"])
+                    # A UK parent's replayed row replaces the plain company row of its id.
+                    replaced = pa.chunked_array([b.column("id") for b in replay], type=pa.string())
+                    parts = [b.filter(pc.invert(pc.is_in(b.column("id"), value_set=replaced))) for b in parts] + replay
+                ids = pa.chunked_array([b.column("id") for b in parts], type=pa.string())
+                orders.append(np.asarray(pc.sort_indices(ids), dtype=np.int64) + rows)
+                batches.extend(parts)
+                rows += len(ids)
+                del parts, replay, ids
                 if rows >= _WRITE_UNIT:
                     yield unit()
                     rows = 0
-            if parts:
+            if batches:
                 yield unit()
 
 
