@@ -21,7 +21,8 @@ are the tables in id order. What spans batches is kept per key and small: the co
 seen (a company's first line makes its entity and its source), the UK parents' entities (below),
 the skips (a relation's in id order over all batches, as the record path checks them), the
 totals lines, the outcomes and the latest ContentDate (every source's `retrieved`). The spill
-takes about a third of the tables' size on disk while the import runs.
+takes about two fifths of the tables' size on disk while the import runs (2.0 GB at 4 million
+lines, beside 4.7 GB of tables).
 
 Two kinds of records stay record-shaped, and are cheap because they are few: the lines the
 record path reads as whole objects (the totals line, an exemptions record) are decoded again with
