@@ -111,12 +111,11 @@ def connect_duckdb() -> Any:
     the connection closes (a killed process leaves it, under the temp folder).
     """
     import tempfile
-    import uuid
 
     import duckdb
 
     con = duckdb.connect(":memory:")
-    spill = Path(tempfile.gettempdir()) / f"tracker-duckdb-{os.getpid()}-{uuid.uuid4().hex[:12]}"
+    spill = Path(tempfile.gettempdir()) / f"tracker-duckdb-{os.getpid()}-{os.urandom(6).hex()}"
     con.execute("SET temp_directory = ?", [str(spill)])
     return con
 
