@@ -179,6 +179,17 @@ def test_jurisdictions_fixture_and_sampling() -> None:
     assert sampled.attrs["sources_used"] == 2 and "sample of 2" in sampled.attrs["notes"]["paths_through"]
 
 
+def test_a_jurisdiction_without_a_country_code_still_counts_what_is_registered_there(mini_graph: nx.MultiDiGraph) -> None:
+    G = mini_graph.copy()
+    G.nodes["vg"]["country"] = ""  # e.g. a sub-national registry with no ISO code
+    df = jurisdiction_exposure(G)
+    # delta-holdings is registered in vg (r09); r05, r06, r09 and r17 touch it.
+    assert df.loc["vg", "registered"] == 1
+    assert df.loc["vg", "entities"] == 1
+    assert df.loc["vg", "relations"] == 4
+    assert df.loc["vg", "exposure"] == pytest.approx(0.705 * 4)
+
+
 def test_unscored_jurisdiction_has_unknown_exposure(mini_graph: nx.MultiDiGraph) -> None:
     G = mini_graph
     G.remove_edge("vg", "lambda-ngo", key="r14")

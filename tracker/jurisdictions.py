@@ -302,13 +302,13 @@ def jurisdiction_exposure(
         reg = np.unique(link_src[lo:hi])
         registered[j] = len(reg)
         code = str(jdata[j].get("country", "") or "").lower()
-        # The linked entities: registered or located there, or (not a person) of its country code;
-        # none for a jurisdiction without a code (as this table has always counted them).
+        # The linked entities: registered or located there, or (not a person) of its country code.
+        # (Until December 2026 a jurisdiction without a code counted none, its registered
+        # entities included: an operator-precedence slip, `reg | ... if code else set()`.)
         member[:] = False
-        if code:
-            member[reg] = True
-            if code in code_of:
-                member |= entity_code == code_of[code]
+        member[reg] = True
+        if code and code in code_of:
+            member |= entity_code == code_of[code]
         linked_count[j] = int(member.sum())
         unknown_count[j] = int((member & unknown_owner).sum())
         # Distinct relations with an end among the linked entities.
