@@ -229,7 +229,7 @@ class _CsvTables:
             "store": str(store.root),
             "out": str(out),
             "slice_rows": store_csv.SLICE_ROWS,
-            "memory_limit": STORE_MEMORY_LIMIT,
+            "memory_limit": CSV_MEMORY_LIMIT,
             "answer": self.answer,
         }
         # The child imports this very tracker package (not one its working folder may hold).
@@ -432,6 +432,9 @@ def _metrics_child() -> None:
 # DuckDB's own memory for the build's joins and sorts (it spills to disk beyond it); its default,
 # most of the machine's memory, would let it take what the metrics need next.
 STORE_MEMORY_LIMIT = "1GB"
+# The same for the second process writing the CSV tables beside the metrics (three processes at
+# 2M ICIJ nodes must fit in 6 GB together): its slices need less (`export.store.SLICE_ROWS`).
+CSV_MEMORY_LIMIT = "512MB"
 
 
 def build_on_store(data: Sequence[Path], out: Path, view: bool = True, say: Callable[[str], None] | None = None) -> BuildResult:

@@ -32,10 +32,13 @@ from tracker.output import atomic_path, safe_child
 
 __all__ = ["write_store_csv", "SLICE_ROWS"]
 
-# Rows per slice: each slice reads the entity names and sources it joins once, so fewer slices
-# cost less (100,000 at 2M made 59 slices of edges); half a million lines of edges are about
-# 250 MB of Arrow text, and DuckDB is held to `tracker.pipeline.STORE_MEMORY_LIMIT`.
-SLICE_ROWS = 500_000
+# Rows per slice. A slice no longer reads the whole entities or sources table (`_Lookups`), so
+# smaller slices cost little more CPU; a quarter of a million lines of edges are about 125 MB of
+# Arrow text and DuckDB's own working set, held to `tracker.pipeline.STORE_MEMORY_LIMIT` (or
+# `CSV_MEMORY_LIMIT` in the build's second process). Measured at 2M ICIJ nodes, the three tables
+# alone: 500,000 rows and 1 GB peaked at 2,129 MB, 250,000 and 512 MB at 1,563 MB (256 MB spilled
+# more and peaked higher, 1,778 MB).
+SLICE_ROWS = 250_000
 
 
 # One source's citation as `tracker.export.common.citation_text` writes it: "title — publisher,
