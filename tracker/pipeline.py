@@ -197,75 +197,116 @@ PARALLEL_CSV_MIN_RELATIONS = 1_000_000
 PARALLEL_CSV_MAX_RELATIONS = 20_000_000
 
 
-class _CsvTables:
-    """nodes.csv, edges.csv and sources.csv of a store (`tracker.export.store.write_store_csv`), written
-    in this process at once or, on large data with more than one core, by a child process running
-    beside the metrics. `wait` gives their paths (and raises what the child raised); `stop` ends a
-    child still running (the build failed or was interrupted; its files are written atomically,
-    so none is left half-written)."""
+class _Child:
+    """A child process running a function of this module on a job, beside the build's own process.
 
-    def __init__(self, store: Any, out: Path, stages: _Stages) -> None:
-        self.stages = stages
-        self.files: list[Path] = []
-        self.answer = ""
-        self.child: Any = None
-        if not csv_beside_metrics(store.relation_count, _cores()):
-            from tracker.export.store import write_store_csv
+    Its answer (status, value or exception, stages) comes back pickled in a file of its own:
+    anything a library prints on the child's stdout (DuckDB's progress bar did) cannot garble
+    it. `wait` gives the value (and raises what the child raised, or a `TrackerError` when it
+    died without answering: killed out of memory, crashed); `stop` ends a child still running
+    (the build failed or was interrupted)."""
 
-            self.files = write_store_csv(store, out, say=stages.done)
-            return
+    def __init__(self, entry: str, job: dict[str, Any], what: str, name: str, label: str) -> None:
         import os
         import subprocess
         import sys
         import tempfile
 
-        from tracker.export import store as store_csv
-
-        # The answer comes back in a file of its own: anything a library prints on the child's
-        # stdout (DuckDB's progress bar did) cannot garble it.
-        fd, self.answer = tempfile.mkstemp(prefix="tracker-csv-", suffix=".pickle")
+        fd, self.answer = tempfile.mkstemp(prefix=f"tracker-{name}-", suffix=".pickle")
         os.close(fd)
-        job = {
-            "store": str(store.root),
-            "out": str(out),
-            "slice_rows": store_csv.SLICE_ROWS,
-            "memory_limit": CSV_MEMORY_LIMIT,
-            "answer": self.answer,
-        }
+        self.what, self.label = what, label
         # The child imports this very tracker package (not one its working folder may hold).
         here = str(Path(__file__).resolve().parent.parent)
-        code = _CHILD_CODE
-        self.child = subprocess.Popen([sys.executable, "-c", code, here, json.dumps(job)], stdout=subprocess.DEVNULL)
+        job = {**job, "answer": self.answer}
+        self.child: Any = subprocess.Popen([sys.executable, "-c", _CHILD_CODE, here, json.dumps(job), entry], stdout=subprocess.DEVNULL)
 
-    def wait(self) -> list[Path]:
+    def wait(self) -> Any:
         import pickle
 
-        if self.child is None:
-            return self.files
         self.child.wait()
         child, self.child = self.child, None
         try:
             with open(self.answer, "rb") as fh:
                 status, value, stages = pickle.load(fh)
         except Exception:  # noqa: BLE001 - killed (out of memory) or crashed before answering
-            raise TrackerError(f"writing the CSV tables failed: the child process ended with status {child.returncode}") from None
+            raise TrackerError(f"{self.what} failed: the child process ended with status {child.returncode}") from None
+        finally:
+            Path(self.answer).unlink(missing_ok=True)
         for stage, wall, cpu, peak in stages:
-            log.info("build: %s (second process): %.1f s wall, %.1f s CPU, peak %.0f MB", stage, wall, cpu, peak)
+            log.info("build: %s (%s): %.1f s wall, %.1f s CPU, peak %.0f MB", stage, self.label, wall, cpu, peak)
         if status != "ok":
             raise value
-        return [Path(p) for p in value]
+        return value
 
     def stop(self) -> None:
         if self.child is not None:
             self.child.kill()
             self.child.wait()
             self.child = None
-        if self.answer:
-            Path(self.answer).unlink(missing_ok=True)
+        Path(self.answer).unlink(missing_ok=True)
 
 
-#: What the second process runs (sys.argv[1]: the folder holding this tracker package; [2]: the job).
-_CHILD_CODE = "import sys; sys.path.insert(0, sys.argv[1]); from tracker.pipeline import _csv_child; _csv_child()"
+#: What a child process runs (sys.argv[1]: the folder holding this tracker package; [2]: the job;
+#: [3]: the function of this module it runs).
+_CHILD_CODE = "import sys; sys.path.insert(0, sys.argv[1]); import tracker.pipeline as p; getattr(p, sys.argv[3])()"
+
+
+def _child_main(work: Callable[[dict[str, Any], Callable[[str], None]], Any], what: str) -> None:
+    """A child process's side of `_Child`: run `work(job, done)`, answer (status, value or exception, stages) pickled into the job's file."""
+    import pickle
+    import resource
+    import sys
+
+    job = json.loads(sys.argv[2])
+    stages: list[tuple[str, float, float, float]] = []
+    clock = [time.perf_counter(), time.process_time()]
+
+    def done(stage: str) -> None:
+        wall, cpu = time.perf_counter(), time.process_time()
+        stages.append((stage, wall - clock[0], cpu - clock[1], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+        clock[:] = [wall, cpu]
+
+    answer: tuple[str, Any, list[tuple[str, float, float, float]]]
+    try:
+        answer = ("ok", work(job, done), stages)
+    except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
+        answer = ("error", exc, stages)
+    try:
+        data = pickle.dumps(answer)
+    except Exception:  # noqa: BLE001 - an exception that does not pickle: its text
+        data = pickle.dumps(("error", TrackerError(f"{what} failed: {answer[1]}"), stages))
+    with open(job["answer"], "wb") as fh:
+        fh.write(data)
+
+
+class _CsvTables:
+    """nodes.csv, edges.csv and sources.csv of a store (`tracker.export.store.write_store_csv`), written
+    in this process at once or, on large data with more than one core, by a child process running
+    beside the metrics (`_Child`, `_csv_child`). `wait` gives their paths (and raises what the
+    child raised); `stop` ends a child still running (its files are written atomically, so none
+    is left half-written)."""
+
+    def __init__(self, store: Any, out: Path, stages: _Stages) -> None:
+        self.files: list[Path] = []
+        self.child: _Child | None = None
+        if not csv_beside_metrics(store.relation_count, _cores()):
+            from tracker.export.store import write_store_csv
+
+            self.files = write_store_csv(store, out, say=stages.done)
+            return
+        from tracker.export import store as store_csv
+
+        job = {"store": str(store.root), "out": str(out), "slice_rows": store_csv.SLICE_ROWS, "memory_limit": CSV_MEMORY_LIMIT}
+        self.child = _Child("_csv_child", job, "writing the CSV tables", "csv", "second process")
+
+    def wait(self) -> list[Path]:
+        if self.child is None:
+            return self.files
+        return [Path(p) for p in self.child.wait()]
+
+    def stop(self) -> None:
+        if self.child is not None:
+            self.child.stop()
 
 
 def csv_beside_metrics(relations: int, cores: int) -> bool:
@@ -289,40 +330,21 @@ def _cores() -> int:
 
 
 def _csv_child() -> None:
-    """The child process of `_CsvTables`: write the tables, answer (status, paths or exception, stages) pickled into the job's file."""
-    import pickle
-    import resource
-    import sys
+    """The child process of `_CsvTables`: write the tables; the answer is their paths."""
 
-    from tracker.export import store as store_csv
-    from tracker.store import Store
+    def work(job: dict[str, Any], done: Callable[[str], None]) -> list[str]:
+        from tracker.export import store as store_csv
+        from tracker.store import Store
 
-    job = json.loads(sys.argv[2])
-    stages: list[tuple[str, float, float, float]] = []
-    clock = [time.perf_counter(), time.process_time()]
-
-    def done(stage: str) -> None:
-        wall, cpu = time.perf_counter(), time.process_time()
-        stages.append((stage, wall - clock[0], cpu - clock[1], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
-        clock[:] = [wall, cpu]
-
-    answer: tuple[str, Any, list[tuple[str, float, float, float]]]
-    try:
         store_csv.SLICE_ROWS = int(job["slice_rows"])
         store = Store(Path(job["store"]))
         # One thread: the other core is the metrics'.
         store.sql.execute(f"SET memory_limit = '{job['memory_limit']}'")
         store.sql.execute("SET threads = 1")
         store.sql.execute("SET enable_progress_bar = false")
-        answer = ("ok", [str(p) for p in store_csv.write_store_csv(store, Path(job["out"]), say=done)], stages)
-    except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
-        answer = ("error", exc, stages)
-    try:
-        data = pickle.dumps(answer)
-    except Exception:  # noqa: BLE001 - an exception that does not pickle: its text
-        data = pickle.dumps(("error", TrackerError(f"writing the CSV tables failed: {answer[1]}"), stages))
-    with open(job["answer"], "wb") as fh:
-        fh.write(data)
+        return [str(p) for p in store_csv.write_store_csv(store, Path(job["out"]), say=done)]
+
+    _child_main(work, "writing the CSV tables")
 
 
 #: The metrics a build on two cores computes in a second process, beside the others (and the CSV
@@ -334,20 +356,12 @@ METRICS_BESIDE = ("betweenness", "harmonic", "closeness")
 
 
 class _MetricsBeside:
-    """`METRICS_BESIDE` computed by a child process from the store (`_metrics_child`), each
+    """`METRICS_BESIDE` computed by a child process from the store (`_Child`, `_metrics_child`), each
     given back as `tracker.metrics.centrality`'s `outside` asks (a call that waits for it)."""
 
     def __init__(self, store: Any) -> None:
-        import os
-        import subprocess
-        import sys
-        import tempfile
-
-        fd, self.answer = tempfile.mkstemp(prefix="tracker-metrics-", suffix=".pickle")
-        os.close(fd)
-        job = {"store": str(store.root), "metrics": list(METRICS_BESIDE), "answer": self.answer}
-        here = str(Path(__file__).resolve().parent.parent)
-        self.child: Any = subprocess.Popen([sys.executable, "-c", _METRICS_CHILD_CODE, here, json.dumps(job)], stdout=subprocess.DEVNULL)
+        job = {"store": str(store.root), "metrics": list(METRICS_BESIDE)}
+        self.child = _Child("_metrics_child", job, "computing the metrics", "metrics", "metrics process")
         self.results: dict[str, Any] | None = None
 
     def outside(self) -> dict[str, Callable[[], Any]]:
@@ -356,60 +370,24 @@ class _MetricsBeside:
         return {name: partial(self._get, name) for name in METRICS_BESIDE}
 
     def _get(self, name: str) -> Any:
-        import pickle
-
         if self.results is None:
-            self.child.wait()
-            child, self.child = self.child, None
-            try:
-                with open(self.answer, "rb") as fh:
-                    status, value, stages = pickle.load(fh)
-            except Exception:  # noqa: BLE001 - killed (out of memory) or crashed before answering
-                raise TrackerError(f"computing the metrics failed: the child process ended with status {child.returncode}") from None
-            finally:
-                Path(self.answer).unlink(missing_ok=True)
-            for stage, wall, cpu, peak in stages:
-                log.info("build: %s (metrics process): %.1f s wall, %.1f s CPU, peak %.0f MB", stage, wall, cpu, peak)
-            if status != "ok":
-                raise value
-            self.results = value
+            self.results = self.child.wait()
         return self.results.pop(name)
 
     def stop(self) -> None:
-        if self.child is not None:
-            self.child.kill()
-            self.child.wait()
-            self.child = None
-        Path(self.answer).unlink(missing_ok=True)
-
-
-#: What the metrics' process runs (sys.argv[1]: the folder holding this tracker package; [2]: the job).
-_METRICS_CHILD_CODE = "import sys; sys.path.insert(0, sys.argv[1]); from tracker.pipeline import _metrics_child; _metrics_child()"
+        self.child.stop()
 
 
 def _metrics_child() -> None:
     """The child process of `_MetricsBeside`: the metrics on the store's relation table, as the
     build's own `centrality` computes them (the same views: every relation, the ties between
-    actors), answered (status, {metric: (columns, notes)} or exception, stages) pickled into the job's file."""
-    import pickle
-    import resource
-    import sys
+    actors); the answer is {metric: (columns, notes)}."""
 
-    from tracker.metrics import METRICS, Views, resolve_engine
-    from tracker.model import load_model
-    from tracker.store import Store, edge_table
+    def work(job: dict[str, Any], done: Callable[[str], None]) -> dict[str, Any]:
+        from tracker.metrics import METRICS, Views, resolve_engine
+        from tracker.model import load_model
+        from tracker.store import Store, edge_table
 
-    job = json.loads(sys.argv[2])
-    stages: list[tuple[str, float, float, float]] = []
-    clock = [time.perf_counter(), time.process_time()]
-
-    def done(stage: str) -> None:
-        wall, cpu = time.perf_counter(), time.process_time()
-        stages.append((stage, wall - clock[0], cpu - clock[1], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
-        clock[:] = [wall, cpu]
-
-    answer: tuple[str, Any, list[tuple[str, float, float, float]]]
-    try:
         table = edge_table(Store(Path(job["store"])))
         views = Views(None, resolve_engine("auto", table.n), table).ties(load_model(), False)
         del table  # every relation: only the ties are read from here on
@@ -418,15 +396,9 @@ def _metrics_child() -> None:
         for name in job["metrics"]:
             results[name] = METRICS[name].compute(views, {"include_meta": False})
             done(name)
-        answer = ("ok", results, stages)
-    except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
-        answer = ("error", exc, stages)
-    try:
-        data = pickle.dumps(answer)
-    except Exception:  # noqa: BLE001 - an exception that does not pickle: its text
-        data = pickle.dumps(("error", TrackerError(f"computing the metrics failed: {answer[1]}"), stages))
-    with open(job["answer"], "wb") as fh:
-        fh.write(data)
+        return results
+
+    _child_main(work, "computing the metrics")
 
 
 # DuckDB's own memory for the build's joins and sorts (it spills to disk beyond it); its default,
