@@ -114,6 +114,21 @@ def test_report_html_links_names_cites_once_and_prints(mini_graph: nx.MultiDiGra
     assert f"style-src {digest};" in page and ' style="' not in page and "<style type" not in page
 
 
+def test_report_names_are_plain_text_when_no_view_is_written(mini_graph: nx.MultiDiGraph, tmp_path: Path, cli_runner) -> None:  # type: ignore[no-untyped-def]
+    # Above the view's cap (or with --no-view) the build writes no network.html: a name linking
+    # to it would be a dead link in the journalist's report.
+    page = write_build_reports(mini_graph, tmp_path, view=False)[-1].read_text(encoding="utf-8")
+    assert "network.html#focus" not in page and 'class="ent"' not in page
+    assert "<td>Gamma Qulybaev</td>" in page
+    assert "draw an entity's neighbourhood with <code>tracker view --focus ENTITY --depth 2 -o view.html</code>" in page
+    # The build says the same: --no-view writes no view and no link into it.
+    res = cli_runner.invoke(cli, ["build", "--data", str(MINI_PATH), "-o", str(tmp_path / "out"), "--no-view"])
+    assert res.exit_code == 0, res.output
+    built = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert not (tmp_path / "out" / "network.html").exists()
+    assert "network.html#focus" not in built and "<td>Gamma Qulybaev</td>" in built
+
+
 def test_report_html_escapes_hostile_data(tmp_path: Path) -> None:
     G = nx.MultiDiGraph(name="<b>x</b>", content_hash="h", data_date="2020", sources={})
     G.graph["sources"]["s1"] = {

@@ -142,7 +142,7 @@ def run_build(data: Sequence[Path], out: Path, view: bool = True, say: Callable[
     log.info("graph built: %d nodes, %d edges", G.number_of_nodes(), G.number_of_edges())
     result.files += write_build_exports(G, out)
     result.skipped += build_export_skips(G)
-    result.files += write_build_reports(G, out)
+    result.files += write_build_reports(G, out, view=_view_written(view, G.number_of_nodes()))
     result.skipped += scale_notes(G.number_of_nodes())
     _write_network(result, G, G.number_of_nodes(), out, view)
     result.seconds = time.perf_counter() - started
@@ -165,6 +165,13 @@ def _write_network(result: BuildResult, G: Any, n: int, out: Path, view: bool) -
             result.files.append(write_view(G, out / "network.html", title=f"tracker: {G.graph.get('name', '')}"))
         except ViewTooLarge as exc:
             result.skipped.append(f"network.html: {exc}")
+
+
+def _view_written(view: bool, n: int) -> bool:
+    """Whether the build writes network.html (`_write_network`) for `n` entities: the report links into it only then."""
+    from tracker.views import MAX_NODES
+
+    return view and n <= MAX_NODES
 
 
 def _view_skip(n: int, cap: int) -> str:
@@ -469,6 +476,7 @@ def build_on_store(data: Sequence[Path], out: Path, view: bool = True, say: Call
                 owned=owned,
                 say=stages.done,
                 outside=beside.outside() if beside is not None else None,
+                view=_view_written(view, n),
             )
         finally:
             backend.close()

@@ -160,6 +160,7 @@ def write_build_reports(
     owned: Sequence[tuple[str, nx.MultiDiGraph]] | None = None,
     say: Callable[[str], None] | None = None,
     outside: Any = None,
+    view: bool = True,
 ) -> list[Path]:
     """Write centrality.csv, brokers.csv, jurisdictions.csv and report.html into `out`.
 
@@ -172,7 +173,8 @@ def write_build_reports(
     the store's relation table and `owned`: the most-owned assets, each with a graph of its
     ownership chains (`tracker.query.chain_region`), so that no graph of the whole data is built.
     `say` is told when each table is done (the build logs its stages); `outside` gives the
-    metrics computed in another process (`tracker.metrics.centrality`).
+    metrics computed in another process (`tracker.metrics.centrality`); `view` says whether the
+    build writes network.html beside the report (its names link into it only then).
     """
     from tracker.jurisdictions import jurisdiction_exposure
     from tracker.metrics import Views, brokers, centrality, resolve_engine
@@ -195,7 +197,7 @@ def write_build_reports(
         write_csv(out / "centrality.csv", cen),
         write_csv(out / "brokers.csv", active),
         write_csv(out / "jurisdictions.csv", jur),
-        write_text(out / "report.html", report_html(G, cen, active, jur, owned=owned)),
+        write_text(out / "report.html", report_html(G, cen, active, jur, owned=owned, view=view)),
     ]
     tell("report files")
     return files
@@ -240,9 +242,11 @@ def _view_href(ident: Any) -> str:
     return f"{VIEW_FILE}#focus={quote(str(ident), safe='')}"
 
 
-def _entity(ident: Any, name: Any) -> str:
-    """An entity's name as a link to it in the network view (escaped)."""
+def _entity(ident: Any, name: Any, linked: bool = True) -> str:
+    """An entity's name as a link to it in the network view (escaped); the name alone when no view is written beside the report."""
     label = html.escape(_text(name, table=True) or str(ident), quote=True)
+    if not linked:
+        return label
     return f'<a class="ent" href="{html.escape(_view_href(ident), quote=True)}">{label}</a>'
 
 
@@ -287,8 +291,8 @@ def _table(
         for c in columns:
             value = ident if c == "id" else row[c]
             v = cell_value(value)
-            if c == "name" and link:
-                cells.append(f"<td>{_entity(ident, value)}</td>")
+            if c == "name":
+                cells.append(f"<td>{_entity(ident, value, link)}</td>")
                 continue
             cls = ' class="n"' if isinstance(v, (int, float)) and not isinstance(v, bool) else ""
             cells.append(f"<td{cls}>{_esc(value)}</td>")
@@ -412,8 +416,9 @@ def _chains_html(
     top_assets: int = 5,
     max_paths: int = 12,
     owned: Sequence[tuple[str, nx.MultiDiGraph]] | None = None,
+    linked: bool = True,
 ) -> str:
-    """The chains of the `top_assets` most-owned assets; `owned` gives them with their chains' graphs."""
+    """The chains of the `top_assets` most-owned assets; `owned` gives them with their chains' graphs; names link into the view when `linked`."""
     from tracker.chains import _share_text, most_owned, ownership_chains
     from tracker.paths import format_relation
 
@@ -427,10 +432,10 @@ def _chains_html(
         owners = ch.owners[:CHAIN_OWNERS_MAX]
         data = H.nodes[asset]
         parts.append(
-            f'<h3>{_entity(asset, data.get("name", asset))} <span class="note">({html.escape(asset)}, {html.escape(str(data.get("kind", "")))})</span></h3>'
+            f'<h3>{_entity(asset, data.get("name", asset), linked)} <span class="note">({html.escape(asset)}, {html.escape(str(data.get("kind", "")))})</span></h3>'
         )
         rows = "".join(
-            f"<tr><td>{_entity(o['id'], o['name']) if 'id' in o else html.escape(str(o['name']))}</td><td>{html.escape(_share_text((o['share_min'], o['share_max'])))}</td>"
+            f"<tr><td>{_entity(o['id'], o['name'], linked) if 'id' in o else html.escape(str(o['name']))}</td><td>{html.escape(_share_text((o['share_min'], o['share_max'])))}</td>"
             f"<td>{html.escape(o['basis'])}</td><td>{html.escape(o['psc'] or '-')}</td><td>{html.escape(o['psc_possible'] or '-')}</td>"
             f'<td class="n">{o["paths"]}</td><td>{"yes" if o["ultimate"] else "no"}</td></tr>'
             for o in owners
@@ -505,11 +510,14 @@ def report_html(
     jur: pd.DataFrame,
     top: int = 10,
     owned: Sequence[tuple[str, nx.MultiDiGraph]] | None = None,
+    view: bool = True,
 ) -> str:
     """The human-readable build report as one self-contained HTML page.
 
     Every entity name links into the network view (``network.html#focus=<id>``, written by
-    the same build); every source is listed once, at the end, and cited by number; charts show
+    the same build); with `view` False (the build writes no view: `--no-view`, or more
+    entities than a view can draw) names are plain text, and the page says how to draw a
+    neighbourhood instead: a link to a file that is not there helps no one. Every source is listed once, at the end, and cited by number; charts show
     the top entities by each metric, the brokers and the jurisdictions' exposure; a print
     stylesheet lays it out on paper. The page loads nothing and runs no script; its one
     stylesheet is allowed by hash.
@@ -535,7 +543,12 @@ def report_html(
     parts.append(
         f"<p>{G.number_of_nodes()} entities, {G.number_of_edges()} relations, {len(G.graph.get('sources', {}))} sources. "
         f"Data as of {html.escape(ddate or 'unknown')} (newest source date); content hash <code>{html.escape(chash)}</code>. "
-        f"Names link to the entity in the network view (<code>{VIEW_FILE}</code>, written beside this file).</p>"
+        + (
+            f"Names link to the entity in the network view (<code>{VIEW_FILE}</code>, written beside this file).</p>"
+            if view
+            else f"No network view is written beside this file (<code>{VIEW_FILE}</code>: see the build's summary); draw an "
+            "entity's neighbourhood with <code>tracker view --focus ENTITY --depth 2 -o view.html</code>.</p>"
+        )
     )
     parts.append(f"<p><b>{html.escape(model.disclaimer)}</b></p>")
     parts.append(
@@ -565,7 +578,7 @@ def report_html(
             )
         tables.append(
             f'<div class="metric"><h3>{html.escape(metric)}</h3>{_notes_html(cen, [metric])}'
-            f"{_table(ranked, ['name', 'sphere', col], ['entity', 'sphere', col], top)}</div>"
+            f"{_table(ranked, ['name', 'sphere', col], ['entity', 'sphere', col], top, link=view)}</div>"
         )
     if charts:
         parts.append('<div class="grid">' + "".join(charts) + "</div>")
@@ -590,7 +603,7 @@ def report_html(
                     "brk",
                 )
             )
-        parts.append(_table(brk, ["name", "kind", "sphere", "subset_betweenness", *BROKERAGE_ROLES, "brokerage"], None, top * 2))
+        parts.append(_table(brk, ["name", "kind", "sphere", "subset_betweenness", *BROKERAGE_ROLES, "brokerage"], None, top * 2, link=view))
     else:
         parts.append("<p>No entity lies between the spheres in the recorded channel relations.</p>")
 
@@ -615,7 +628,7 @@ def report_html(
         for ident, row in jur.iterrows():
             sids = [x for x in str(row["secrecy_sources"] or "").split(";") if x in sources]
             cells = [
-                _entity(ident, row["name"]),
+                _entity(ident, row["name"], view),
                 _esc(row["offshore"]),
                 *(
                     f'<td class="n">{_esc(row[c])}</td>'
@@ -642,7 +655,7 @@ def report_html(
         "ranges are carried as minimum and maximum; an unknown share stays unknown, never zero. "
         "PSC bands as in the UK register (more than 25%, 50%, 75%). Numbers in brackets are the sources listed at the end.</p>"
     )
-    parts.append(_chains_html(G, cites, owned=owned))
+    parts.append(_chains_html(G, cites, owned=owned, linked=view))
 
     # Communities.
     parts.append('<h2 id="communities">Communities</h2>')
@@ -657,7 +670,7 @@ def report_html(
             start, hi = int(numbers.searchsorted(number, side="left")), int(numbers.searchsorted(number, side="right"))
             members = [str(x) for x in cen.index[order[start : min(hi, start + 12)]]]
             size = hi - start
-            names = ", ".join(_entity(n, G.nodes[n].get("name", n)) for n in members)
+            names = ", ".join(_entity(n, G.nodes[n].get("name", n), view) for n in members)
             more = f" and {size - 12} more" if size > 12 else ""
             items.append(f"<li><b>{number}</b> ({size}): {names}{more}</li>")
         parts.append("<ul>" + "".join(items) + "</ul>")
