@@ -235,6 +235,18 @@ def test_a_failure_of_the_second_process_fails_the_build(tmp_path: Path, monkeyp
     assert str(failed.value) == f"{tmp_path / 'out' / 'edges.csv'}: is a folder, expected a file path"
 
 
+def test_a_child_process_that_dies_without_answering_fails_the_build_in_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Killed out of memory, say: no answer file is written, and the build says which part failed.
+    monkeypatch.setenv("TRACKER_STORE", str(tmp_path / "stores"))
+    _parallel(monkeypatch)
+    monkeypatch.setattr(query, "STORE_ABOVE_BYTES", 0)
+    monkeypatch.setattr(pipeline, "_CHILD_CODE", "import os; os._exit(3); " + pipeline._CHILD_CODE)
+    with pytest.raises(pipeline.TrackerError) as failed:
+        pipeline.run_build([HOSTILE], tmp_path / "out")
+    assert str(failed.value) == "computing the metrics failed: the child process ended with status 3"
+    assert not list(tmp_path.glob("out/*.csv.*"))  # no half-written table left behind
+
+
 def test_an_entity_is_found_by_its_id_without_a_dict_of_every_id() -> None:
     graph = StoreGraph.__new__(StoreGraph)  # only its ids: what `position` reads
     graph.ids = ["a", "b", "b2", "c"]

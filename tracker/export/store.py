@@ -358,7 +358,7 @@ class _Lookups:
             rel = con.sql(
                 f"SELECT {_CITE} AS cite, CASE WHEN {_WEB} THEN url END AS web, file_row_number AS n FROM read_parquet({path}, file_row_number = true)"
             )
-            texts = rel.to_arrow_table(count + 1) if hasattr(rel, "to_arrow_table") else rel.arrow()
+            texts = rel.to_arrow_table(count + 1) if hasattr(rel, "to_arrow_table") else _arrow(rel)
         finally:
             con.execute(f"SET arrow_large_buffer_size = {'true' if large else 'false'}")
         order = texts.column("n").to_numpy()
