@@ -718,3 +718,56 @@ def test_ends_written_with_a_leading_zero_are_not_the_nodes(tmp_path: Path, monk
     col, _ = both([root], tmp_path, monkeypatch)
     assert col.skipped["relation to an entity not in the import (dangling reference)"] == 2
     assert col.examples["relation to an entity not in the import (dangling reference)"] == ["icij:01", "icij:002"]
+
+
+# Bytes around UTF-8's edges: ASCII, continuation bytes, the leading bytes of 2-, 3- and 4-byte
+# characters (E0/ED/F0/F4: overlong forms, surrogates and code points past U+10FFFF), and bytes
+# that never occur in UTF-8.
+_UTF8_BYTES = [0x61, 0x2C, 0x0A, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC2, 0xDF, 0xE0, 0xE1, 0xED, 0xEF, 0xF0, 0xF4, 0xF5, 0xFF]
+
+
+@given(
+    body=st.one_of(
+        st.lists(st.sampled_from(_UTF8_BYTES), max_size=24).map(bytes),
+        st.text(max_size=12).map(lambda t: t.replace('"', "").replace("\r", "").replace("\x00", "").encode("utf-8")),
+        st.tuples(st.text(max_size=6), st.integers(1, 3)).map(
+            lambda x: x[0].replace('"', "").replace("\r", "").replace("\x00", "").encode("utf-8") + "€".encode()[: x[1]]
+        ),
+    ),
+    chunk=st.sampled_from([1, 2, 3, 4, 5, 7, 1 << 20]),
+)
+@settings(max_examples=400, deadline=None)
+def test_scan_checks_utf8_as_python_decodes(body: bytes, chunk: int, tmp_path_factory: pytest.TempPathFactory) -> None:
+    # compile._scan checks the encoding with pyarrow, a chunk at a time, carrying a character cut
+    # by a chunk's end into the next: it refuses exactly what Python's strict decoder refuses
+    # (a cut character, a truncated one at the end, overlong forms, surrogates), with the
+    # UnicodeDecodeError that decoding the same chunks in turn raises (as _scan did before).
+    import codecs
+
+    import tracker.compile as compile_mod
+
+    path = tmp_path_factory.mktemp("scan") / "f.csv"
+    data = b"a\n" + body
+    path.write_bytes(data)
+    valid = True
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        valid = False
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    expected = ""
+    try:
+        for lo in range(0, len(data), chunk):  # the chunks read, then the empty read at the end
+            decoder.decode(data[lo : lo + chunk])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError as exc:
+        expected = str(exc)
+    assert valid == (expected == "")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(compile_mod, "CHUNK", chunk)
+        if valid:
+            compile_mod._scan(path)
+        else:
+            with pytest.raises(UnicodeDecodeError) as raised:
+                compile_mod._scan(path)
+            assert str(raised.value) == expected

@@ -146,12 +146,16 @@ def _scan(path: Path) -> None:
     every quote opens a field (at a line's or a field's start), closes one (before a comma, a
     line end or the end) or doubles another; they differ on others (pyarrow reads ``"a"b`` as
     ``ab``, the reader refuses it). The quotes are checked in order with numpy, and the bytes
-    decoded as strict UTF-8 (the reader's `encoding` error); NUL bytes and a carriage return
+    checked as strict UTF-8 (the reader's `encoding` error); NUL bytes and a carriage return
     that is not part of CRLF are refused too.
+
+    The UTF-8 check is pyarrow's (`_utf8`, some 20 times faster than decoding into a string:
+    1.9 s of CPU at 2M generator nodes); where it finds a fault, Python's strict decoder decodes
+    the same bytes, so the `UnicodeDecodeError` raised is the one decoding would raise.
     """
     import numpy as np
 
-    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    cut = b""  # a character the previous chunk began and did not finish: checked with this one
     parity = 0  # quotes seen so far, modulo 2: odd means inside a quoted field
     prev = _LF  # the byte before the current chunk (the start counts as a line start)
     carry = b""  # the last byte of the previous chunk, checked once its successor is known
@@ -164,7 +168,12 @@ def _scan(path: Path) -> None:
                 if block.startswith(b"\xef\xbb\xbf"):
                     block = block[3:]
             end = not block
-            decoder.decode(block, final=end)
+            text = cut + block if cut else block
+            keep = 0 if end else _utf8_tail(text)
+            if not _utf8(memoryview(text)[: len(text) - keep]):  # (at the end, a cut character fails)
+                # (A decoder holding no bytes before these: it raises what decoding the chunks would.)
+                codecs.getincrementaldecoder("utf-8")("strict").decode(text, final=end)
+            cut = text[len(text) - keep :] if keep else b""
             if b"\x00" in block:
                 raise _Refused(f"{path.name}: a NUL byte")
             data = carry + block
@@ -201,6 +210,40 @@ def _scan(path: Path) -> None:
             carry = data[-1:]
     if parity:
         raise _Refused(f"{path.name}: an unclosed quote")
+
+
+def _utf8_tail(data: bytes) -> int:
+    """How many bytes at the end of `data` begin a character that they do not finish (0 to 3),
+    as Python's incremental decoder keeps them for the next chunk: a character's valid start."""
+    for back in range(1, min(4, len(data)) + 1):
+        byte = data[-back]
+        if byte < 0x80:
+            return 0
+        if byte >= 0xC0:  # a leading byte: of a 2-, 3- or 4-byte character
+            need = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            if back >= need:
+                return 0
+            try:
+                codecs.getincrementaldecoder("utf-8")("strict").decode(bytes(data[-back:]))
+            except UnicodeDecodeError:
+                return 0  # not a valid start: the chunk's check fails on it, as decoding does
+            return back
+    return 0
+
+
+def _utf8(data: Any) -> bool:
+    """Whether the bytes are strict UTF-8 as Python decodes it (no surrogates, no overlong forms,
+    nothing above U+10FFFF): pyarrow's check when a binary cell becomes text."""
+    import numpy as np
+    import pyarrow as pa
+
+    offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int32))
+    cell = pa.Array.from_buffers(pa.binary(), 1, [None, offsets, pa.py_buffer(data)])
+    try:
+        cell.cast(pa.string())
+    except pa.ArrowInvalid:
+        return False
+    return True
 
 
 def _header(path: Path) -> tuple[list[str], list[str]]:
