@@ -771,3 +771,70 @@ def test_scan_checks_utf8_as_python_decodes(body: bytes, chunk: int, tmp_path_fa
             with pytest.raises(UnicodeDecodeError) as raised:
                 compile_mod._scan(path)
             assert str(raised.value) == expected
+
+
+@given(
+    links=st.lists(
+        st.tuples(
+            st.sampled_from(["1", "2", "10", "01", "001", "0", "999999999999999999", "1000000000000000000", "12"]),
+            st.sampled_from(["officer_of", "officer-of", "a:b", "shareholder_of"]),
+            st.sampled_from(["1", "2", "21", "07", "007", "0", "4611686018427387904"]),
+        ),
+        max_size=30,
+    ),
+    odd=st.booleans(),
+)
+@settings(max_examples=300, deadline=None)
+def test_link_first_index_is_the_first_index_of_the_ids(links: list[tuple[str, str, str]], odd: bool) -> None:
+    # Links' ids grouped on the ends' node numbers and the slug's number give what hashing the
+    # ids' text gives: the distinct ids in order of first appearance, the rows of those, each
+    # row's id number. Ends with a leading zero (no number), numbers too wide to pack and ids
+    # flagged odd take the text's grouping.
+    import numpy as np
+    import pyarrow as pa
+
+    from tracker.importers.icij_columnar import _first_index, _link_first_index, _numbers
+
+    base = pa.array([f"icij:{s}:{k}:{e}" for s, k, e in links], pa.string())
+    start = _numbers(pa.array([s for s, _, _ in links], pa.string()))
+    end = _numbers(pa.array([e for _, _, e in links], pa.string()))
+    slug = np.unique(np.array([k for _, k, _ in links], dtype=str), return_inverse=True)[1] if links else np.zeros(0, np.int64)
+    got = _link_first_index(base, start, end, slug, odd)
+    want = _first_index(base)
+    assert got[0].to_pylist() == want[0].to_pylist()
+    assert np.asarray(got[1]).tolist() == np.asarray(want[1]).tolist()
+    assert np.asarray(got[2]).tolist() == np.asarray(want[2]).tolist()
+
+
+def test_link_first_index_by_hand() -> None:
+    # Three distinct ids over five links: the repeats of 1:a:2 and 3:a:2 take their numbers.
+    import numpy as np
+    import pyarrow as pa
+
+    from tracker.importers.icij_columnar import _link_first_index
+
+    ids = ["icij:1:a:2", "icij:3:a:2", "icij:1:b:2", "icij:1:a:2", "icij:3:a:2"]
+    uniq, first, codes = _link_first_index(
+        pa.array(ids), np.array([1, 3, 1, 1, 3]), np.array([2, 2, 2, 2, 2]), np.array([0, 0, 1, 0, 0]), False
+    )
+    assert uniq.to_pylist() == ["icij:1:a:2", "icij:3:a:2", "icij:1:b:2"]
+    assert np.asarray(first).tolist() == [0, 1, 2]
+    assert np.asarray(codes).tolist() == [0, 1, 2, 0, 1]
+    # Numbers too wide to pack (2 and 0 shifted 63 bits are both 0): the text decides.
+    wide = _link_first_index(
+        pa.array(["icij:0:a:1", "icij:2:a:1", "icij:5:a:4611686018427387904"]),
+        np.array([0, 2, 5]),
+        np.array([1, 1, 1 << 62]),
+        np.array([0, 0, 0]),
+        False,
+    )
+    assert np.asarray(wide[2]).tolist() == [0, 1, 2]
+    # Ends written with leading zeros have no number (-1): the text tells 01 from 001.
+    for zeros in ((np.array([-1, -1]), np.array([2, 2])), (np.array([2, 2]), np.array([-1, -1]))):
+        ids = ["icij:01:a:2", "icij:001:a:2"] if zeros[0][0] < 0 else ["icij:2:a:01", "icij:2:a:001"]
+        assert np.asarray(_link_first_index(pa.array(ids), *zeros, np.array([0, 0]), False)[2]).tolist() == [0, 1]
+    # Ids made by make_id (odd): equal numbers and slugs, yet other ids (two link types whose
+    # slugs make_id spells out): the text decides.
+    made = _link_first_index(pa.array(["icij:x-1", "icij:x-2"]), np.array([1, 1]), np.array([2, 2]), np.array([0, 0]), True)
+    assert np.asarray(made[2]).tolist() == [0, 1]
+

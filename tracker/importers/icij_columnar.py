@@ -944,7 +944,10 @@ def _relationships(cols: dict[str, Any], where: Callable[[int], str], skips: _Sk
         # The first row of each base id claims it with its role.
         rl = _flat(role.take(t))
         base_np = base
-        base_first = _first_index(base_np)
+        slug_code = np.unique(np.array([slugs[r] or "" for r in slug_key], dtype=object).astype(str), return_inverse=True)[1]
+        rt_code = np.asarray(pc.index_in(rt, value_set=pa.array(slug_key, pa.string())))
+        base_first = _link_first_index(base, *links.end_numbers(rows), slug_code[rt_code], bool(odd.any()))
+        del rt_code
         role_idx = np.asarray(rl.indices)
         claimed = role_idx[np.asarray(base_first[1])][base_first[2]]
         other_role = role_idx != claimed
@@ -993,6 +996,34 @@ def _first_index(col: Any) -> tuple[Any, Any, Any]:
     np.greater(codes[1:], seen[:-1], out=new[1:])
     del seen
     return enc.dictionary, pa.array(np.flatnonzero(new)), codes
+
+
+def _link_first_index(base: Any, start: Any, end: Any, slug: Any, odd: bool) -> tuple[Any, Any, Any]:
+    """`_first_index(base)` of links' base ids, "icij:<start>:<slug>:<end>", grouped on the
+    ends' node numbers and the slug's number instead of hashing the text (the 3.3 million links
+    at 2M nodes: 2.2 s of CPU as text, 0.9 s as one integer per row).
+
+    The start and end are digits (no ':'), so two such ids are equal exactly when their start,
+    slug and end texts are; and two ends' digits are equal exactly when their numbers are, where
+    both have one (`_numbers`: not -1). `slug` numbers the slugs (equal numbers for equal slugs).
+    The text is hashed when an end has no number, an id is not of that form (`odd`: made by
+    `make_id`) or the three numbers do not fit in one 63-bit integer.
+    """
+    import numpy as np
+
+    pa, _ = _pa()
+    n = len(start)
+    if odd or not n or int(start.min()) < 0 or int(end.min()) < 0:
+        return _first_index(base)
+    s_bits, e_bits = int(start.max()).bit_length(), int(end.max()).bit_length()
+    k_bits = int(slug.max()).bit_length()
+    if s_bits + k_bits + e_bits > 63:
+        return _first_index(base)
+    key = start << np.int64(k_bits + e_bits)
+    key |= slug.astype(np.int64) << np.int64(e_bits)
+    key |= end
+    _, first, codes = _first_index(pa.array(key))
+    return _flat(base.take(first)), first, codes
 
 
 def _first_index_replaced(first: tuple[Any, Any, Any], ids: Any, at: Any, values: Any) -> tuple[Any, Any, Any]:
