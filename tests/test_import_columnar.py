@@ -838,3 +838,18 @@ def test_link_first_index_by_hand() -> None:
     made = _link_first_index(pa.array(["icij:x-1", "icij:x-2"]), np.array([1, 1]), np.array([2, 2]), np.array([0, 0]), True)
     assert np.asarray(made[2]).tolist() == [0, 1]
 
+
+@pytest.mark.parametrize(
+    ("extra", "refused"),
+    [
+        (["10"], True),  # node 10 twice: found by number
+        (["010", "0010"], False),  # no number (leading zeros): other ids than 10, told apart as text
+        (["010", "10"], True),  # found as text (an id without a number among them)
+    ],
+)
+def test_node_ids_given_twice_by_number_or_text(extra: list[str], refused: bool, tmp_path: Path) -> None:
+    raw = hostile(tmp_path / "raw")
+    with open(raw / "nodes-officers.csv", "a", encoding="utf-8") as fh:
+        for node in extra:
+            fh.write(f"{node},John Smith Jr,,USA,Panama Papers,,\n")
+    assert ("a node_id given twice" in refusal([raw])) == refused

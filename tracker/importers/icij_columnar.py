@@ -496,6 +496,7 @@ def _import_files(paths: list[Path], writer: Any, meta: Any) -> _Pending:
     parts = _Parts([], [], [], [])
     read_count = mapped = merged = skipped = 0
     node_ids: list[Any] = []
+    node_numbers: list[Any] = []  # (every node's, named or not)
     address_ids: list[Any] = []
 
     node_files = [f for f in files if f.layout != "relationships"]
@@ -537,6 +538,7 @@ def _import_files(paths: list[Path], writer: Any, meta: Any) -> _Pending:
         ident = _flat(pc.binary_join_element_wise("icij", node, ":"))
         node_ids.append(ident)
         number = _numbers(node, node_digits)
+        node_numbers.append(number)
         if not bool((number >= 0).all()):
             parts.node_numbers = None
         # The source row, made for every node (cited only by those that become entities).
@@ -712,13 +714,22 @@ def _import_files(paths: list[Path], writer: Any, meta: Any) -> _Pending:
             jcodes, jrows = loc_codes, loc_rows
         parts.calls.append((jcodes, _flat(ident.take(pa.array(jrows)))))
 
-    # Node ids must be unique: a second record with the same id merges field by field.
-    all_ids = pa.chunked_array(node_ids, type=pa.string()) if node_ids else pa.chunked_array([], type=pa.string())
-    # (pc.unique: half the CPU of pc.count_distinct on 2 million ids.)
-    if len(all_ids) and len(pc.unique(all_ids)) != len(all_ids):
-        raise Refused("a node_id given twice")
-    del all_ids
+    # Node ids must be unique: a second record with the same id merges field by field. Where
+    # every id has a node number (`_numbers`), two ids are equal exactly when their numbers are:
+    # those are counted (2 million ids' text hashed took 0.6 s of CPU at 2M nodes).
+    all_numbers = np.concatenate([np.zeros(0, np.int64), *node_numbers])
+    if len(all_numbers) and bool((all_numbers >= 0).all()):
+        if len(pc.unique(pa.array(all_numbers))) != len(all_numbers):
+            raise Refused("a node_id given twice")
+    else:
+        all_ids = pa.chunked_array(node_ids, type=pa.string()) if node_ids else pa.chunked_array([], type=pa.string())
+        # (pc.unique: half the CPU of pc.count_distinct on 2 million ids.)
+        if len(all_ids) and len(pc.unique(all_ids)) != len(all_ids):
+            raise Refused("a node_id given twice")
+        del all_ids
+    del all_numbers
     node_ids.clear()
+    node_numbers.clear()
     addresses = pa.concat_arrays(address_ids) if address_ids else pa.array([], pa.string())
 
     for f in [f for f in files if f.layout == "relationships"]:
