@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from tests.conftest import FIXTURES_PATH
@@ -249,8 +250,7 @@ def test_missing_data_falls_back_with_todays_error(tmp_path: Path) -> None:
         # A year as text or a float: the json module keeps the type, which the schema would not.
         (json.dumps(person("09990001", "A", date_of_birth={"year": "1963", "month": 5})) + "\n", "pyarrow cannot read it"),
         (json.dumps(person("09990001", "A", date_of_birth={"year": 1963.0, "month": 5})) + "\n", "pyarrow cannot read it"),
-        # The same PSC twice (the record path merges it), a code twice in one record.
-        (json.dumps(person("09990001", "A")) + "\n" + json.dumps(person("09990001", "A")) + "\n", "a PSC id given twice"),
+        # A code twice in one record.
         (
             json.dumps(person("09990001", "A", natures_of_control=["voting-rights-25-to-50-percent"] * 2)) + "\n",
             "given twice in one record",
@@ -415,15 +415,116 @@ def test_batches_write_what_one_batch_and_the_record_path_write(batch_bytes: int
     assert sources.count(",OGL-3.0,2024-12-20,Companies House PSC snapshot\n") == 10
 
 
-@pytest.mark.parametrize("batch_bytes", [1], indirect=True)
-def test_a_psc_given_twice_in_two_batches_goes_to_the_record_path(batch_bytes: int, tmp_path: Path) -> None:
-    # A UK parent's record makes no entity of its own, and without natures no relation: only its
-    # PSC id, checked across batches, tells the two apart.
-    twice = corporate("09990005", "c1", "00000007", natures_of_control=[])
-    snap = lines(tmp_path / "snap.txt", [twice, person("09990006", "p1"), twice])
-    assert refusal([snap]) == "a PSC id given twice"
-    col, _ = both([snap], tmp_path, columnar=False)
-    assert dict(col.outcomes) == {"mapped": 2, "merged": 1}
+def twice_records() -> list[dict[str, Any]]:
+    """PSC ids given more than once, each way the record path merges a later record of a PSC."""
+    loner = person("09990004", "d4", is_sanctioned=True)
+    uk = corporate("09990005", "c1", "00000007")
+    statement = {
+        "company_number": "09990012",
+        "data": {
+            "kind": "persons-with-significant-control-statement",
+            "links": {"self": "/company/09990012/persons-with-significant-control-statements/S1"},
+            "statement": "psc-details-not-confirmed",
+        },
+        "ContentDate": "2024-12-19",
+    }
+    itself = corporate("00000010", "c4", "00000010", name="Owns Itself Ltd")
+    flipped = person("09990009", "d9", ceased_on="2015-01-01")
+    legal = {
+        "company_number": "09990011",
+        "data": {
+            "kind": "legal-person-person-with-significant-control",
+            "links": {"self": "/company/09990011/persons-with-significant-control/legal-person/L1"},
+            "name": "Ministry Of Testing",
+            "identification": {"legal_authority": "Republic Of Kazakhstan", "legal_form": "Government Ministry"},
+            "natures_of_control": ["ownership-of-shares-75-to-100-percent"],
+        },
+        "ContentDate": "2024-12-19",
+    }
+    return [
+        person("09990001", "d1"),
+        person("09990002", "d2"),
+        person("09990003", "d3"),
+        loner,
+        uk,
+        statement,
+        person("00000007", "p7"),
+        itself,
+        flipped,
+        legal,
+        person("09990013", "d13", natures_of_control=[]),
+        person("09990014", "d14"),
+        person("09990001", "d1"),  # the same record again: merged
+        # Another name and nationality, the same first nature and a second one: merged entity, a new relation.
+        person(
+            "09990002",
+            "d2",
+            name="Mr Alpha Gamma",
+            nationality="British",
+            natures_of_control=["ownership-of-shares-25-to-50-percent", "voting-rights-25-to-50-percent"],
+        ),
+        # Another kind of relation under the first one's id: the writer's duplicate relation id.
+        person("09990003", "d3", natures_of_control=["voting-rights-25-to-50-percent"]),
+        loner,  # sanctioned twice: "sanction" told twice, as mark_sanctioned tells it
+        uk,  # a UK parent's record twice: the parent merged, its relations merged
+        statement,
+        itself,  # its relations were dropped (to itself): merged into them all the same, counted once
+        flipped,  # an end before its start: counted once
+        legal,
+        person("09990013", "d13"),  # no natures before, one now: a new relation
+        corporate("09990014", "d14", "X1", name="Other Kind Ltd", address={"country": "Cyprus"}),  # same id, another kind
+        person("09990002", "d2", name="Mr Alpha Delta", natures_of_control=["no-such-nature"]),  # a third time: merged, skipped nature
+        TOTALS,
+    ]
+
+
+@pytest.mark.parametrize("batch_bytes", [1, 700, 1 << 27], indirect=True)
+def test_a_psc_given_twice_is_merged_column_wise(batch_bytes: int, tmp_path: Path) -> None:
+    snap = lines(tmp_path / "snap.txt", twice_records())
+    assert refusal([snap]) == ""
+    col, _ = both([snap], tmp_path)  # (the record path's per-record function fails if called)
+    # By hand: 25 lines, the totals line used; 12 first records mapped; of the 12 later ones,
+    # d2 (a second nature), d13 (its first) and d14 (the company's second nature) mapped by a
+    # new relation, the rest merged.
+    assert dict(col.outcomes) == {"mapped": 15, "merged": 9, "used": 1}
+    assert dict(col.skipped) == {
+        "duplicate relation id": 1,
+        "same id, different kind (person vs company); kept the first": 1,
+        "relation from an entity to itself": 2,
+        "end before start (dropped the end)": 1,
+        "PSC without natures_of_control": 1,
+        "unknown nature of control 'no-such-nature'": 1,
+    }
+    assert col.examples["duplicate relation id"] == ["psc:09990003:d3:1"]
+    entities = {e.split(",", 1)[0]: e for e in (tmp_path / "col" / "entities.csv").read_text(encoding="utf-8").splitlines()}
+    assert ",Mr Alpha Beta,Alpha Beta;Mr Alpha Gamma;Mr Alpha Delta," in entities["psc:09990002:d2"]
+    assert ",sanction;sanction," in entities["psc:09990004:d4"]
+
+
+@pytest.mark.parametrize("batch_bytes", [1, 1 << 27], indirect=True)
+def test_every_psc_id_taken_for_met_gives_the_same_bytes(batch_bytes: int, tmp_path: Path) -> None:
+    # Every id's hash made one: each record after the first is settled as a later record, whose
+    # merge must then find that its id is new (the ids, not their hashes, decide).
+    records = [*hand_records(), *twice_records()]
+    snap = lines(tmp_path / "snap.txt", records)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(psc_columnar, "_hash64", lambda ids: np.zeros(len(ids), dtype=np.uint64))
+        col, _ = both([snap], tmp_path)
+    assert col.adds_up()
+
+
+@pytest.mark.parametrize("batch_bytes", [1 << 27, 100_000], indirect=True)
+def test_generated_snapshot_with_records_given_again(batch_bytes: int, tmp_path: Path) -> None:
+    # A snapshot's lines with a few hundred of them given again further on (an overlap of two
+    # snapshots): every later one is merged column-wise, as the record path merges it.
+    generate_psc(tmp_path / "gen", 3000, seed=5, hostile=0.05)
+    text = (tmp_path / "gen" / PSC_SNAPSHOT).read_text(encoding="utf-8").splitlines(keepends=True)
+    again = [text[i] for i in range(0, 3000, 7)]
+    snap = tmp_path / "snap.txt"
+    snap.write_text("".join(text[:1500] + again + text[1500:]), encoding="utf-8")
+    col, _ = both([snap], tmp_path)
+    assert col.read == 3001 + len(again) and col.adds_up()
+    assert col.outcomes["merged"] >= len(again)
 
 
 @pytest.mark.parametrize("batch_bytes", [1], indirect=True)

@@ -39,8 +39,14 @@ empty snapshot, a JSON array, a blank line or a line that does not start an obje
 cannot read or reads with another type than the schema's, a null where the json module would see
 the text "None" (a null company number, kind or links.self; a null country is looked up as
 "None", which names none), an empty address object, a company
-number that is not letters and digits, a PSC id given twice (in one batch or in two: then after
-every batch is read), a nature-of-control code given twice in one record or with a share outside 0-100.
+number that is not letters and digits, a nature-of-control code given twice in one record or
+with a share outside 0-100.
+
+A PSC id given again (later in the batch or in a later batch: the ids met are kept as 64-bit
+hashes, about 100 MB for the real snapshot) makes a later record: its entity and relations wait
+aside, and after the last batch they are merged into the first record's rows in record order, on
+the writer's own merge (`_resolve`), with the record path's skips and outcomes. A hash met by
+another id only sends a record through that merge, which finds its id new.
 """
 
 from __future__ import annotations
@@ -539,12 +545,19 @@ def _map(rows: _Rows, st: _State, writer: Any, meta: Any) -> None:
         skipped[no_key] = True
     rec_id = _make_ids("psc", [number, key])
     kept = np.flatnonzero(keyed)
-    # Each PSC id once: checked here in the batch, and across batches when they are settled.
-    kept_ids = _take(rec_id, kept)
-    if pc.count_distinct(kept_ids).as_py() != len(kept):
-        raise Refused("a PSC id given twice")
-    st.spill.add("keys", {"id": kept_ids})
-    del kept_ids
+    # A PSC id met before (earlier in the batch or in an earlier batch) is a later record of that
+    # PSC: the record path merges it into what the first made. Its rows wait aside and are merged
+    # when the batches are settled (`_resolve`); every other record's rows are final here.
+    later = np.zeros(m, dtype=bool)
+    if len(kept):
+        kept_ids = _take(rec_id, kept)
+        hashes = _hash64(kept_ids)
+        first_in_batch = np.zeros(len(kept), dtype=bool)
+        first_in_batch[np.unique(np.asarray(pc.dictionary_encode(kept_ids).indices), return_index=True)[1]] = True
+        met = st.psc_seen.contains(hashes) | ~first_in_batch
+        st.psc_seen.add(hashes[~met])
+        later[kept[met]] = True
+        del kept_ids, hashes
 
     ek = np.asarray(ekind.to_numpy(zero_copy_only=False))
     unknown_owner = keyed & (ek == psc.UNKNOWN)
@@ -576,7 +589,16 @@ def _map(rows: _Rows, st: _State, writer: Any, meta: Any) -> None:
     ent_parts: list[dict[str, Any]] = []
     psc_entity = _const("", m)  # the entity each PSC row's relations start from
 
+    later_ent: list[dict[str, Any]] = []  # the entities of later records of a PSC (`later`), with their record's number
+    seq0 = st.read - n  # records before the batch
+
     def entity_chunk(sel: Any, kind_col: Any, name: Any, country: Any, notes: Any, extra: dict[str, Any]) -> None:
+        entity_rows(sel & ~later, kind_col, name, country, notes, extra, ent_parts)
+        entity_rows(sel & later, kind_col, name, country, notes, extra, later_ent)
+
+    def entity_rows(
+        sel: Any, kind_col: Any, name: Any, country: Any, notes: Any, extra: dict[str, Any], into: list[dict[str, Any]]
+    ) -> None:
         idx = np.flatnonzero(sel)
         if not len(idx):
             return
@@ -597,7 +619,9 @@ def _map(rows: _Rows, st: _State, writer: Any, meta: Any) -> None:
             "topics": _take(sanction, idx),
         }
         chunk.update({k: _take(v, idx) for k, v in extra.items()})
-        ent_parts.append(chunk)
+        if into is later_ent:
+            chunk["seq"] = pa.array(seq0 + rk[idx], pa.int64())
+        into.append(chunk)
 
     sanctioned = np.asarray(pc.fill_null(col("is_sanctioned"), False)) if "is_sanctioned" in cols else np.zeros(m, bool)
     sanction = _flat(pc.if_else(pa.array(sanctioned), "sanction", ""))
@@ -862,16 +886,34 @@ def _map(rows: _Rows, st: _State, writer: Any, meta: Any) -> None:
     for rr in rel_rows:
         rel_new[rr] = True
 
-    # Outcomes: as the writer settles each record (a new row, else a merge, else a skip).
+    # Outcomes: as the writer settles each record (a new row, else a merge, else a skip). A later
+    # record of a PSC is settled with its rows (`_resolve`): what is known of it now is kept.
     new = company_new | psc_new | rel_new
     oc = np.where(new, 1, np.where(psc_merged, 2, np.where(skipped, 4, 5)))
+    oc[later] = 6
     outcome[rk] = oc
     st.outcome(outcome)
+    later_rel: list[dict[str, Any]] = []
+    if later.any():
+        waiting = np.flatnonzero(later)
+        st.later_seq.append(seq0 + rk[waiting])
+        flags = company_new[waiting] * 1 + (psc_new & is_uk)[waiting] * 2 + psc_merged[waiting] * 4 + skipped[waiting] * 8
+        st.later_flags.append(flags.astype(np.uint8))
+        for i, (part, rr) in enumerate(zip(rel_parts, rel_rows)):
+            aside = later[rr]
+            if aside.any():
+                later_rel.append({k: _string(v).filter(pa.array(aside)) for k, v in part.items()})
+                later_rel[-1]["seq"] = pa.array(seq0 + rk[rr[aside]], pa.int64())
+                rel_parts[i] = {k: _string(v).filter(pa.array(~aside)) for k, v in part.items()}
     # The per-record columns are done with: let them go before the tables are put together.
     del name500, plain_name, person_name, alias, aliases, nat_notes, org_notes, birth, residence, ident, notes_parts
     del link, key, tail, start, end, codes, with_natures, natures_col, g_rec
     cols.clear()
     _finish(st, writer, ent_parts, rel_parts, sources)
+    if later_ent:
+        st.spill.add("later_entities", _concat(later_ent, (*_ENTITY_COLUMNS, "seq")))
+    if later_rel:
+        st.spill.add("later_relations", _concat(later_rel, (*_RELATION_COLUMNS, "source_kind", "seq")))
 
 
 _ENTITY_COLUMNS = (
@@ -895,7 +937,15 @@ _SOURCE_COLUMNS = ("id", "url", "title", "date")
 # Rows spill in buckets of ids: those that begin alike, up to this many bytes (the prefix all ids
 # of the table share, then three characters of the company number). A bucket is what the
 # settling and the writing hold at once; its rows are in id order against every other bucket's.
-_BUCKET_PREFIX = {"keys": 7, "entities": 7, "replay": 7, "relations": 7, "sources": 11}
+_BUCKET_PREFIX = {
+    "entities": 7,
+    "replay": 7,
+    "later_entities": 7,
+    "relations": 7,
+    "dropped": 7,
+    "later_relations": 7,
+    "sources": 11,
+}
 # Buckets are written (`_write_csv`) this many rows at a time or more: a file and its rename each.
 _WRITE_UNIT = 1 << 18
 
@@ -903,13 +953,50 @@ _WRITE_UNIT = 1 << 18
 # --- across batches ------------------------------------------------------------------------------
 
 
-class _Seen:
-    """A set of company numbers kept as 8-byte integers (most numbers are 8 characters: two
-    letters and digits or digits alone): sorted runs, merged while a run is not much smaller
-    than the one before it; longer numbers in a Python set."""
+class _Words:
+    """A set of 64-bit words: sorted runs, merged while a run is not much smaller than the one
+    before it (a few runs, each searched with numpy)."""
 
     def __init__(self) -> None:
         self.runs: list[Any] = []
+
+    def contains(self, words: Any) -> Any:
+        import numpy as np
+
+        found = np.zeros(len(words), dtype=bool)
+        for run in self.runs:
+            at = np.minimum(np.searchsorted(run, words), len(run) - 1)
+            found |= run[at] == words
+        return found
+
+    def add(self, words: Any) -> None:
+        import numpy as np
+
+        if len(words):
+            self.runs.append(np.sort(words))
+        while len(self.runs) > 1 and len(self.runs[-2]) <= 2 * len(self.runs[-1]):
+            last = self.runs.pop()
+            self.runs[-1] = np.sort(np.concatenate([self.runs[-1], last]))
+
+
+def _hash64(ids: Any) -> Any:
+    """A 64-bit hash of each id (DuckDB's, in C), as numpy words."""
+    import duckdb
+    import numpy as np
+
+    pa, _ = _pa()
+    with duckdb.connect() as con:
+        con.execute("SET preserve_insertion_order = true")
+        out = con.from_arrow(pa.table({"id": ids})).project("hash(id) AS h").to_arrow_table().column("h")
+    return np.asarray(_flat(out), dtype=np.uint64)
+
+
+class _Seen:
+    """A set of company numbers kept as 8-byte integers (most numbers are 8 characters: two
+    letters and digits or digits alone) in a `_Words`; longer numbers in a Python set."""
+
+    def __init__(self) -> None:
+        self.words = _Words()
         self.long: set[str] = set()
 
     @staticmethod
@@ -929,12 +1016,8 @@ class _Seen:
         import numpy as np
 
         short, words = self._words(numbers)
-        found = np.zeros(len(words), dtype=bool)
-        for run in self.runs:
-            at = np.minimum(np.searchsorted(run, words), len(run) - 1)
-            found |= run[at] == words
         out = np.zeros(len(short), dtype=bool)
-        out[short] = found
+        out[short] = self.words.contains(words)
         if not short.all():
             pa, pc = _pa()
             others = pc.filter(_flat(numbers), pa.array(~short)).to_pylist()
@@ -943,17 +1026,11 @@ class _Seen:
 
     def add(self, numbers: Any) -> None:
         """Add numbers, each not yet in the set (distinct)."""
-        import numpy as np
-
         pa, pc = _pa()
         short, words = self._words(numbers)
         if not short.all():
             self.long.update(pc.filter(_flat(numbers), pa.array(~short)).to_pylist())
-        if len(words):
-            self.runs.append(np.sort(words))
-        while len(self.runs) > 1 and len(self.runs[-2]) <= 2 * len(self.runs[-1]):
-            last = self.runs.pop()
-            self.runs[-1] = np.sort(np.concatenate([self.runs[-1], last]))
+        self.words.add(words)
 
 
 class _Spill:
@@ -997,7 +1074,7 @@ class _Spill:
         runs = self.runs.setdefault(table, [])
         path = self.dir / f"{table}-{len(runs)}.arrow"
         index: dict[bytes, int] = {}
-        schema = pa.schema([(c, pa.string()) for c in names])
+        schema = pa.schema([(c, a.type) for c, a in zip(names, arrays)])
         # (lz4: the spill is the size of the tables written, a third of it compressed.)
         options = pa.ipc.IpcWriteOptions(compression="lz4")
         with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, schema, options=options) as out:
@@ -1081,6 +1158,12 @@ class _State:
         self.totals_seen: dict[str, list[str]] = {}
         self.outcomes = np.zeros(6, dtype=np.int64)
         self.seen = _Seen()
+        # Every PSC id met, as 64-bit hashes (8 bytes a PSC: about 100 MB for the 12.8 million of
+        # the real snapshot); a hash met twice flags a later record, settled exactly by its id.
+        self.psc_seen = _Words()
+        self.later_seq: list[Any] = []  # the later records' numbers (records before them)
+        self.later_flags: list[Any] = []  # and what their mapping knows: 1 a new company, 2 a new
+        # UK parent, 4 a UK parent merged, 8 a skip
         self.spill = _Spill()
         scratch = copy.copy(self.writer)
         scratch.entities, scratch._provisional = {}, set()
@@ -1092,7 +1175,7 @@ class _State:
 
         if (outcome == 0).any() or (outcome == 5).any():
             raise Refused("a record with no outcome")
-        self.outcomes += np.bincount(outcome, minlength=6)
+        self.outcomes += np.bincount(outcome, minlength=7)[:6]  # (6: a later record of a PSC, settled later)
 
     def relation_skip(self, reason: str, ids: list[str], count: int) -> None:
         """A skip found on relations: its examples are the first ids in id order over all batches."""
@@ -1107,31 +1190,39 @@ def _finish(st: _State, writer: Any, ent_parts: list[dict[str, Any]], rel_parts:
     Each relation knows the kind of its ends from its record: its source is the PSC's entity
     (a company for a UK parent), or the company for a statement; its target is the company.
     """
+    st.spill.add("entities", _concat(ent_parts, _ENTITY_COLUMNS))
+    st.spill.add("sources", sources)
+    _check_relations(st, writer, _concat(rel_parts, (*_RELATION_COLUMNS, "source_kind")))
+
+
+def _string(v: Any) -> Any:
+    """One array, a dictionary's values as text."""
+    pa, _ = _pa()
+    v = _flat(v)
+    return _flat(v.cast(pa.string())) if pa.types.is_dictionary(v.type) else v
+
+
+def _concat(parts: list[dict[str, Any]], names: Sequence[str]) -> dict[str, Any]:
+    """The parts' columns one array each ("" where a part has none); each part's copy goes as
+    soon as the whole column is made."""
+    pa, _ = _pa()
+    out = {}
+    sizes = [len(p["id"]) for p in parts]
+    for c in names:
+        arrays = [_const("", size) if p.get(c) is None else _string(p[c]) for p, size in zip(parts, sizes)]
+        out[c] = pa.concat_arrays(arrays) if arrays else pa.array([], pa.string())
+        for p in parts:
+            p.pop(c, None)
+    return out
+
+
+def _check_relations(st: _State, writer: Any, rels: dict[str, Any]) -> None:
+    """Relations checked as the writer checks them (`source_kind`: the kind of each one's source
+    entity), spilled; those it drops are kept aside by id and ends (a later record of the same
+    PSC merges into them all the same)."""
     import numpy as np
 
     pa, pc = _pa()
-
-    def concat(parts: list[dict[str, Any]], names: Sequence[str]) -> dict[str, Any]:
-        out = {}
-        sizes = [len(p["id"]) for p in parts]
-        for c in names:
-            arrays = []
-            for p, size in zip(parts, sizes):
-                v = p.get(c)
-                if v is None:
-                    v = _const("", size)
-                v = _flat(v)
-                if pa.types.is_dictionary(v.type):
-                    v = _flat(v.cast(pa.string()))
-                arrays.append(v)
-            out[c] = pa.concat_arrays(arrays) if arrays else pa.array([], pa.string())
-            for p in parts:  # each part's copy goes as soon as the whole column is made
-                p.pop(c, None)
-        return out
-
-    st.spill.add("entities", concat(ent_parts, _ENTITY_COLUMNS))
-    st.spill.add("sources", sources)
-    rels = concat(rel_parts, (*_RELATION_COLUMNS, "source_kind"))
     rid = rels["id"]
     nrel = len(rid)
     if not nrel:
@@ -1197,6 +1288,7 @@ def _finish(st: _State, writer: Any, ent_parts: list[dict[str, Any]], rel_parts:
         rels["end"] = _flat(pc.if_else(pa.array(flipped), "", rels["end"]))
     if not alive.all():
         keep = pa.array(alive)
+        st.spill.add("dropped", {c: _flat(rels[c].filter(pc.invert(keep))) for c in ("id", "kind", "source", "target")})
         rels = {c: _flat(v.filter(keep)) for c, v in rels.items()}
     st.spill.add("relations", rels)
 
@@ -1206,6 +1298,146 @@ def _first_ids(col: Any, idx: Any) -> list[str]:
     pa, pc = _pa()
     chosen = _take(col, idx)
     return [str(x) for x in chosen.take(pc.sort_indices(chosen)[:5]).to_pylist()]
+
+
+class _Told:
+    """A summary for the writer's merges of later records: each skip it is told, with its record's number."""
+
+    def __init__(self, events: list[tuple[int, str, str]]) -> None:
+        self.events = events
+        self.seq = 0
+
+    def skip(self, reason: str, example: str = "", count: int = 1) -> None:
+        self.events.append((self.seq, reason, example))
+
+
+def _resolve(st: _State, writer: Any) -> None:
+    """The later records of a PSC (an id met before: `_map`) merged as the record path merges
+    them, in record order, a bucket of ids at a time (a PSC's entity and relations share its
+    bucket with the rows of its first record).
+
+    Entities: the first makes the row, each later one is `DatasetWriter.entity`'s merge (and
+    `psc.mark_sanctioned`'s), on the writer's own functions; the merged rows replace the first's
+    (the "replay" table). Relations: a later id with the same ends and kind merges (it adds
+    nothing: its source is the same), with others is the writer's "duplicate relation id" skip,
+    a new one is checked as every relation is. Then each later record's outcome, as the writer
+    settles it. Rare in the snapshot; a bucket's later rows are Python objects.
+    """
+    import numpy as np
+
+    pa, pc = _pa()
+    from tracker.importers import psc
+
+    if not st.later_seq:
+        return
+    seqs = np.concatenate(st.later_seq)
+    flags = np.concatenate(st.later_flags)
+    st.later_seq, st.later_flags = [], []
+    new = (flags & 3) > 0
+    merged = (flags & 4) > 0
+    skipped = (flags & 8) > 0
+    events: list[tuple[int, str, str]] = []
+    told = _Told(events)
+    mini = copy.copy(writer)
+    mini._provisional, mini.summary = set(), told
+    spill = st.spill
+    kinds: dict[str, str] = {}  # the kind of each entity a later record merged into
+
+    def matching(got: dict[str, Any], ids: Any) -> dict[str, list[Any]]:
+        """The rows of `got` whose id is among `ids`, as lists."""
+        if not got:
+            return {}
+        hit = pc.is_in(got["id"], value_set=ids)
+        return {c: v.filter(hit).to_pylist() for c, v in got.items()}
+
+    with spill.open("later_entities") as later, spill.open("entities") as main:
+        for bucket in spill.buckets("later_entities"):
+            rows = later.read(bucket)
+            base = matching(main.read(bucket), rows["id"])
+            mini.entities = {vals[0]: dict(zip(base, vals)) for vals in zip(*base.values())} if base else {}
+            cols = {c: v.to_pylist() for c, v in rows.items()}
+            for i in np.argsort(np.asarray(rows["seq"]), kind="stable").tolist():
+                row = {c: cols[c][i] for c in _ENTITY_COLUMNS}
+                ident = row["id"]
+                j = int(np.searchsorted(seqs, cols["seq"][i]))
+                told.seq = cols["seq"][i]
+                if ident not in mini.entities:
+                    mini.entities[ident] = row
+                    new[j] = True
+                    continue
+                aliases = [row["aliases"]] if row["aliases"] else []
+                mini.entity(
+                    ident,
+                    row["kind"],
+                    row["name"],
+                    row["record_id"],
+                    aliases=aliases,
+                    birth_date=row["birth_date"],
+                    country=row["country"],
+                    sources=[row["sources"]],
+                    notes=row["notes"],
+                )
+                merged[j] = True
+                if row["topics"]:
+                    psc.mark_sanctioned(mini, ident)
+            entities = list(mini.entities.values())
+            spill.add("replay", {c: pa.array([e.get(c, "") for e in entities], pa.string()) for c in _ENTITY_COLUMNS})
+            kinds.update((e["id"], e["kind"]) for e in entities)
+            mini.entities = {}
+            del rows, base, cols, entities
+
+    fresh: list[dict[str, Any]] = []
+    fresh_rows = 0
+
+    def check_fresh() -> None:
+        rels = _concat(fresh, (*_RELATION_COLUMNS, "source_kind"))
+        fresh.clear()
+        # A relation starts from the entity as merged (the first record's kind is kept).
+        source = rels["source"].to_pylist()
+        rels["source_kind"] = pa.array([kinds.get(s_, k) for s_, k in zip(source, rels["source_kind"].to_pylist())], pa.string())
+        _check_relations(st, writer, rels)
+
+    ends = ("id", "kind", "source", "target")
+    with spill.open("later_relations") as later, spill.open("relations", ends) as main, spill.open("dropped") as dropped:
+        for bucket in spill.buckets("later_relations"):
+            rows = later.read(bucket)
+            known: dict[str, tuple[str, str, str]] = {}
+            for got in (main.read(bucket), dropped.read(bucket)):
+                found = matching(got, rows["id"])
+                if found:
+                    known.update((q, (s_, t, k)) for q, k, s_, t in zip(*(found[c] for c in ends)))
+            id_l, kind_l, source_l, target_l, seq_l = (rows[c].to_pylist() for c in (*ends, "seq"))
+            take = []
+            for i in np.argsort(np.asarray(rows["seq"]), kind="stable").tolist():
+                q = id_l[i]
+                j = int(np.searchsorted(seqs, seq_l[i]))
+                here = (source_l[i], target_l[i], kind_l[i])
+                old = known.get(q)
+                if old is None:
+                    known[q] = here
+                    take.append(i)
+                    new[j] = True
+                elif old == here:
+                    merged[j] = True
+                else:
+                    events.append((seq_l[i], "duplicate relation id", q))
+            if take:
+                fresh.append({c: _flat(rows[c].take(pa.array(take, pa.int64()))) for c in (*_RELATION_COLUMNS, "source_kind")})
+                fresh_rows += len(take)
+            del rows, known
+            if fresh_rows >= _WRITE_UNIT:
+                check_fresh()
+                fresh_rows = 0
+    if fresh:
+        check_fresh()
+
+    events.sort(key=lambda e: e[0])  # (stable: a record's own skips in the order told)
+    told_at = np.zeros(len(seqs), dtype=bool)
+    for seq, reason, example in events:
+        st.skips.add(reason, [example], 1)
+        told_at[int(np.searchsorted(seqs, seq))] = True
+    outcome = np.where(new, 1, np.where(merged, 2, np.where(skipped | told_at, 4, 5)))
+    st.outcomes += np.bincount(outcome, minlength=6)[:6]
 
 
 def _settle(st: _State, writer: Any, meta: Any) -> _Pending:
@@ -1222,12 +1454,8 @@ def _settle(st: _State, writer: Any, meta: Any) -> _Pending:
         st.spill.add("replay", {k: pa.array([row.get(k, "") for row in rows], pa.string()) for k in _ENTITY_COLUMNS})
         del rows
     scratch.entities = {}
+    _resolve(st, writer)
     spill = st.spill
-    with spill.open("keys", ["id"]) as keys:
-        for bucket in spill.buckets("keys"):
-            ids = keys.read(bucket)["id"]
-            if pc.count_distinct(ids).as_py() != len(ids):
-                raise Refused("a PSC id given twice")
     with spill.open("entities", ["id"]) as entities, spill.open("replay", ["id"]) as replays:
         for bucket in spill.buckets("entities", "replay"):
             ids = entities.read(bucket).get("id", pa.array([], pa.string()))
@@ -1248,7 +1476,7 @@ def _settle(st: _State, writer: Any, meta: Any) -> _Pending:
         skips.add(reason, ids_, count)
     summary = writer.summary
     summary.read += st.read
-    for value, name in ((1, "mapped"), (2, "merged"), (3, "used"), (4, "skipped")):
+    for value, name in ((1, "mapped"), (2, "merged"), (3, "used"), (4, "skipped"), (5, "unaccounted")):
         count = int(st.outcomes[value])
         if count:
             summary.outcomes[name] += count
