@@ -352,3 +352,31 @@ def test_report_on_the_store_reads_the_entities_as_columns(table: str, tmp_path:
     assert stored.exit_code == 0, stored.output
     assert stored.stdout == memory.stdout
     assert stored.stdout.count("\n") > 10
+
+
+def test_a_view_that_refuses_the_graph_leaves_no_link_to_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The view may refuse a graph within the build's entity cap (`ViewTooLarge` from the view
+    itself): then no network.html is written, so the report's names must not link into it, and
+    the page says why, on both build paths."""
+    import tracker.views as views
+    from tracker.exc import ViewTooLarge
+
+    def refuse(*_: object, **__: object) -> str:
+        raise ViewTooLarge("41 relations is over the view's cap of 40 <test>")
+
+    monkeypatch.setenv("TRACKER_STORE", str(tmp_path / "stores"))
+    monkeypatch.setattr(views, "render_view", refuse)
+    memory, stored = build_both(HOSTILE, tmp_path, monkeypatch)
+    names = same_files(tmp_path)
+    assert "report.html" in names and "network.html" not in names
+    page = (tmp_path / "store" / "report.html").read_text(encoding="utf-8")
+    assert "network.html#focus" not in page and 'class="ent"' not in page
+    assert "(<code>network.html</code>: 41 relations is over the view&#x27;s cap of 40 &lt;test&gt;); draw an" in page
+    for result in (memory, stored):
+        assert "network.html: 41 relations is over the view's cap of 40 <test>" in result.skipped
+        assert [p.name for p in result.files if p.name == "network.html"] == []
+    # Without the refusal the same data links its names into the view it writes.
+    monkeypatch.undo()
+    monkeypatch.setenv("TRACKER_STORE", str(tmp_path / "stores"))
+    build_both(HOSTILE, tmp_path / "again", monkeypatch)
+    assert 'class="ent" href="network.html#focus=' in (tmp_path / "again" / "store" / "report.html").read_text(encoding="utf-8")

@@ -142,36 +142,50 @@ def run_build(data: Sequence[Path], out: Path, view: bool = True, say: Callable[
     log.info("graph built: %d nodes, %d edges", G.number_of_nodes(), G.number_of_edges())
     result.files += write_build_exports(G, out)
     result.skipped += build_export_skips(G)
-    result.files += write_build_reports(G, out, view=_view_written(view, G.number_of_nodes()))
+    network = _network(G, G.number_of_nodes(), view)
+    result.files += write_build_reports(G, out, view=network.page is not None, no_view=network.refused)
     result.skipped += scale_notes(G.number_of_nodes())
-    _write_network(result, G, G.number_of_nodes(), out, view)
+    _write_network(result, network, out)
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _write_network(result: BuildResult, G: Any, n: int, out: Path, view: bool) -> None:
-    """network.html of the whole graph `G` (of `n` entities) into `result`, or why it is left out."""
+@dataclass
+class _Network:
+    """The whole graph's network.html: its text (`page`), rendered before the reports so that their
+    names link into it only when it is written, or why it is not (`skipped`, the summary's line;
+    `refused`, the view's own refusal, `ViewTooLarge`, which the report page then states)."""
+
+    page: str | None = None
+    skipped: str = ""
+    refused: str = ""
+
+
+def _network(G: Any, n: int, view: bool) -> _Network:
+    """network.html of the whole graph `G` (of `n` entities; None when not held), or why it is left out."""
     from tracker.views import MAX_NODES
 
     if not view:
-        result.skipped.append("network.html (--no-view)")
-    elif n > MAX_NODES or G is None:
+        return _Network(skipped="network.html (--no-view)")
+    if n > MAX_NODES or G is None:
         # Refused before any work: the page would take minutes to open (issue 4).
-        result.skipped.append(_view_skip(n, MAX_NODES))
+        return _Network(skipped=_view_skip(n, MAX_NODES))
+    from tracker.views import render_view
+
+    try:
+        return _Network(page=render_view(G, title=f"tracker: {G.graph.get('name', '')}"))
+    except ViewTooLarge as exc:
+        return _Network(skipped=f"network.html: {exc}", refused=str(exc))
+
+
+def _write_network(result: BuildResult, network: _Network, out: Path) -> None:
+    """Write the rendered network.html into `out` (after the reports, as before), or note why there is none."""
+    if network.page is None:
+        result.skipped.append(network.skipped)
     else:
-        from tracker.views import write_view
+        from tracker.output import write_text
 
-        try:
-            result.files.append(write_view(G, out / "network.html", title=f"tracker: {G.graph.get('name', '')}"))
-        except ViewTooLarge as exc:
-            result.skipped.append(f"network.html: {exc}")
-
-
-def _view_written(view: bool, n: int) -> bool:
-    """Whether the build writes network.html (`_write_network`) for `n` entities: the report links into it only then."""
-    from tracker.views import MAX_NODES
-
-    return view and n <= MAX_NODES
+        result.files.append(write_text(out / "network.html", network.page))
 
 
 def _view_skip(n: int, cap: int) -> str:
@@ -459,6 +473,7 @@ def build_on_store(data: Sequence[Path], out: Path, view: bool = True, say: Call
     if not skips:
         assert whole is not None
         result.files += write_graph_files(whole, out)
+    network = _network(whole, n, view)
     tables = _CsvTables(store, out, stages)
     beside = _MetricsBeside(store) if csv_beside_metrics(store.relation_count, _cores()) else None
     try:
@@ -476,7 +491,8 @@ def build_on_store(data: Sequence[Path], out: Path, view: bool = True, say: Call
                 owned=owned,
                 say=stages.done,
                 outside=beside.outside() if beside is not None else None,
-                view=_view_written(view, n),
+                view=network.page is not None,
+                no_view=network.refused,
             )
         finally:
             backend.close()
@@ -487,6 +503,6 @@ def build_on_store(data: Sequence[Path], out: Path, view: bool = True, say: Call
         if beside is not None:
             beside.stop()
     result.skipped += scale_notes(n)
-    _write_network(result, whole, n, out, view)
+    _write_network(result, network, out)
     result.seconds = time.perf_counter() - started
     return result

@@ -161,6 +161,7 @@ def write_build_reports(
     say: Callable[[str], None] | None = None,
     outside: Any = None,
     view: bool = True,
+    no_view: str = "",
 ) -> list[Path]:
     """Write centrality.csv, brokers.csv, jurisdictions.csv and report.html into `out`.
 
@@ -174,7 +175,8 @@ def write_build_reports(
     ownership chains (`tracker.query.chain_region`), so that no graph of the whole data is built.
     `say` is told when each table is done (the build logs its stages); `outside` gives the
     metrics computed in another process (`tracker.metrics.centrality`); `view` says whether the
-    build writes network.html beside the report (its names link into it only then).
+    build writes network.html beside the report (its names link into it only then), and
+    `no_view` why it does not when the view itself refused the graph (the page says it).
     """
     from tracker.jurisdictions import jurisdiction_exposure
     from tracker.metrics import Views, brokers, centrality, resolve_engine
@@ -197,7 +199,7 @@ def write_build_reports(
         write_csv(out / "centrality.csv", cen),
         write_csv(out / "brokers.csv", active),
         write_csv(out / "jurisdictions.csv", jur),
-        write_text(out / "report.html", report_html(G, cen, active, jur, owned=owned, view=view)),
+        write_text(out / "report.html", report_html(G, cen, active, jur, owned=owned, view=view, no_view=no_view)),
     ]
     tell("report files")
     return files
@@ -511,13 +513,15 @@ def report_html(
     top: int = 10,
     owned: Sequence[tuple[str, nx.MultiDiGraph]] | None = None,
     view: bool = True,
+    no_view: str = "",
 ) -> str:
     """The human-readable build report as one self-contained HTML page.
 
     Every entity name links into the network view (``network.html#focus=<id>``, written by
     the same build); with `view` False (the build writes no view: `--no-view`, or more
-    entities than a view can draw) names are plain text, and the page says how to draw a
-    neighbourhood instead: a link to a file that is not there helps no one. Every source is listed once, at the end, and cited by number; charts show
+    entities than a view can draw, or a view that refused the graph: `no_view`, its reason, is
+    then shown) names are plain text, and the page says how to draw a neighbourhood instead:
+    a link to a file that is not there helps no one. Every source is listed once, at the end, and cited by number; charts show
     the top entities by each metric, the brokers and the jurisdictions' exposure; a print
     stylesheet lays it out on paper. The page loads nothing and runs no script; its one
     stylesheet is allowed by hash.
@@ -540,13 +544,14 @@ def report_html(
         f"<title>tracker report: {html.escape(name)}</title><style>{_CSS}</style></head><body>"
     )
     parts.append(f"<h1>tracker report: {html.escape(name)}</h1>")
+    why = html.escape(no_view) if no_view else "see the build's summary"  # why no view is written
     parts.append(
         f"<p>{G.number_of_nodes()} entities, {G.number_of_edges()} relations, {len(G.graph.get('sources', {}))} sources. "
         f"Data as of {html.escape(ddate or 'unknown')} (newest source date); content hash <code>{html.escape(chash)}</code>. "
         + (
             f"Names link to the entity in the network view (<code>{VIEW_FILE}</code>, written beside this file).</p>"
             if view
-            else f"No network view is written beside this file (<code>{VIEW_FILE}</code>: see the build's summary); draw an "
+            else f"No network view is written beside this file (<code>{VIEW_FILE}</code>: {why}); draw an "
             "entity's neighbourhood with <code>tracker view --focus ENTITY --depth 2 -o view.html</code>.</p>"
         )
     )
