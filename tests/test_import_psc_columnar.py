@@ -8,16 +8,20 @@ data is of the rare kinds it leaves to the record path, the refusal and its reas
 
 from __future__ import annotations
 
+import errno
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
 from tests.conftest import FIXTURES_PATH
+from tracker.cli import cli
 from tracker.dataset import load
-from tracker.exc import InvalidData
+from tracker.exc import InvalidData, OutputError
 from tracker.importers import DatasetWriter, Meta, Summary, psc, psc_columnar, run_import
 from tracker.synthetic import PSC_SNAPSHOT, generate_psc
 
@@ -541,3 +545,77 @@ def test_companies_over_batches_by_any_number(batch_bytes: int, tmp_path: Path) 
     col, _ = both([lines(tmp_path / "snap.txt", records)], tmp_path)
     # Three companies (a source each) and five persons, one relation each.
     assert col.written == {"entities": 8, "relations": 5, "sources": 3}
+
+
+# --- a spill that cannot be written (TMPDIR full): an error, not the record path ------------------
+
+
+def no_record_path(mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    """The record path fails if called; the spill goes to `tmp` (TMPDIR)."""
+    tmp.mkdir()
+    mp.setattr(tempfile, "tempdir", str(tmp))
+
+    def fail(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the record path ran")
+
+    mp.setattr(psc, "_one", fail)
+
+
+def enospc(*args: Any, **kwargs: Any) -> None:
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+@pytest.mark.parametrize("batch_bytes", [1, 1 << 27], indirect=True)
+def test_a_full_tmpdir_while_spilling_is_an_error_naming_it(batch_bytes: int, tmp_path: Path) -> None:
+    snap = lines(tmp_path / "snap.txt", hand_records())
+    with pytest.MonkeyPatch.context() as mp:
+        no_record_path(mp, tmp_path / "tmp")
+        mp.setattr(psc_columnar, "_write_ipc", enospc)
+        with pytest.raises(
+            OutputError, match=r"^PSC import: the spill in TMPDIR \(.+\) cannot be written: No space left on device; it needs about "
+        ):
+            run_import("psc", [snap], tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    assert not list((tmp_path / "tmp").iterdir())  # the spill removed
+
+
+def test_a_full_tmpdir_while_writing_leaves_the_output_folder_as_it_was(tmp_path: Path) -> None:
+    # The tables' part files are written in the spill folder too: the second table's fails.
+    snap = lines(tmp_path / "snap.txt", hand_records())
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "relations.csv").write_text("old\n", encoding="utf-8")
+    calls: list[str] = []
+    original = psc_columnar._write_csv
+
+    def second_fails(path: Path, *args: Any) -> None:
+        calls.append(path.name)
+        if len(calls) > 1:
+            enospc()
+        original(path, *args)
+
+    with pytest.MonkeyPatch.context() as mp:
+        no_record_path(mp, tmp_path / "tmp")
+        mp.setattr(psc_columnar, "_write_csv", second_fails)
+        with pytest.raises(OutputError, match=r"^PSC import: the spill in TMPDIR .* No space left on device; after spilling "):
+            run_import("psc", [snap], out)
+    assert calls == ["relations.part.csv", "entities.part.csv"]
+    assert sorted(p.name for p in out.iterdir()) == ["relations.csv"]  # no table written, no temporary file left
+    assert (out / "relations.csv").read_text(encoding="utf-8") == "old\n"
+    assert not list((tmp_path / "tmp").iterdir())  # the spill removed
+
+
+def test_too_little_room_in_tmpdir_is_told_before_reading(cli_runner: CliRunner, tmp_path: Path) -> None:
+    snap = lines(tmp_path / "snap.txt", hand_records())
+    need = int(snap.stat().st_size * psc_columnar._SPILL_SHARE)
+    with pytest.MonkeyPatch.context() as mp:
+        no_record_path(mp, tmp_path / "tmp")
+        mp.setattr(psc_columnar, "_free", lambda folder: need - 1)
+        mp.setattr(psc_columnar, "_map", enospc)  # nothing is read
+        result = cli_runner.invoke(cli, ["import", "psc", str(snap), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    lines_ = [line for line in result.output.splitlines() if line.strip()]
+    assert lines_ == [
+        f"Error: PSC import: the spill in TMPDIR ({tmp_path / 'tmp'}) cannot be written: it needs about {need / 1e6:.0f} MB there and {(need - 1) / 1e6:.0f} MB is free; point TMPDIR to a folder with room (nothing was written to the output)"
+    ]
+    assert not (tmp_path / "out").exists()
