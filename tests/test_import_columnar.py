@@ -853,3 +853,65 @@ def test_node_ids_given_twice_by_number_or_text(extra: list[str], refused: bool,
         for node in extra:
             fh.write(f"{node},John Smith Jr,,USA,Panama Papers,,\n")
     assert ("a node_id given twice" in refusal([raw])) == refused
+
+
+_CSV_CELLS = ["", "a", "b,c", 'say "x"', "two\nlines", "é", "ab"]
+
+
+@st.composite
+def _tables(draw: Any) -> tuple[list[tuple[str, Any]], int, list[int]]:
+    """Columns of a table to write: text, dictionary (values, row indices) or constant."""
+    n = draw(st.integers(0, 6))
+    specs = []
+    # (Two columns at least: csv.writer writes a row of one empty cell as '""'; no table has one column.)
+    for _ in range(draw(st.integers(2, 7))):
+        what = draw(st.sampled_from(["text", "dict", "const"]))
+        if what == "text":
+            specs.append(("text", draw(st.lists(st.sampled_from(_CSV_CELLS), min_size=n, max_size=n))))
+        elif what == "dict":
+            values = draw(st.lists(st.sampled_from(_CSV_CELLS), min_size=1, max_size=4, unique=True))
+            specs.append(("dict", (values, draw(st.lists(st.integers(0, len(values) - 1), min_size=n, max_size=n)))))
+        else:
+            specs.append(("const", draw(st.sampled_from(_CSV_CELLS))))
+    return specs, n, draw(st.permutations(list(range(n))))
+
+
+@given(table=_tables(), batch=st.integers(1, 3), merged=st.sampled_from([0, 1, 2, 1 << 18]))
+@settings(max_examples=300, deadline=None)
+def test_write_csv_is_what_the_csv_module_writes(table: tuple[list[tuple[str, Any]], int, list[int]], batch: int, merged: int) -> None:
+    # Tables of text, dictionary and constant columns in any order, written in a given row order
+    # a batch of one to three rows at a time, with neighbouring dictionaries and constants made
+    # one cell (or not, when their combinations pass `merged`): the bytes csv.writer writes.
+    import io
+    import tempfile
+
+    import numpy as np
+    import pyarrow as pa
+
+    specs, n, order = table
+    names = [f"c{i}" for i in range(len(specs))]
+    columns: dict[str, Any] = {}
+    rows: list[list[str]] = [[] for _ in range(n)]
+    for name, (what, spec) in zip(names, specs):
+        if what == "text":
+            columns[name] = pa.array(spec, pa.string())
+            cells = spec
+        elif what == "dict":
+            values, idx = spec
+            columns[name] = pa.DictionaryArray.from_arrays(pa.array(idx, pa.int32()), pa.array(values, pa.string()))
+            cells = [values[i] for i in idx]
+        else:
+            columns[name] = spec
+            cells = [spec] * n
+        for row, cell in zip(rows, cells):
+            row.append(cell)
+    expected = io.StringIO()
+    writer = csv.writer(expected, lineterminator="\n")
+    writer.writerow(names)
+    writer.writerows(rows[i] for i in order)
+    with tempfile.TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as mp:
+        mp.setattr(icij_columnar, "_WRITE_ROWS", batch)
+        mp.setattr(icij_columnar, "_MERGED_VALUES", merged)
+        path = Path(tmp) / "t.csv"
+        icij_columnar._write_csv(path, names, icij_columnar._Table(columns, np.array(order, dtype=np.int64)))
+        assert path.read_bytes() == expected.getvalue().encode("utf-8")
