@@ -915,3 +915,17 @@ def test_write_csv_is_what_the_csv_module_writes(table: tuple[list[tuple[str, An
         path = Path(tmp) / "t.csv"
         icij_columnar._write_csv(path, names, icij_columnar._Table(columns, np.array(order, dtype=np.int64)))
         assert path.read_bytes() == expected.getvalue().encode("utf-8")
+
+
+@given(cells=st.lists(st.text(alphabet=["a", "1", ":", "é", "Ж", "€", "\U0001f600"], max_size=12), max_size=8), cut=st.integers(0, 6))
+@settings(max_examples=200, deadline=None)
+def test_cut_is_the_cells_without_their_first_characters(cells: list[str], cut: int) -> None:
+    # A source's web address is its id without its first characters: sliced as bytes where the
+    # cells are ASCII, as characters where not; either way Python's slice of each cell.
+    import pyarrow as pa
+
+    from tracker.importers.icij_columnar import _cut
+
+    col = pa.array(["x" * 3, *cells], pa.string()).slice(1)  # (a sliced column: its bytes start at an offset)
+    assert _cut(col, cut).to_pylist() == [c[cut:] for c in cells]
+    assert _cut(pa.array(["icij:12345678901234", "icij:1"]), 5).to_pylist() == ["12345678901234", "1"]

@@ -1767,6 +1767,19 @@ def _in_order(col: Any, order: Any) -> Any:
     return _flat(col.take(order))
 
 
+def _cut(col: Any, cut: int) -> Any:
+    """Each cell without its first `cut` characters (`pc.utf8_slice_codeunits(col, cut)`).
+
+    A source's web address is its id without "icij:": sliced as UTF-8, about 50 ns a cell (the
+    2M profile put 1 s on that line), as bytes about 8. Bytes and characters are the same where
+    every cell is ASCII (ids are); other columns are sliced as UTF-8.
+    """
+    pa, pc = _pa()
+    if not pc.all(pc.string_is_ascii(col)).as_py():
+        return pc.utf8_slice_codeunits(col, cut)
+    return pc.binary_slice(col.view(pa.binary()), cut, (1 << 31) - 1).view(pa.string())
+
+
 def _text(col: Any) -> Any:
     """A (sliced) column's cells as text (a dictionary's values, not its indices)."""
     pa, _ = _pa()
@@ -1932,7 +1945,7 @@ def _write_csv(path: Path, cols: list[str], table: _Table) -> None:
                 elif isinstance(first, _Prefixed):
                     base = got(first.column)
                     if first.cut:
-                        base = pc.utf8_slice_codeunits(base, first.cut)
+                        base = _cut(base, first.cut)
                     cell = pc.binary_join_element_wise(first.prefix, base, "") if first.prefix else base
                     cells.append(cell if second in _PLAIN else _cells(_flat(cell), second in _TEXT_FIELDS, second == "aliases"))
                 elif isinstance(second, str):
