@@ -360,11 +360,13 @@ def hand_records() -> list[dict[str, Any]]:
 
 @pytest.fixture
 def batch_bytes(request: pytest.FixtureRequest) -> Any:
-    """Batches of `request.param` bytes of lines; below 1,000 bytes, every bucket of ids written on its own."""
+    """Batches of `request.param` bytes of lines; below 1,000 bytes, spilled in chunks of two rows
+    and every range of ids (a chunk's) written on its own."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(psc_columnar, "_BATCH_BYTES", request.param)
         if request.param < 1000:
             mp.setattr(psc_columnar, "_WRITE_UNIT", 1)
+            mp.setattr(psc_columnar, "_CHUNK", 2)
         yield request.param
 
 
@@ -619,3 +621,33 @@ def test_too_little_room_in_tmpdir_is_told_before_reading(cli_runner: CliRunner,
         f"Error: PSC import: the spill in TMPDIR ({tmp_path / 'tmp'}) cannot be written: it needs about {need / 1e6:.0f} MB there and {(need - 1) / 1e6:.0f} MB is free; point TMPDIR to a folder with room (nothing was written to the output)"
     ]
     assert not (tmp_path / "out").exists()
+
+
+# --- ranges of ids whatever the company numbers look like ----------------------------------------
+
+
+@pytest.mark.parametrize("batch_bytes", [1 << 27, 20_000], indirect=True)
+def test_skewed_company_numbers_are_written_in_even_ranges(batch_bytes: int, tmp_path: Path) -> None:
+    # Nearly every company number begins "OC0" (an LLP-heavy extract): the ranges of ids that are
+    # read and written at once are cut by the rows spilled, not by how the ids begin.
+    records = [person(f"OC0{i % 700:05d}", f"k{i}") for i in range(1400)]
+    records += [person("SC123456", "s1"), person("09990001", "a1"), TOTALS]
+    snap = lines(tmp_path / "snap.txt", records)
+    sizes: list[int] = []
+    original = psc_columnar._write_csv
+
+    def spy(path: Path, cols: list[str], table: Any) -> None:
+        sizes.append(len(table.order))
+        original(path, cols, table)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(psc_columnar, "_WRITE_UNIT", 100)
+        mp.setattr(psc_columnar, "_CHUNK", 10)
+        mp.setattr(psc_columnar, "_write_csv", spy)
+        col, _ = both([snap], tmp_path)
+    assert col.written == {"entities": 1402 + 702, "relations": 1402, "sources": 702}
+    files = 1 if batch_bytes > len(snap.read_bytes()) else -(-len(snap.read_bytes()) // batch_bytes) + 1
+    # Each range: about 100 rows (up to a chunk of 10 more) and at most a chunk from each file before it.
+    assert max(sizes) <= 100 + 10 + files * 10
+    assert sum(sizes) == (1402 + 702) + 1402 + 702  # every row written once
+    assert len(sizes) >= (1402 + 702) // 120

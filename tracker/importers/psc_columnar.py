@@ -14,9 +14,10 @@ generated snapshots, in one batch and in batches of one line).
 The snapshot is read and mapped a batch of lines at a time (`_BATCH_BYTES` of JSON, cut after a
 newline), so that the import's memory is a batch's, not the file's (the real snapshot is 13.6
 million lines, about 10 GB: read whole, it would take some 50 GB). Each batch's rows are spilled
-to Arrow files (lz4) in the system's temporary folder (`TMPDIR`), grouped in buckets of ids that
-begin alike; after the last batch the ids are checked a bucket at a time (two equal ids share a
-bucket), and the tables are written a bucket at a time, each put in id order: buckets in order
+to Arrow files (lz4) in the system's temporary folder (`TMPDIR`), sorted by id in chunks; after
+the last batch the ids are checked a range at a time (ranges cut where the chunks add up to a few
+hundred thousand rows, however skewed the ids), and the tables are written a range at a time,
+each put in id order: ranges in order
 are the tables in id order. What spans batches is kept per key and small: the companies already
 seen (a company's first line makes its entity and its source), the UK parents' entities (below),
 the skips (a relation's in id order over all batches, as the record path checks them), the
@@ -937,19 +938,12 @@ _ENTITY_COLUMNS = (
 
 _RELATION_COLUMNS = ("id", "kind", "source", "target", "role", "share_min", "share_max", "start", "end", "sources", "record_id", "note")
 _SOURCE_COLUMNS = ("id", "url", "title", "date")
-# Rows spill in buckets of ids: those that begin alike, up to this many bytes (the prefix all ids
-# of the table share, then three characters of the company number). A bucket is what the
-# settling and the writing hold at once; its rows are in id order against every other bucket's.
-_BUCKET_PREFIX = {
-    "entities": 7,
-    "replay": 7,
-    "later_entities": 7,
-    "relations": 7,
-    "dropped": 7,
-    "later_relations": 7,
-    "sources": 11,
-}
-# Buckets are written (`_write_csv`) this many rows at a time or more: a file and its rename each.
+# Each batch's rows spill sorted by id, in record batches of `_CHUNK` rows (each chunk's first id
+# kept): the ids are then read back a range at a time, the ranges cut where the chunks of all the
+# batches add up to `_WRITE_UNIT` rows, whatever the ids look like (a snapshot whose company
+# numbers mostly begin alike, "OC0" or "SC0", makes ranges as even as any other). A range is what
+# the settling and the writing hold at once; its rows are in id order against every other range's.
+_CHUNK = 2048
 _WRITE_UNIT = 1 << 18
 
 
@@ -1037,12 +1031,12 @@ class _Seen:
 
 
 class _Spill:
-    """Mapped rows on disk, a file per table and batch (Arrow IPC), one record batch per bucket
-    of ids (`_BUCKET_PREFIX`); read back a bucket at a time, every batch's part of it."""
+    """Mapped rows on disk, a file per table and batch (Arrow IPC), sorted by id in chunks of
+    `_CHUNK` rows; read back a range of ids at a time (`buckets`), every batch's part of it."""
 
     def __init__(self) -> None:
         self._dir: tempfile.TemporaryDirectory[str] | None = None
-        self.runs: dict[str, list[tuple[Path, dict[bytes, int]]]] = {}
+        self.runs: dict[str, list[tuple[Path, list[str], int]]] = {}  # per table: files, their chunks' first ids, rows
         self.need = 0  # bytes the spill is expected to take (`_SPILL_SHARE` of the snapshot's)
         self.written = 0  # bytes spilled so far
 
@@ -1083,41 +1077,45 @@ class _Spill:
         self.runs = {}
 
     def add(self, table: str, cols: dict[str, Any]) -> None:
-        import numpy as np
-
+        """A batch's rows of a table, spilled in id order, a record batch per `_CHUNK` rows."""
         pa, pc = _pa()
-        ids = cols["id"]
+        ids = _flat(cols["id"])
         n = len(ids)
         if not n:
             return
-        enc = pc.dictionary_encode(pc.binary_slice(_flat(ids).cast(pa.binary()), 0, _BUCKET_PREFIX[table]))
-        values = enc.dictionary.to_pylist()
-        by_value = sorted(range(len(values)), key=values.__getitem__)
-        rank = np.empty(len(values), dtype=np.int64)
-        rank[by_value] = np.arange(len(values))
-        row_rank = rank[np.asarray(enc.indices, dtype=np.int64)]
-        order = np.argsort(row_rank, kind="stable")
-        counts = np.bincount(row_rank, minlength=len(values))
+        order = pc.sort_indices(ids)
         names = list(cols)
         arrays = [_take(cols[c], order) for c in names]
+        firsts = arrays[names.index("id")].take(pa.array(range(0, n, _CHUNK), pa.int64())).to_pylist()
         runs = self.runs.setdefault(table, [])
         path = self.dir / f"{table}-{len(runs)}.arrow"
-        index: dict[bytes, int] = {}
         schema = pa.schema([(c, a.type) for c, a in zip(names, arrays)])
         # (lz4: the spill is the size of the tables written, a third of it compressed.)
         options = pa.ipc.IpcWriteOptions(compression="lz4")
         try:
-            _write_ipc(
-                path, schema, options, [[a.slice(int(lo), int(c)) for a in arrays] for lo, c in zip(np.r_[0, np.cumsum(counts)], counts)]
-            )
+            _write_ipc(path, schema, options, [[a.slice(lo, _CHUNK) for a in arrays] for lo in range(0, n, _CHUNK)])
             self.written += path.stat().st_size
         except OSError as exc:
             raise self.failed(exc) from None
-        index.update((values[v], j) for j, v in enumerate(by_value))
-        runs.append((path, index))
+        runs.append((path, firsts, n))
 
-    def buckets(self, *tables: str) -> list[bytes]:
-        return sorted({b for t in tables for _, index in self.runs.get(t, []) for b in index})
+    def buckets(self, *tables: str) -> list[tuple[str | None, str | None]]:
+        """Ranges of ids [lo, hi) (None: open) that hold about `_WRITE_UNIT` rows of these tables
+        each, in order; none when the tables are empty."""
+        chunks = sorted(
+            (first, min(_CHUNK, n - j * _CHUNK)) for t in tables for _, firsts, n in self.runs.get(t, []) for j, first in enumerate(firsts)
+        )
+        if not chunks:
+            return []
+        bounds: list[str | None] = [None]
+        rows = 0
+        for first, size in chunks:
+            if rows >= _WRITE_UNIT and first != bounds[-1]:
+                bounds.append(first)
+                rows = 0
+            rows += size
+        bounds.append(None)
+        return list(zip(bounds[:-1], bounds[1:]))
 
     def open(self, table: str, names: Sequence[str] | None = None) -> _Runs:
         """The table's files open for reading buckets (only the named columns are read)."""
@@ -1150,22 +1148,26 @@ def _gb(n: int) -> str:
 
 
 class _Runs:
-    """A spilled table's files, each open once for all its buckets (opening one reads its footer:
-    once per bucket and batch, that was a few seconds at 300k lines and grew with their product)."""
+    """A spilled table's files, each open once for all its ranges (opening one reads its footer:
+    once per range and batch, that was a few seconds at 300k lines and grew with their product).
+    Each file's last chunk read is kept: a chunk that runs over a range's end is read once for
+    the range after it too."""
 
-    def __init__(self, runs: list[tuple[Path, dict[bytes, int]]], names: Sequence[str] | None) -> None:
+    def __init__(self, runs: list[tuple[Path, list[str], int]], names: Sequence[str] | None) -> None:
         pa, _ = _pa()
-        self.files: list[tuple[Any, Any, dict[bytes, int]]] = []
+        self.files: list[tuple[Any, Any, list[str]]] = []
+        self.kept: list[tuple[int, Any]] = []
         try:
-            for path, index in runs:
+            for path, firsts, _n in runs:
                 fh = pa.OSFile(str(path), "rb")
-                self.files.append((fh, None, index))
+                self.files.append((fh, None, firsts))
                 reader = pa.ipc.open_file(fh)
                 if names is not None:
                     fields = [reader.schema.get_field_index(c) for c in names]
                     fh.seek(0)
                     reader = pa.ipc.open_file(fh, options=pa.ipc.IpcReadOptions(included_fields=fields))
-                self.files[-1] = (fh, reader, index)
+                self.files[-1] = (fh, reader, firsts)
+                self.kept.append((-1, None))
         except BaseException:
             self.close()
             raise
@@ -1174,6 +1176,7 @@ class _Runs:
         for fh, _, _ in self.files:
             fh.close()
         self.files = []
+        self.kept = []
 
     def __enter__(self) -> _Runs:
         return self
@@ -1181,12 +1184,32 @@ class _Runs:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def batches(self, bucket: bytes) -> list[Any]:
-        """The bucket's record batch of every batch of lines that has one, in their order."""
-        return [reader.get_batch(index[bucket]) for _, reader, index in self.files if bucket in index]
+    def batches(self, bucket: tuple[str | None, str | None]) -> list[Any]:
+        """The rows of every batch of lines with ids in the range [lo, hi), as record batches
+        (each in id order), in batch order."""
+        import bisect
 
-    def read(self, bucket: bytes) -> dict[str, Any]:
-        """The bucket's rows of every batch, in batch order, one array a column ({} if none)."""
+        pa, pc = _pa()
+        lo, hi = bucket
+        out = []
+        for f, (_, reader, firsts) in enumerate(self.files):
+            start = 0 if lo is None else max(bisect.bisect_right(firsts, lo) - 1, 0)
+            stop = len(firsts) if hi is None else bisect.bisect_left(firsts, hi)
+            for j in range(start, stop):
+                at, batch = self.kept[f]
+                if at != j:
+                    batch = reader.get_batch(j)
+                    self.kept[f] = (j, batch)
+                # The rows are sorted: the range's are a slice of the chunk.
+                ids = batch.column("id")
+                cut = 0 if lo is None or j != start else pc.sum(pc.less(ids, pa.scalar(lo, pa.string()))).as_py() or 0
+                end = len(ids) if hi is None or j != stop - 1 else pc.sum(pc.less(ids, pa.scalar(hi, pa.string()))).as_py() or 0
+                if end > cut:
+                    out.append(batch.slice(cut, end - cut))
+        return out
+
+    def read(self, bucket: tuple[str | None, str | None]) -> dict[str, Any]:
+        """The range's rows of every batch, in batch order, one array a column ({} if none)."""
         pa, _ = _pa()
         parts = self.batches(bucket)
         if not parts:
@@ -1406,8 +1429,10 @@ def _resolve(st: _State, writer: Any) -> None:
         return {c: v.filter(hit).to_pylist() for c, v in got.items()}
 
     with spill.open("later_entities") as later, spill.open("entities") as main:
-        for bucket in spill.buckets("later_entities"):
+        for bucket in spill.buckets("entities", "later_entities"):
             rows = later.read(bucket)
+            if not rows:
+                continue
             base = matching(main.read(bucket), rows["id"])
             mini.entities = {vals[0]: dict(zip(base, vals)) for vals in zip(*base.values())} if base else {}
             cols = {c: v.to_pylist() for c, v in rows.items()}
@@ -1454,8 +1479,10 @@ def _resolve(st: _State, writer: Any) -> None:
 
     ends = ("id", "kind", "source", "target")
     with spill.open("later_relations") as later, spill.open("relations", ends) as main, spill.open("dropped") as dropped:
-        for bucket in spill.buckets("later_relations"):
+        for bucket in spill.buckets("relations", "dropped", "later_relations"):
             rows = later.read(bucket)
+            if not rows:
+                continue
             known: dict[str, tuple[str, str, str]] = {}
             for got in (main.read(bucket), dropped.read(bucket)):
                 found = matching(got, rows["id"])
