@@ -22,7 +22,6 @@ to build on errors, with the same messages), streams the CSV tables from its Par
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import time
@@ -405,12 +404,20 @@ def _metrics_child() -> None:
     actors); the answer is {metric: (columns, notes)}."""
 
     def work(job: dict[str, Any], done: Callable[[str], None]) -> dict[str, Any]:
-        from tracker.metrics import METRICS, Views, resolve_engine
+        from tracker.metrics import METRICS, Views, plan, resolve_engine
         from tracker.model import load_model
         from tracker.store import Store, edge_table
 
-        table = edge_table(Store(Path(job["store"])))
-        views = Views(None, resolve_engine("auto", table.n), table).ties(load_model(), False)
+        store = Store(Path(job["store"]))
+        n = store.entity_count
+        engine = resolve_engine("auto", n)
+        # Sampled on igraph, these metrics give arrays in the ids' order and read only how many
+        # ids there are: the ids themselves (Python text, about 300 MB at 2M entities) key only
+        # the dicts the exact or networkx metrics give on small graphs.
+        ids: list[Any] | None = [None] * n if engine == "igraph" and plan(n)["closeness_k"] is not None else None
+        table = edge_table(store, ids)
+        del store
+        views = Views(None, engine, table).ties(load_model(), False)
         del table  # every relation: only the ties are read from here on
         done("relation arrays")
         results = {}
@@ -479,7 +486,7 @@ def build_on_store(data: Sequence[Path], out: Path, view: bool = True, say: Call
     try:
         result.skipped += skips
         # The edge table's ids are the StoreGraph's (the same sorted ids): one list of millions, not two.
-        views = Views(None, resolve_engine("auto", n), dataclasses.replace(edge_table(store), ids=G.ids))
+        views = Views(None, resolve_engine("auto", n), edge_table(store, G.ids))
         backend = open_backend("duckdb", store)
         try:
             owned = [(asset, chain_region(backend, asset, True, CHAIN_MAX_DEPTH).graph) for asset in G.most_owned()]
