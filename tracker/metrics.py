@@ -1016,6 +1016,9 @@ def centrality(
                 attrs[key] = val
     notes["engine"] = _engine_note(chosen, n, engine)
     notes["ties"] = meta_note(model, include_meta)
+    # The ties' graphs (about 450 MB at 2M entities) are let go before the table is made, which
+    # reads the entity columns, at the build's first (`tracker.storegraph.StoreGraph._cols`).
+    del views
     df = _frame(G, columns, everything.ids)
     attrs["notes"] = notes
     attrs["metrics"] = names

@@ -118,20 +118,11 @@ class StoreGraph:
     """
 
     def __init__(self, store: Any) -> None:
-        import pyarrow.parquet as pq
-
         from tracker.graph import build
 
         self.store = store
         m = store.manifest
         self.ids: list[str] = store.ids()
-        table = pq.read_table(store.path("entities"), columns=list(_NODE_COLUMNS))
-        # A column of few distinct values (kind, sphere, country, offshore) holds one object per
-        # value, not one per entity (about 55 bytes an entity and column: 2 GB at 10M entities).
-        self._cols: dict[str, list[Any]] = {
-            c: _shared(table.column(c)) if c != "name" else table.column(c).to_pylist() for c in _NODE_COLUMNS
-        }
-        del table
         self.graph: dict[str, Any] = {
             "name": m.get("name", ""),
             "content_hash": m.get("content_hash", ""),
@@ -149,6 +140,20 @@ class StoreGraph:
         raw: Any = self._by_end
         self._adj = raw._adj
         self.nodes = _Nodes(self)
+
+    @cached_property
+    def _cols(self) -> dict[str, list[Any]]:
+        """The entity columns (`_NODE_COLUMNS`) as Python lists in `ids` order, read when first asked.
+
+        About 500 MB at 2M entities, which the build's metrics (run first) never read: read at
+        the start, they sat beside the metrics' graphs through the build's peak.
+        """
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(self.store.path("entities"), columns=list(_NODE_COLUMNS))
+        # A column of few distinct values (kind, sphere, country, offshore) holds one object per
+        # value, not one per entity (about 55 bytes an entity and column: 2 GB at 10M entities).
+        return {c: _shared(table.column(c)) if c != "name" else table.column(c).to_pylist() for c in _NODE_COLUMNS}
 
     @cached_property
     def pos(self) -> dict[str, int]:
