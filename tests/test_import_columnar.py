@@ -829,6 +829,15 @@ def test_link_first_index_by_hand() -> None:
         False,
     )
     assert np.asarray(wide[2]).tolist() == [0, 1, 2]
+    # Keys that differ in their top bits only (the start shifted to bit 62) stay apart once mixed.
+    top = _link_first_index(
+        pa.array(["icij:1099511627776:a:2097152", "icij:0:a:2097152"]),
+        np.array([1 << 40, 0]),
+        np.array([1 << 21, 1 << 21]),
+        np.array([0, 0]),
+        False,
+    )
+    assert np.asarray(top[2]).tolist() == [0, 1]
     # Ends written with leading zeros have no number (-1): the text tells 01 from 001.
     for zeros in ((np.array([-1, -1]), np.array([2, 2])), (np.array([2, 2]), np.array([-1, -1]))):
         ids = ["icij:01:a:2", "icij:001:a:2"] if zeros[0][0] < 0 else ["icij:2:a:01", "icij:2:a:001"]

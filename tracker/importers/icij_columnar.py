@@ -1039,6 +1039,9 @@ def _link_first_index(base: Any, start: Any, end: Any, slug: Any, odd: bool) -> 
     key = start << np.int64(k_bits + e_bits)
     key |= slug.astype(np.int64) << np.int64(e_bits)
     key |= end
+    # (Multiplied by an odd constant, modulo 2**64: a bijection, so the same groups in the same
+    # order, but keys in runs no longer crowd pyarrow's hash table: about a quarter less CPU.)
+    key = (key.view(np.uint64) * np.uint64(0x9E3779B97F4A7C15)).view(np.int64)
     _, first, codes = _first_index(pa.array(key))
     return _flat(base.take(first)), first, codes
 
