@@ -938,3 +938,19 @@ def test_cut_is_the_cells_without_their_first_characters(cells: list[str], cut: 
     col = pa.array(["x" * 3, *cells], pa.string()).slice(1)  # (a sliced column: its bytes start at an offset)
     assert _cut(col, cut).to_pylist() == [c[cut:] for c in cells]
     assert _cut(pa.array(["icij:12345678901234", "icij:1"]), 5).to_pylist() == ["12345678901234", "1"]
+
+
+@given(cells=st.lists(st.text(alphabet=["a", " ", "\t", "\n", "\u00a0", "\u2003", "\x1c", "\x85", "é", "Ж"], max_size=8), max_size=8))
+@settings(max_examples=300, deadline=None)
+def test_collapse_spaces_is_pythons_split_and_join(cells: list[str]) -> None:
+    # Cleaned cells (as the addresses are when collapsed) with every kind of Python white space,
+    # single and in runs: each becomes " ".join(cell.split()), whether the column is all simple
+    # cells without two spaces in a row (returned as it is) or not.
+    import pyarrow as pa
+
+    from tracker.importers.cleaning import clean_text
+    from tracker.importers.icij_columnar import _collapse_spaces
+
+    cleaned = [clean_text(c) for c in cells]
+    assert _collapse_spaces(pa.array(cleaned, pa.string())).to_pylist() == [" ".join(c.split()) for c in cleaned]
+    assert _collapse_spaces(pa.array(["a  b", "c"], pa.string())).to_pylist() == ["a b", "c"]

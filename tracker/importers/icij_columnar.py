@@ -764,8 +764,15 @@ def _import_files(paths: list[Path], writer: Any, meta: Any) -> _Pending:
 
 
 def _collapse_spaces(col: Any) -> Any:
-    """Cell-wise `" ".join(cell.split())` (Python's whitespace; cells are already cleaned)."""
+    """Cell-wise `" ".join(cell.split())` (Python's whitespace; cells are already cleaned).
+
+    A cell of `_SIMPLE` holds no white space but single inner spaces unless it has two in a
+    row: where every cell is one and none has two spaces in a row, the column is its answer
+    (the regex below took 0.7 s of CPU on the addresses at 2M nodes).
+    """
     pa, pc = _pa()
+    if pc.all(_simple(col)).as_py() and not pc.any(pc.match_substring(col, "  ")).as_py():
+        return col
     ascii_ = pc.string_is_ascii(col)
     out = pc.utf8_trim_whitespace(pc.replace_substring_regex(col, r"[ \t\n\r\x0b\x0c\x1c-\x1f]+", " "))
     if pc.all(ascii_).as_py():
