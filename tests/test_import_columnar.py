@@ -885,12 +885,15 @@ def _tables(draw: Any) -> tuple[list[tuple[str, Any]], int, list[int]]:
     return specs, n, draw(st.permutations(list(range(n))))
 
 
-@given(table=_tables(), batch=st.integers(1, 3), merged=st.sampled_from([0, 1, 2, 1 << 18]))
+@given(table=_tables(), batch=st.integers(1, 3), merged=st.sampled_from([0, 1, 2, 1 << 18]), pre=st.sets(st.integers(0, 6)))
 @settings(max_examples=300, deadline=None)
-def test_write_csv_is_what_the_csv_module_writes(table: tuple[list[tuple[str, Any]], int, list[int]], batch: int, merged: int) -> None:
+def test_write_csv_is_what_the_csv_module_writes(
+    table: tuple[list[tuple[str, Any]], int, list[int]], batch: int, merged: int, pre: set[int]
+) -> None:
     # Tables of text, dictionary and constant columns in any order, written in a given row order
     # a batch of one to three rows at a time, with neighbouring dictionaries and constants made
-    # one cell (or not, when their combinations pass `merged`): the bytes csv.writer writes.
+    # one cell (or not, when their combinations pass `merged`), some columns given already in
+    # that order (`in_order`): the bytes csv.writer writes.
     import io
     import tempfile
 
@@ -922,7 +925,11 @@ def test_write_csv_is_what_the_csv_module_writes(table: tuple[list[tuple[str, An
         mp.setattr(icij_columnar, "_WRITE_ROWS", batch)
         mp.setattr(icij_columnar, "_MERGED_VALUES", merged)
         path = Path(tmp) / "t.csv"
-        icij_columnar._write_csv(path, names, icij_columnar._Table(columns, np.array(order, dtype=np.int64)))
+        given_in_order = {names[i] for i in pre if i < len(names) and not isinstance(columns[names[i]], str)}
+        for name in given_in_order:
+            columns[name] = columns[name].take(pa.array(order, pa.int64()))
+        table_ = icij_columnar._Table(columns, np.array(order, dtype=np.int64), frozenset(given_in_order))
+        icij_columnar._write_csv(path, names, table_)
         assert path.read_bytes() == expected.getvalue().encode("utf-8")
 
 

@@ -1938,12 +1938,16 @@ def _write_csv(path: Path, cols: list[str], table: _Table) -> None:
             names.update(spec.columns)
         elif isinstance(spec, _Prefixed):
             names.add(spec.column)
-        elif not isinstance(spec, str):
+        elif not isinstance(spec, str) and (c in table.in_order or not pa.types.is_dictionary(spec.type)):
             names.add(c)
+    # Dictionary columns written as they are are put in order once merged with their neighbours
+    # (`_merge_runs`): one gather of a run's codes, not one per column.
+    later = {
+        c: _flat(table.columns[c]) for c in cols if c not in names and not isinstance(table.columns.get(c, ""), (str, _Prefixed, _Joined))
+    }
     for name in sorted(names):
         ordered[name] = table.columns[name] if name in table.in_order else _in_order(table.columns[name], perm)
         table.columns[name] = ordered[name]
-    del perm
     # Constant columns and dictionaries are made into cells once; runs of constant columns
     # become one literal between the others (most of a relation's 21 columns are empty).
     ready: list[Any] = []
@@ -1958,11 +1962,18 @@ def _write_csv(path: Path, cols: list[str], table: _Table) -> None:
                 ready.append(cell)
         elif isinstance(spec, (_Prefixed, _Joined)):
             ready.append((spec, c))
-        elif pa.types.is_dictionary(spec.type):
-            ready.append((_cells(_flat(spec.dictionary), text, aliases), ordered[c].indices))
+        elif c in later:
+            ready.append((_cells(_flat(spec.dictionary), text, aliases), later[c].indices))
         else:
-            ready.append((spec, c))
-    ready = _merge_runs(ready)
+            ready.append((spec, c))  # (a dictionary column already in order is written as text)
+    # The dictionaries' codes (merged or not) in the table's order.
+    ready = [
+        item
+        if isinstance(item, str) or isinstance(item[1], str) or isinstance(item[0], (_Prefixed, _Joined))
+        else (item[0], _in_order(item[1], perm))
+        for item in _merge_runs(ready)
+    ]
+    del later, perm
     # The line end goes on the last cell, so that the lines are joined once: on a constant's or
     # a dictionary's cells here, once for the table (a relation's note, a source's notes).
     ended = True
