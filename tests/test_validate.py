@@ -189,6 +189,40 @@ def test_references_may_cross_datasets(tmp_path: Path) -> None:
     assert report.counts["entities"] == 15
 
 
+def cited_by_many(tmp_path: Path, count: int) -> Path:
+    """MINI with `count` more sources, every one cited by alpha-ruler (a list of ids, as a PSC
+    import writes for a UK parent company: one source per company it controls)."""
+    root = tmp_path / "many"
+    shutil.copytree(MINI_PATH, root)
+    ids = [f"psc-src-{i:06d}" for i in range(count)]
+    with (root / "sources.csv").open("a", encoding="utf-8") as fh:
+        fh.writelines(f"{i},https://example.org/psc/{i},Filing {i},Companies House,,official_register,,,,,,,\n" for i in ids)
+    ents = root / "entities.csv"
+    text = ents.read_text(encoding="utf-8")
+    line = next(row for row in text.splitlines() if row.startswith("alpha-ruler,"))
+    cells = line.split(",")
+    cells[11] = ";".join(ids)  # the sources column (the line has no quoted cell)
+    ents.write_text(text.replace(line, ",".join(cells)), encoding="utf-8")
+    return root
+
+
+def test_a_long_list_of_ids_is_no_warning(tmp_path: Path) -> None:
+    # 1,000 ids of 14 characters and their 999 separators: 14,999 characters, over the 10,000 at
+    # which a text cell is warned about, and every id checked (a broken quote would fail them).
+    root = cited_by_many(tmp_path, 1000)
+    assert len((root / "entities.csv").read_text(encoding="utf-8").splitlines()[1].split(",")[11]) == 14_999
+    report = validate_paths([root])
+    assert report.ok, report.errors
+    assert report.warnings == []
+    assert report.counts["sources"] == 1005
+
+
+def test_a_list_of_ids_over_the_cell_limit_is_an_error(tmp_path: Path) -> None:
+    root = cited_by_many(tmp_path, 66_667)  # 66,667 x 15 - 1 = 1,000,004 characters
+    errors = validate_paths([root]).errors
+    assert [(e.line, e.column, e.code) for e in errors] == [(2, "sources", "too-long")]
+
+
 def test_long_and_bidi_cells_are_warnings_and_huge_ones_errors(tmp_path: Path) -> None:
     root = broken_copy(tmp_path, "entities.csv", "Fictional head of state for tests.", "x" * 100_000)
     p = root / "entities.csv"

@@ -402,7 +402,7 @@ def _check_columns(name: str, columns: dict[str, Any], ck: Any) -> None:
     """
     import pyarrow.compute as pc
 
-    from tracker.validate import _CACHED_TYPES, LONG_CELL
+    from tracker.validate import _CACHED_TYPES, long_cell
 
     pat = _patterns()
     for spec in RESOURCES[name]:
@@ -413,8 +413,8 @@ def _check_columns(name: str, columns: dict[str, Any], ck: Any) -> None:
         if len(col) == 0:
             continue
         lengths = pc.utf8_length(col)
-        if (pc.max(lengths).as_py() or 0) > LONG_CELL:
-            raise _Refused(f"{where}: a cell over {LONG_CELL} characters")
+        if (pc.max(lengths).as_py() or 0) > long_cell(spec.type):
+            raise _Refused(f"{where}: a cell over {long_cell(spec.type)} characters")
         if _any(pc.match_substring_regex(col, pat["suspect"])):
             raise _Refused(f"{where}: a control or direction character")
         if spec.required and _any(pc.equal(lengths, 0)):

@@ -31,6 +31,10 @@ URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 DATE_PRECISIONS = frozenset({"exact", "month", "year", "approximate", "not_shown"})
 _PRECISION_PARTS = {"exact": 3, "month": 2, "year": 1}
 LONG_CELL = 10_000  # characters: a warning; a real name or note is never this long
+#: A list of ids (a `refs:` column) is exempt from `LONG_CELL`: each of its ids is checked, so a
+#: broken quote in one fails as bad ids, and a long one is real (a UK parent company in the PSC
+#: register cites one source per company it controls: thousands of ids, 70,000 characters at a
+#: million lines). Warning there sent every such import to the record path, at scale too big to run.
 MAX_CELL = 1_000_000  # characters: an error; almost surely a broken quote or hostile input
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
 # Any character that `_Checker.cell` reports (control characters but tab and newline, direction
@@ -107,7 +111,7 @@ class _Checker:
                 self.cell(row, spec)
             return
         values = list(map(operator.itemgetter(idx), map(_CELLS, rows)))
-        if _SUSPECT.search("\n".join(values)) or max(map(len, values)) > LONG_CELL:
+        if _SUSPECT.search("\n".join(values)) or max(map(len, values)) > long_cell(spec.type):
             for row in rows:
                 self.cell(row, spec)
             return
@@ -216,7 +220,7 @@ class _Checker:
         if len(value) > MAX_CELL:
             self.err(row.file, row.line, spec.name, "too-long", f"{len(value)} characters (at most {MAX_CELL})")
             return
-        if len(value) > LONG_CELL:
+        if len(value) > long_cell(spec.type):
             self.err(row.file, row.line, spec.name, "long-cell", f"{len(value)} characters; check for a broken quote", "warning")
         if any(c in BIDI_CONTROLS for c in value):
             self.err(
@@ -238,6 +242,15 @@ class _Checker:
         found = self._type_error(t, value)
         if found is not None:
             self.err(row.file, row.line, spec.name, *found)
+
+
+def long_cell(type_: str) -> int:
+    """Above how many characters a cell of this column type is warned about (`long-cell`).
+
+    >>> long_cell("text"), long_cell("refs:sources") == MAX_CELL
+    (10000, True)
+    """
+    return MAX_CELL if type_.startswith("refs:") else LONG_CELL
 
 
 def _check_header(raw: RawDataset, ck: _Checker) -> dict[str, bool]:
