@@ -201,10 +201,23 @@ class _Stages:
     def done(self, stage: str) -> None:
         import resource
 
+        _give_back()
         wall, cpu = time.perf_counter(), time.process_time()
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         log.info("build: %s: %.1f s wall, %.1f s CPU, peak %.0f MB so far", stage, wall - self.wall, cpu - self.cpu, peak)
         self.wall, self.cpu = wall, cpu
+
+
+def _give_back() -> None:
+    """Give the memory Arrow has freed back to the system, at the end of each stage of a build.
+
+    pyarrow's allocator (mimalloc) keeps what a large read has freed for its next reads: about
+    300 MB once the relation table of 2M ICIJ nodes is in numpy arrays, which then sat under the
+    next stage's own memory (the metrics' graphs) in each of the build's processes.
+    """
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
 
 
 #: Between these many relations the build's CSV tables (nodes, edges, sources: 4.5 GB of text at
@@ -282,6 +295,7 @@ def _child_main(work: Callable[[dict[str, Any], Callable[[str], None]], Any], wh
     clock = [time.perf_counter(), time.process_time()]
 
     def done(stage: str) -> None:
+        _give_back()
         wall, cpu = time.perf_counter(), time.process_time()
         stages.append((stage, wall - clock[0], cpu - clock[1], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
         clock[:] = [wall, cpu]
