@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tracker.dataset import FILES, FORMAT, RESOURCES, FieldSpec, RawDataset, Row, gc_paused, read_raw, split_list
+from tracker.dataset import CSV_FIELD_LIMIT, FILES, FORMAT, RESOURCES, FieldSpec, RawDataset, Row, gc_paused, read_raw, split_list
 from tracker.dates import parse_partial
 from tracker.exc import RowError
 from tracker.model import Model, load_model
@@ -31,11 +31,13 @@ URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 DATE_PRECISIONS = frozenset({"exact", "month", "year", "approximate", "not_shown"})
 _PRECISION_PARTS = {"exact": 3, "month": 2, "year": 1}
 LONG_CELL = 10_000  # characters: a warning; a real name or note is never this long
-#: A list of ids (a `refs:` column) is exempt from `LONG_CELL`: each of its ids is checked, so a
-#: broken quote in one fails as bad ids, and a long one is real (a UK parent company in the PSC
-#: register cites one source per company it controls: thousands of ids, 70,000 characters at a
-#: million lines). Warning there sent every such import to the record path, at scale too big to run.
 MAX_CELL = 1_000_000  # characters: an error; almost surely a broken quote or hostile input
+#: A list of ids (a `refs:` column) is exempt from both: each of its ids is checked, so a broken
+#: quote in one fails as bad ids, and a long one is real (a UK parent company in the PSC register
+#: cites one source per company it controls: 72,866 characters at a million generated lines,
+#: 147,945 at two million, about a million projected for the whole snapshot). The warning sent
+#: every such import's store compile to the record path, too big to run at scale; its bound is
+#: the CSV reader's field limit (`tracker.dataset.CSV_FIELD_LIMIT`), which names the line.
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
 # Any character that `_Checker.cell` reports (control characters but tab and newline, direction
 # overrides): one search over a whole column finds whether a cell needs the careful path.
@@ -217,8 +219,8 @@ class _Checker:
     def cell(self, row: Row, spec: FieldSpec) -> None:
         """Check one cell: the rule (`column` is the fast path that must agree with it)."""
         value = row.get(spec.name)
-        if len(value) > MAX_CELL:
-            self.err(row.file, row.line, spec.name, "too-long", f"{len(value)} characters (at most {MAX_CELL})")
+        if len(value) > max_cell(spec.type):
+            self.err(row.file, row.line, spec.name, "too-long", f"{len(value)} characters (at most {max_cell(spec.type)})")
             return
         if len(value) > long_cell(spec.type):
             self.err(row.file, row.line, spec.name, "long-cell", f"{len(value)} characters; check for a broken quote", "warning")
@@ -247,10 +249,19 @@ class _Checker:
 def long_cell(type_: str) -> int:
     """Above how many characters a cell of this column type is warned about (`long-cell`).
 
-    >>> long_cell("text"), long_cell("refs:sources") == MAX_CELL
-    (10000, True)
+    >>> long_cell("text"), long_cell("refs:sources")
+    (10000, 2097152)
     """
-    return MAX_CELL if type_.startswith("refs:") else LONG_CELL
+    return CSV_FIELD_LIMIT if type_.startswith("refs:") else LONG_CELL
+
+
+def max_cell(type_: str) -> int:
+    """Above how many characters a cell of this column type is an error (`too-long`).
+
+    >>> max_cell("text"), max_cell("refs:sources")
+    (1000000, 2097152)
+    """
+    return CSV_FIELD_LIMIT if type_.startswith("refs:") else MAX_CELL
 
 
 def _check_header(raw: RawDataset, ck: _Checker) -> dict[str, bool]:
