@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import sys
 from pathlib import Path
 
 import pytest
@@ -245,6 +246,56 @@ def test_a_child_process_that_dies_without_answering_fails_the_build_in_one_line
         pipeline.run_build([HOSTILE], tmp_path / "out")
     assert str(failed.value) == "computing the metrics failed: the child process ended with status 3"
     assert not list(tmp_path.glob("out/*.csv.*"))  # no half-written table left behind
+
+
+_PARENT = """
+import sys, time
+import tracker.pipeline as p
+# The child: the real `_child_main`, its work a minute's sleep (a CSV table being written).
+p._CHILD_CODE = (
+    "import sys, time; sys.path.insert(0, sys.argv[1]); import tracker.pipeline as p; "
+    "p._child_main(lambda job, done: time.sleep(60), 'sleeping')"
+)
+child = p._Child("_csv_child", {}, "sleeping", "test", "test")
+print(child.child.pid, child.answer, flush=True)
+time.sleep(60)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
+def test_a_killed_builds_children_end_with_it(tmp_path: Path) -> None:
+    """A build killed outright (SIGKILL: no code of its own runs) takes its child processes with it."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    root = str(Path(pipeline.__file__).resolve().parent.parent)
+    build = subprocess.Popen([sys.executable, "-c", _PARENT], stdout=subprocess.PIPE, text=True, cwd=root)
+    assert build.stdout is not None
+    pid_text, answer = build.stdout.readline().split()
+    pid = int(pid_text)
+    time.sleep(1.0)  # the child is up, asleep in its work
+    assert _running(pid)
+    build.kill()
+    build.wait()
+    deadline = time.monotonic() + 20
+    while _running(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    alive = _running(pid)
+    if alive:
+        os.kill(pid, signal.SIGKILL)
+    assert not alive, "the child went on after its build was killed"
+    assert not Path(answer).exists()  # nor left its answer file behind
+
+
+def _running(pid: int) -> bool:
+    """Whether process `pid` exists and is not a zombie (an ended child no one has reaped)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status
 
 
 def test_an_entity_is_found_by_its_id_without_a_dict_of_every_id() -> None:

@@ -250,7 +250,7 @@ class _Child:
         self.what, self.label = what, label
         # The child imports this very tracker package (not one its working folder may hold).
         here = str(Path(__file__).resolve().parent.parent)
-        job = {**job, "answer": self.answer}
+        job = {**job, "answer": self.answer, "parent": os.getpid()}
         self.child: Any = subprocess.Popen([sys.executable, "-c", _CHILD_CODE, here, json.dumps(job), entry], stdout=subprocess.DEVNULL)
 
     def wait(self) -> Any:
@@ -286,11 +286,16 @@ _CHILD_CODE = "import sys; sys.path.insert(0, sys.argv[1]); import tracker.pipel
 
 def _child_main(work: Callable[[dict[str, Any], Callable[[str], None]], Any], what: str) -> None:
     """A child process's side of `_Child`: run `work(job, done)`, answer (status, value or exception, stages) pickled into the job's file."""
+    import os
     import pickle
     import resource
     import sys
 
     job = json.loads(sys.argv[2])
+    parent = job.get("parent")  # (None: run in the caller's process, as tests do)
+    if parent is not None and not _die_with_parent(parent):
+        Path(job["answer"]).unlink(missing_ok=True)
+        return
     stages: list[tuple[str, float, float, float]] = []
     clock = [time.perf_counter(), time.process_time()]
 
@@ -305,12 +310,44 @@ def _child_main(work: Callable[[dict[str, Any], Callable[[str], None]], Any], wh
         answer = ("ok", work(job, done), stages)
     except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
         answer = ("error", exc, stages)
+    if parent is not None and os.getppid() != parent:  # the build is gone: no one reads an answer, leave no file
+        Path(job["answer"]).unlink(missing_ok=True)
+        return
     try:
         data = pickle.dumps(answer)
     except Exception:  # noqa: BLE001 - an exception that does not pickle: its text
         data = pickle.dumps(("error", TrackerError(f"{what} failed: {answer[1]}"), stages))
     with open(job["answer"], "wb") as fh:
         fh.write(data)
+
+
+def _die_with_parent(parent: int) -> bool:
+    """End this child process when the build's process (`parent`) dies, killed or stopped.
+
+    The build stops its children itself when it fails or is interrupted (`_Child.stop`), but a
+    build killed outright (SIGTERM, the out-of-memory killer) runs no code: its children went on
+    for minutes, the CSV tables' one writing gigabytes into the output folder. On Linux the
+    kernel sends this process SIGTERM when its parent dies (``PR_SET_PDEATHSIG``); SIGTERM
+    raises `SystemExit` here, so that what the child was writing is removed on the way out (its
+    files are written to temporary names and renamed). Elsewhere the child runs to its end.
+    False when the build died before the request took hold.
+    """
+    import os
+    import signal
+    import sys
+
+    def stop(signum: int, frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
+        except (OSError, AttributeError):  # no prctl in this C library: run to the end
+            pass
+    return os.getppid() == parent
 
 
 class _CsvTables:
