@@ -222,9 +222,12 @@ def test_a_list_of_ids_is_bounded_by_the_readers_field_limit_only(tmp_path: Path
     # a text cell, and still valid (a PSC snapshot's largest parent comes near it).
     report = validate_paths([cited_by_many(tmp_path / "a", 66_667)])
     assert report.ok and report.warnings == [], report.errors
-    # 140,000 ids: 2,099,999 characters, past the CSV reader's limit of 2,097,152: its line named.
+    # 140,000 ids: 2,099,999 characters, past the CSV reader's limit of 2,097,152: its line named,
+    # as [malformed-csv] or [too-long] depending on which module last set csv.field_size_limit
+    # (process-wide: followthemoney raises it; see test_errors.py's field-over-csv-limit).
     errors = validate_paths([cited_by_many(tmp_path / "b", 140_000)]).errors
-    assert ("entities.csv", 2, "malformed-csv") in [(e.file, e.line, e.code) for e in errors]
+    named = {(e.file, e.line, e.code) for e in errors if e.file == "entities.csv" and e.line == 2}
+    assert named & {("entities.csv", 2, "malformed-csv"), ("entities.csv", 2, "too-long")}, errors
 
 
 def test_long_and_bidi_cells_are_warnings_and_huge_ones_errors(tmp_path: Path) -> None:
