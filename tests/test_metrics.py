@@ -195,3 +195,33 @@ def test_unscored_jurisdiction_has_unknown_exposure(mini_graph: nx.MultiDiGraph)
     G.remove_edge("vg", "lambda-ngo", key="r14")
     df = jurisdiction_exposure(G)
     assert df.loc["vg", "exposure"] is None and df.index[-1] == "vg"
+
+
+_HARMONIC_IN_A_PROCESS = """
+import networkx as nx
+from tests.test_metrics import as_canonical
+from tracker.metrics import centrality
+H = nx.Graph([("a", "b"), ("b", "c"), ("c", "d"), ("b", "e"), ("a", "f")])
+c = centrality(as_canonical(H), engine="networkx")
+print(repr(float(c.loc["a", "harmonic"])), repr(float(c.loc["c", "harmonic"])))
+"""
+
+
+def test_harmonic_is_the_same_float_in_any_process() -> None:
+    """The build computes harmonic in a second process at scale: its values must not follow the
+    process's string hash seed, or tied entities swap places between two builds of the same data.
+
+    By hand: a and c each reach two nodes at distance 1, two at 2 and one at 3 (10/3); the exact
+    sum of the floats 1, 1, 0.5, 0.5 and 1/3 is 3.3333333333333335, divided by 5 other nodes."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    seen = set()
+    for seed in ("0", "1", "2", "3", "4"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        out = subprocess.run([sys.executable, "-c", _HARMONIC_IN_A_PROCESS], cwd=root, env=env, capture_output=True, text=True, check=True)
+        seen.add(out.stdout.strip())
+    assert seen == {"0.6666666666666667 0.6666666666666667"}

@@ -52,6 +52,7 @@ __all__ = [
     "pagerank_networkx",
     "communities",
     "eigenvector_by_component",
+    "harmonic_sums",
     "brokerage_roles",
     "brokerage_counts",
     "brokers",
@@ -699,6 +700,31 @@ def bfs_distance_sums(n: int, a: Any, b: Any, vertices: Sequence[int]) -> list[t
     return out
 
 
+def harmonic_sums(H: nx.Graph, nodes: Iterable[Any] | None = None) -> dict[Any, float]:
+    """Harmonic centrality (sum of 1/distance, not normalised) of `nodes` (default: all) on the
+    undirected graph `H`: `nx.harmonic_centrality`'s values, each summed exactly (`math.fsum`).
+
+    networkx adds each node's 1/distance terms in the order of a set of nodes, and a set of
+    strings is ordered by the process's hash seed: the same graph gave an entity 3.333333333333333
+    in one process and 3.3333333333333335 in another. The build computes this metric in a second
+    process on large data, so two entities tied in one build were ranked apart in the other
+    (issue 12: the report's tables differed by one row's place). An exact sum has one value
+    whatever the order.
+
+    Examples
+    --------
+    >>> H = nx.Graph([("a", "b"), ("b", "c"), ("c", "d"), ("b", "e"), ("a", "f")])
+    >>> h = harmonic_sums(H)
+    >>> h["a"], h["c"], h["b"]
+    (3.3333333333333335, 3.3333333333333335, 4.0)
+    """
+    out = {}
+    for u in H if nodes is None else nodes:
+        dist = nx.single_source_shortest_path_length(H, u)
+        out[u] = math.fsum(1.0 / d for d in dist.values() if d)
+    return out
+
+
 def _harmonic(v: Views, opts: dict[str, Any]) -> tuple[Columns, dict[str, Any]]:
     import numpy as np
 
@@ -709,12 +735,12 @@ def _harmonic(v: Views, opts: dict[str, Any]) -> tuple[Columns, dict[str, Any]]:
     scale = 1.0 / (n - 1) if n > 1 else 0.0
     note = "harmonic closeness (sum of 1/distance) divided by nodes - 1, collapsed undirected graph; works on disconnected graphs"
     if p["closeness_k"] is None:
-        raw = nx.harmonic_centrality(v.undirected) if v.engine == "networkx" else engine.harmonic(v.fast_undirected)
+        raw = harmonic_sums(v.undirected) if v.engine == "networkx" else engine.harmonic(v.fast_undirected)
         return {"harmonic": {key: val * scale for key, val in raw.items()}}, {"harmonic": note}
     chosen = _sampled(v, p["closeness_k"], p["seed"])
     values = np.full(n, np.nan)
     if v.engine == "networkx":
-        raw = nx.harmonic_centrality(v.undirected, nbunch=[v.ids[i] for i in chosen])
+        raw = harmonic_sums(v.undirected, [v.ids[i] for i in chosen])
         values[chosen] = [raw[v.ids[i]] * scale for i in chosen]
     else:  # igraph's values, from the BFS closeness shares (`Views.distance_sums`)
         values[chosen] = [h * scale for _, _, h in v.distance_sums(chosen)]
