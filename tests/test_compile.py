@@ -262,15 +262,22 @@ def test_small_folders_keep_the_record_path(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "data",
-    [b'a,b\n"x, y","he said ""no"""\n', b'a,b\r\n"multi\nline",2\r\n', b"\xef\xbb\xbfa,b\n1,2", b'a,b\n"",""\n'],
+    ("data", "lines"),
+    [
+        (b'a,b\n"x, y","he said ""no"""\n', 2),
+        (b'a,b\r\n"multi\nline",2\r\n', 3),  # the line feed inside a value counts: lines, not records
+        (b"\xef\xbb\xbfa,b\n1,2", 2),  # a last line without its line feed
+        (b'a,b\n"",""\n', 2),
+        (b"a,b\n\n", 2),
+        (b"", 0),
+    ],
 )
-def test_scan_accepts_standard_quoting(data: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_scan_accepts_standard_quoting(data: bytes, lines: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "f.csv"
     path.write_bytes(data)
     for chunk in (1 << 20, 1, 2, 3):  # quotes and line ends across every chunk boundary
         monkeypatch.setattr(compile_mod, "CHUNK", chunk)
-        _scan(path)
+        assert _scan(path) == lines, chunk
 
 
 @pytest.mark.parametrize(

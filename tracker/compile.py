@@ -139,8 +139,9 @@ def _patterns() -> dict[str, str]:
     }
 
 
-def _scan(path: Path) -> None:
-    """Refuse a file the two CSV readers could read differently, or that the reader rejects.
+def _scan(path: Path) -> int:
+    """Refuse a file the two CSV readers could read differently, or that the reader rejects; give
+    its number of lines (line feeds, and one more for a last line without one).
 
     The standard-library reader of `tracker.dataset` (strict) and pyarrow agree on files where
     every quote opens a field (at a line's or a field's start), closes one (before a comma, a
@@ -161,13 +162,16 @@ def _scan(path: Path) -> None:
     prev = _LF  # the byte before the current chunk (the start counts as a line start)
     carry = b""  # the last byte of the previous chunk, checked once its successor is known
     first = True
+    lines = 0  # line feeds so far (counted here: the ICIJ import read the file again for them)
+    ends = True  # whether the last byte read is a line feed (an empty file ends as one does)
     with path.open("rb") as fh:
         while True:
             block = fh.read(CHUNK)
             if first:
                 first = False
                 if block.startswith(b"\xef\xbb\xbf"):
-                    block = block[3:]
+                    # (A first chunk that was only the mark is no end of the file: the next is read.)
+                    block = block[3:] or fh.read(CHUNK)
             end = not block
             text = cut + block if cut else block
             keep = 0 if end else _utf8_tail(text)
@@ -177,6 +181,9 @@ def _scan(path: Path) -> None:
             cut = text[len(text) - keep :] if keep else b""
             if b"\x00" in block:
                 raise _Refused(f"{path.name}: a NUL byte")
+            if block:
+                lines += block.count(b"\n")
+                ends = block.endswith(b"\n")
             data = carry + block
             if not data:
                 break
@@ -211,6 +218,7 @@ def _scan(path: Path) -> None:
             carry = data[-1:]
     if parity:
         raise _Refused(f"{path.name}: an unclosed quote")
+    return lines + (0 if ends else 1)
 
 
 def _utf8_tail(data: bytes) -> int:

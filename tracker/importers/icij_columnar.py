@@ -326,16 +326,6 @@ def _files(paths: Sequence[Path]) -> list[_File]:
     return found
 
 
-def _count_newlines(path: Path) -> int:
-    n = 0
-    last = b"\n"
-    with path.open("rb") as fh:
-        while block := fh.read(1 << 24):
-            n += block.count(b"\n")
-            last = block
-    return n + (0 if last.endswith(b"\n") else 1)
-
-
 def _table(f: _File, wanted: Iterable[str]) -> dict[str, Any]:
     """The file's columns that the import reads, as text ("" for a column the file lacks)."""
     import csv
@@ -345,7 +335,7 @@ def _table(f: _File, wanted: Iterable[str]) -> dict[str, Any]:
     from tracker.compile import _Refused, _scan
 
     try:
-        _scan(f.path)
+        lines = _scan(f.path)
     except _Refused as exc:
         raise Refused(str(exc)) from None
     except UnicodeDecodeError:
@@ -364,6 +354,7 @@ def _table(f: _File, wanted: Iterable[str]) -> dict[str, Any]:
         if c not in cols:
             cols[c] = None
     cols["__rows__"] = n
+    cols["__lines__"] = lines
     return cols
 
 
@@ -384,9 +375,10 @@ def _col(cols: dict[str, Any], name: str) -> Any:
     return value if value is not None else _const("", cols["__rows__"])
 
 
-def _lines(f: _File, rows: int) -> Callable[[int], str]:
-    """`file:line` of row i: refused unless every record is one line (the usual case)."""
-    if _count_newlines(f.path) != rows + 1:
+def _lines(f: _File, rows: int, lines: int) -> Callable[[int], str]:
+    """`file:line` of row i: refused unless every record is one line (the usual case): the
+    file's `lines` (`compile._scan`'s count) are its rows and the header."""
+    if lines != rows + 1:
         raise Refused(f"{f.path.name}: a record over several lines, or a blank line")
     return lambda i: f"{f.path.name}:{i + 2}"
 
@@ -744,7 +736,7 @@ def _import_files(paths: list[Path], writer: Any, meta: Any) -> _Pending:
         read_count += n
         if not n:
             continue
-        where = _lines(f, n)
+        where = _lines(f, n, cols["__lines__"])
         m, g, s = _relationships(cols, where, skips, parts, addresses)
         mapped += m
         merged += g
