@@ -961,3 +961,33 @@ def test_collapse_spaces_is_pythons_split_and_join(cells: list[str]) -> None:
     cleaned = [clean_text(c) for c in cells]
     assert _collapse_spaces(pa.array(cleaned, pa.string())).to_pylist() == [" ".join(c.split()) for c in cleaned]
     assert _collapse_spaces(pa.array(["a  b", "c"], pa.string())).to_pylist() == ["a b", "c"]
+
+
+@pytest.mark.parametrize("name", ["relations.csv", "entities.csv", "sources.csv", "datapackage.yaml"])
+def test_a_table_that_cannot_be_written_fails_the_import_before_any_is_replaced(name: str, tmp_path: Path) -> None:
+    """The relations are written by a second thread beside the entities and sources: a table
+    that cannot be written (here a folder in its place) is an error before any file is written."""
+    from tracker.exc import OutputError
+
+    out = tmp_path / "out"
+    (out / name).mkdir(parents=True)
+    assert refusal([ICIJ]) == ""
+    with pytest.raises(OutputError) as failed:
+        run_import("icij", [ICIJ], out, Meta(name="x"))
+    assert str(failed.value) == f"{out / name}: is a folder, expected a file path"
+    assert sorted(p.name for p in out.iterdir()) == [name]
+
+
+def test_an_error_in_the_relations_thread_is_the_imports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tracker.exc import OutputError
+
+    write = icij_columnar._write_csv
+
+    def fail_relations(path: Path, *args: Any) -> None:
+        if path.name == "relations.csv":
+            raise OutputError(f"{path}: cannot write: No space left on device")
+        write(path, *args)
+
+    monkeypatch.setattr(icij_columnar, "_write_csv", fail_relations)
+    with pytest.raises(OutputError, match=r"relations\.csv: cannot write: No space left on device$"):
+        run_import("icij", [ICIJ], tmp_path / "out", Meta(name="x"))

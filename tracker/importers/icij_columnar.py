@@ -1290,22 +1290,44 @@ class _Pending:
     titles_are_names: bool = False
 
     def write(self, out: Path, descriptor: dict[str, Any], summary: Any) -> None:
-        from tracker.dataset import FILES, RESOURCES, write_descriptor
+        from concurrent.futures import ThreadPoolExecutor
+
+        from tracker.dataset import DESCRIPTOR, FILES, RESOURCES, write_descriptor
+        from tracker.output import check_file_path
 
         if self.skips is not None:
             self.skips.apply(summary)
-        for name in ("relations", "entities", "sources"):
+        # Written side by side, the three are checked first: a table that cannot be written
+        # fails the import before the others replace anything.
+        for path in [out / FILES[name] for name in ("relations", "entities", "sources")] + [out / DESCRIPTOR]:
+            check_file_path(path)
+        written: dict[str, int] = {}
+
+        def one(name: str, then: Callable[[], None] | None = None) -> None:
             table = getattr(self, name)
-            if name == "entities" and self.nodes >= 0:
-                self._share_ids()
             _write_csv(out / FILES[name], [s.name for s in RESOURCES[name]], table)
-            if name == "entities" and self.nodes >= 0 and self.titles_are_names:
-                self._share_names()
-            summary.written[name] = len(table.order)
+            if then is not None:
+                then()  # (while the written columns, now in order, are still held)
+            written[name] = len(table.order)
             # Written: its columns are let go before the next table's batches are made.
             setattr(self, name, _Table({}, table.order[:0]))
-            del table
-        summary.written = {k: summary.written[k] for k in ("entities", "relations", "sources")}
+
+        # The relations are written by a second thread while this one writes the entities and
+        # then the sources (which share columns with the entities; the relations share none).
+        # The writing is pyarrow's kernels, which let the other thread run: the 2M bench's write
+        # used one core of two for about 5 s.
+        with ThreadPoolExecutor(1, thread_name_prefix="relations.csv") as pool:
+            relations = pool.submit(one, "relations")
+            try:
+                if self.nodes >= 0:
+                    self._share_ids()
+                one("entities", self._share_names if self.nodes >= 0 and self.titles_are_names else None)
+                one("sources")
+            except BaseException:
+                relations.exception()  # (this thread's error is the one raised, once the other stopped)
+                raise
+            relations.result()
+        summary.written = {k: written[k] for k in ("entities", "relations", "sources")}
         write_descriptor(out, descriptor)
 
     # Columns the entities and sources share are put in order once, for the entities, and the
