@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import sys
 from pathlib import Path
 
@@ -287,6 +288,27 @@ def test_a_killed_builds_children_end_with_it(tmp_path: Path) -> None:
         os.kill(pid, signal.SIGKILL)
     assert not alive, "the child went on after its build was killed"
     assert not Path(answer).exists()  # nor left its answer file behind
+
+
+def test_a_child_whose_build_is_gone_before_it_starts_does_no_work(tmp_path: Path) -> None:
+    """A build that dies before its child asked to end with it (`_die_with_parent` is False: the
+    child's parent is no longer the build) leaves a child that does nothing and removes its
+    answer file: no one would read the answer, and the work could be minutes of writing."""
+    import json
+    import subprocess
+
+    root = str(Path(pipeline.__file__).resolve().parent.parent)
+    answer, ran = tmp_path / "answer.pickle", tmp_path / "ran"
+    answer.write_bytes(b"")  # (`_Child` makes it before the child starts)
+    code = (
+        "import sys, pathlib; sys.path.insert(0, sys.argv[1]); import tracker.pipeline as p; "
+        f"p._child_main(lambda job, done: pathlib.Path({str(ran)!r}).write_text('ran'), 'testing')"
+    )
+    gone = 1 if os.getpid() != 1 else 2  # a build's process id that is not this child's parent (this process)
+    job = {"answer": str(answer), "parent": gone}
+    subprocess.run([sys.executable, "-c", code, root, json.dumps(job), "unused"], check=True, timeout=120)
+    assert not ran.exists()
+    assert not answer.exists()
 
 
 def _running(pid: int) -> bool:
