@@ -651,3 +651,35 @@ def test_skewed_company_numbers_are_written_in_even_ranges(batch_bytes: int, tmp
     assert max(sizes) <= 100 + 10 + files * 10
     assert sum(sizes) == (1402 + 702) + 1402 + 702  # every row written once
     assert len(sizes) >= (1402 + 702) // 120
+
+
+@pytest.mark.parametrize("batch_bytes", [1, 1 << 27], indirect=True)
+def test_a_later_records_new_relation_starts_from_the_entity_as_kept(
+    batch_bytes: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """d14 is first a person, later a company ("same id, different kind": the person is kept);
+    the later record's voting rights are a new `controls` relation, checked from a person, as
+    the record path checks it. Today's schema lets a company control too, so a schema where
+    only a person may is what tells the kinds apart."""
+    from dataclasses import replace
+
+    import tracker.model as model_mod
+    from tracker.model import load_model
+
+    real = load_model()
+    controls = real.relation_kinds["controls"]
+    narrowed = replace(real, relation_kinds={**real.relation_kinds, "controls": replace(controls, source=controls.source - {"company"})})
+    monkeypatch.setattr(model_mod, "load_model", lambda: narrowed)  # (the writer's model)
+    records = [
+        person("09990014", "d14"),
+        corporate("09990014", "d14", "X1", name="Other Kind Ltd", address={"country": "Cyprus"}),
+        TOTALS,
+    ]
+    snap = lines(tmp_path / "snap.txt", records)
+    assert refusal([snap]) == ""
+    col, _ = both([snap], tmp_path)
+    relations = (tmp_path / "col" / "relations.csv").read_text(encoding="utf-8").splitlines()
+    # By hand: the person's shares (owns) and, from the later record, the voting rights (controls).
+    assert sorted(line.split(",")[1] for line in relations[1:]) == ["controls", "owns"]
+    assert all(line.split(",")[2] == "psc:09990014:d14" for line in relations[1:])
+    assert "controls cannot run from a company to a company" not in col.skipped
