@@ -126,7 +126,10 @@ def _clean(col: Any, limit: int = MAX_CELL) -> Any:
     """`clean_text(cell, limit)` of every cell; Python only for cells not provably clean."""
     pa, pc = _pa()
     col = _flat(col)
-    ok = pc.and_(_simple(col), pc.less_equal(pc.utf8_length(col), limit))
+    # A cell of at most `limit` bytes has at most `limit` characters: the characters are counted
+    # (a pass over every byte) only when some cell has more bytes than that.
+    longest = pc.max(pc.binary_length(col)).as_py()
+    ok = _simple(col) if longest is None or longest <= limit else pc.and_(_simple(col), pc.less_equal(pc.utf8_length(col), limit))
     bad = pc.invert(ok)
     if not pc.any(bad).as_py():
         return col
@@ -265,7 +268,7 @@ class _Countries:
 
 def _nonempty(col: Any) -> Any:
     _, pc = _pa()
-    return pc.greater(pc.utf8_length(col), 0)
+    return pc.greater(pc.binary_length(col), 0)  # (bytes, read from the offsets: characters are counted)
 
 
 def _first_of(*cols: Any) -> Any:
@@ -1792,7 +1795,7 @@ def _digits(col: Any) -> Any:
     other = _rows_where(col, lambda part: (part < 0x30) | (part > 0x39))
     if other is None:
         return np.asarray(pc.match_substring_regex(col, _DIGITS))
-    return ~other & (np.asarray(pc.utf8_length(col)) > 0)
+    return ~other & (np.asarray(pc.binary_length(col)) > 0)
 
 
 def _rows_starting(col: Any, marks: Sequence[str]) -> Any:
