@@ -479,7 +479,9 @@ def _import(paths: list[Path], writer: Any, meta: Any) -> _Pending:
     try:
         return _import_files(paths, writer, meta, ahead)
     finally:
-        ahead.shutdown(wait=True, cancel_futures=True)  # (a refusal: the read stops before the record path runs)
+        # (On a refusal the record path starts once a read ahead still running has ended: a
+        # read cannot be stopped midway, and it holds its file's columns until then.)
+        ahead.shutdown(wait=True, cancel_futures=True)
         _SIMPLE_SEEN.clear()
 
 
