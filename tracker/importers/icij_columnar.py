@@ -765,7 +765,7 @@ def _import_files(paths: list[Path], writer: Any, meta: Any, ahead: Any) -> _Pen
         skipped += s
 
     del addresses
-    pending = _finish(parts, writer, meta, skips, countries)
+    pending = _finish(parts, writer, meta, skips, countries, ahead)
     countries.save()
     summary = writer.summary
     summary.read += read_count
@@ -1381,7 +1381,10 @@ class _Pending:
         src.in_order = src.in_order | {"title_name"}
 
 
-def _finish(parts: _Parts, writer: Any, meta: Any, skips: _Skips, countries: _Countries) -> _Pending:
+def _finish(parts: _Parts, writer: Any, meta: Any, skips: _Skips, countries: _Countries, ahead: Any) -> _Pending:
+    """The tables checked and ordered as the record path writes them. `ahead` (an executor of
+    one thread) puts the relations in id order while this thread makes the jurisdictions and
+    the entities' order (at 2M nodes the relations' sort is about 2 s of CPU, on one core)."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -1398,6 +1401,17 @@ def _finish(parts: _Parts, writer: Any, meta: Any, skips: _Skips, countries: _Co
             out[c] = _concat([ch.pop(c) if c in ch else _const("", size) for ch, size in zip(chunks, sizes)], c in dictionaries)
         chunks.clear()
         return out
+
+    # Relations: the record path's checks at writing, each skip exemplified in id order.
+    rel_names = ["id", "kinds", "source", "target", "role", "note", "start", "end", "record_id"]
+    rels = concat(parts.relations, rel_names, ("kinds", "role", "note", "start", "end"))
+    # Rows in id order (int32: half the memory of the sort's indices); two relations with one id
+    # are neighbours there, compared a slice at a time (no hash table of every id).
+    # (The ids as one array first: a gather from a column of several chunks joins the chunks
+    # each time, once per slice.)
+    rid = rels["id"] = _flat(rels["id"])
+    n = len(rid)
+    ordering = ahead.submit(_in_id_order, rid)
 
     # Jurisdictions: one per code a kept node names (unless --base has it), citing the first
     # three distinct sources that named it.
@@ -1462,19 +1476,7 @@ def _finish(parts: _Parts, writer: Any, meta: Any, skips: _Skips, countries: _Co
     entities["sources"] = pa.chunked_array([entities["id"].slice(0, nodes), jur_sources], type=pa.string())
     ent_order = np.asarray(pc.sort_indices(entities["id"]))
 
-    # Relations: the record path's checks at writing, each skip exemplified in id order.
-    rel_names = ["id", "kinds", "source", "target", "role", "note", "start", "end", "record_id"]
-    rels = concat(parts.relations, rel_names, ("kinds", "role", "note", "start", "end"))
-    rid = rels["id"]
-    n = len(rid)
-    # Rows in id order (int32: half the memory of the sort's indices); two relations with one id
-    # are neighbours there, compared a slice at a time (no hash table of every id).
-    # (The ids as one array first: a gather from a column of several chunks joins the chunks
-    # each time, once per slice.)
-    rid = rels["id"] = _flat(rid)
-    order = _text_order(rid).astype(np.int32)
-    # The ids in that order, gathered once: compared as neighbours here, written as they are.
-    sorted_ids = _flat(rid.take(pa.array(order)))
+    order, sorted_ids = ordering.result()
     step = _CHECK_ROWS
     for lo in range(0, n - 1, step):
         seg = sorted_ids.slice(lo, step + 1)
@@ -1634,6 +1636,16 @@ def _finish(parts: _Parts, writer: Any, meta: Any, skips: _Skips, countries: _Co
     # Sorted by id as the entities are: their order without the jurisdictions' rows.
     sources = _Table(src, ent_order[ent_order < nodes])
     return _Pending(_Table(entities, ent_order), relations, sources, nodes=nodes, titles_are_names=parts.titles_are_names)
+
+
+def _in_id_order(rid: Any) -> tuple[Any, Any]:
+    """The rows' order by id (int32) and the ids in that order, gathered once: compared as
+    neighbours (two relations with one id), then written as they are."""
+    import numpy as np
+
+    pa, _ = _pa()
+    order = _text_order(rid).astype(np.int32)
+    return order, _flat(rid.take(pa.array(order)))
 
 
 # The text order of relation ids is sorted on this many 8-byte words of the ids first.
