@@ -9,6 +9,7 @@ the data is of the rare kinds it leaves to the record path, which is checked too
 from __future__ import annotations
 
 import csv
+import errno
 from pathlib import Path
 from typing import Any
 
@@ -983,11 +984,38 @@ def test_an_error_in_the_relations_thread_is_the_imports(tmp_path: Path, monkeyp
 
     write = icij_columnar._write_csv
 
-    def fail_relations(path: Path, *args: Any) -> None:
-        if path.name == "relations.csv":
-            raise OutputError(f"{path}: cannot write: No space left on device")
-        write(path, *args)
+    def fail_relations(path: Path, *args: Any, **kwargs: Any) -> None:
+        if path.name.startswith(".relations.csv."):  # (its temporary name)
+            raise OSError(errno.ENOSPC, "No space left on device")
+        write(path, *args, **kwargs)
 
     monkeypatch.setattr(icij_columnar, "_write_csv", fail_relations)
-    with pytest.raises(OutputError, match=r"relations\.csv: cannot write: No space left on device$"):
-        run_import("icij", [ICIJ], tmp_path / "out", Meta(name="x"))
+    out = tmp_path / "out"
+    with pytest.raises(OutputError) as failed:
+        run_import("icij", [ICIJ], out, Meta(name="x"))
+    assert str(failed.value) == f"{out / 'relations.csv'}: cannot write: No space left on device"
+
+
+@pytest.mark.parametrize("name", ["relations.csv", "entities.csv", "sources.csv"])
+def test_a_write_that_fails_leaves_the_folder_as_it_was(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk while one table is written: the other tables, written or not, replace nothing
+    (they are renamed into place together), and no temporary file is left behind."""
+    from tracker.exc import OutputError
+
+    out = tmp_path / "out"
+    out.mkdir()
+    old = {f: f"old {f}\n" for f in FILES}
+    for f, text in old.items():
+        (out / f).write_text(text, encoding="utf-8")
+    write = icij_columnar._write_csv
+
+    def full(path: Path, *args: Any, **kwargs: Any) -> None:
+        write(path, *args, **kwargs)  # (written whole, then the disk is full)
+        if path.name.startswith(f".{name}."):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(icij_columnar, "_write_csv", full)
+    with pytest.raises(OutputError) as failed:
+        run_import("icij", [ICIJ], out, Meta(name="x"))
+    assert str(failed.value) == f"{out / name}: cannot write: No space left on device"
+    assert {p.name: p.read_text(encoding="utf-8") for p in out.iterdir()} == old

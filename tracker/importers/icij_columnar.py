@@ -1312,10 +1312,12 @@ class _Pending:
     titles_are_names: bool = False
 
     def write(self, out: Path, descriptor: dict[str, Any], summary: Any) -> None:
+        import contextlib
         from concurrent.futures import ThreadPoolExecutor
 
         from tracker.dataset import DESCRIPTOR, FILES, RESOURCES, write_descriptor
-        from tracker.output import check_file_path
+        from tracker.exc import OutputError
+        from tracker.output import atomic_path, check_file_path
 
         if self.skips is not None:
             self.skips.apply(summary)
@@ -1324,31 +1326,39 @@ class _Pending:
         for path in [out / FILES[name] for name in ("relations", "entities", "sources")] + [out / DESCRIPTOR]:
             check_file_path(path)
         written: dict[str, int] = {}
+        with contextlib.ExitStack() as whole:
+            # Each table is written under a temporary name, and the three are renamed into place
+            # together once all are written: a write that fails (a full disk) leaves the folder
+            # as it was, not a new relations.csv beside the old entities.
+            tmp = {name: whole.enter_context(atomic_path(out / FILES[name])) for name in ("relations", "entities", "sources")}
 
-        def one(name: str, then: Callable[[], None] | None = None) -> None:
-            table = getattr(self, name)
-            _write_csv(out / FILES[name], [s.name for s in RESOURCES[name]], table)
-            if then is not None:
-                then()  # (while the written columns, now in order, are still held)
-            written[name] = len(table.order)
-            # Written: its columns are let go before the next table's batches are made.
-            setattr(self, name, _Table({}, table.order[:0]))
+            def one(name: str, then: Callable[[], None] | None = None) -> None:
+                table = getattr(self, name)
+                try:
+                    _write_csv(tmp[name], [s.name for s in RESOURCES[name]], table, atomic=False)
+                except OSError as exc:  # (named here: the renames' contexts would name the last one)
+                    raise OutputError(f"{out / FILES[name]}: cannot write: {exc.strerror or exc}") from exc
+                if then is not None:
+                    then()  # (while the written columns, now in order, are still held)
+                written[name] = len(table.order)
+                # Written: its columns are let go before the next table's batches are made.
+                setattr(self, name, _Table({}, table.order[:0]))
 
-        # The relations are written by a second thread while this one writes the entities and
-        # then the sources (which share columns with the entities; the relations share none).
-        # The writing is pyarrow's kernels, which let the other thread run: the 2M bench's write
-        # used one core of two for about 5 s.
-        with ThreadPoolExecutor(1, thread_name_prefix="relations.csv") as pool:
-            relations = pool.submit(one, "relations")
-            try:
-                if self.nodes >= 0:
-                    self._share_ids()
-                one("entities", self._share_names if self.nodes >= 0 and self.titles_are_names else None)
-                one("sources")
-            except BaseException:
-                relations.exception()  # (this thread's error is the one raised, once the other stopped)
-                raise
-            relations.result()
+            # The relations are written by a second thread while this one writes the entities and
+            # then the sources (which share columns with the entities; the relations share none).
+            # The writing is pyarrow's kernels, which let the other thread run: the 2M bench's write
+            # used one core of two for about 5 s.
+            with ThreadPoolExecutor(1, thread_name_prefix="relations.csv") as pool:
+                relations = pool.submit(one, "relations")
+                try:
+                    if self.nodes >= 0:
+                        self._share_ids()
+                    one("entities", self._share_names if self.nodes >= 0 and self.titles_are_names else None)
+                    one("sources")
+                except BaseException:
+                    relations.exception()  # (this thread's error is the one raised, once the other stopped)
+                    raise
+                relations.result()
         summary.written = {k: written[k] for k in ("entities", "relations", "sources")}
         write_descriptor(out, descriptor)
 
@@ -1965,8 +1975,12 @@ def _merge_runs(ready: list[Any]) -> list[Any]:
     return out
 
 
-def _write_csv(path: Path, cols: list[str], table: _Table) -> None:
-    """Write `table`'s rows in its order, header `cols` (missing columns empty), as `csv.writer` would."""
+def _write_csv(path: Path, cols: list[str], table: _Table, atomic: bool = True) -> None:
+    """Write `table`'s rows in its order, header `cols` (missing columns empty), as `csv.writer` would.
+
+    `atomic` False: into `path` as it is, a temporary file the caller renames (with others)."""
+    import contextlib
+
     import numpy as np
 
     pa, pc = _pa()
@@ -2032,7 +2046,7 @@ def _write_csv(path: Path, cols: list[str], table: _Table) -> None:
         ready[-1] = (_flat(pc.binary_join_element_wise(last[0], "\n", "")), last[1])
     else:
         ended = False
-    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+    with atomic_path(path) if atomic else contextlib.nullcontext(path) as tmp, open(tmp, "wb") as fh:
         fh.write((",".join(cols) + "\n").encode("utf-8"))
         for lo in range(0, n, _WRITE_ROWS):
             m = min(_WRITE_ROWS, n - lo)
