@@ -294,6 +294,9 @@ def test_base_jurisdictions_same_bytes(tmp_path: Path, monkeypatch: pytest.Monke
         ("blank-line", "a record over several lines, or a blank line"),
         ("ragged", "pyarrow cannot read it"),
         ("spaced-id", "a node_id that is not plain digits"),
+        # Both a nodes file and the links file (read ahead by a second thread) refused: the
+        # nodes' reason, as when the files were read in turn.
+        ("quote-and-ragged", "nodes-officers.csv: a quote inside an unquoted field"),
     ],
 )
 def test_rare_data_goes_to_the_record_path(case: str, reason: str, tmp_path: Path) -> None:
@@ -315,10 +318,17 @@ def test_rare_data_goes_to_the_record_path(case: str, reason: str, tmp_path: Pat
     elif case == "ragged":
         with open(links, "a", encoding="utf-8") as fh:
             fh.write("10,2,officer_of\n")
+    elif case == "quote-and-ragged":
+        with open(officers, "a", encoding="utf-8") as fh:
+            fh.write('16,Bad "quote" here,,GBR,Panama Papers,,\n')
+        with open(links, "a", encoding="utf-8") as fh:
+            fh.write("10,2,officer_of\n")
     elif case == "spaced-id":
         with open(officers, "a", encoding="utf-8") as fh:
             fh.write(" 17 ,Spaced Id,,GBR,Panama Papers,,\n")
     assert reason in refusal([raw])
+    if case == "quote-and-ragged":
+        return  # (the reason is what is tested: the record path refuses the ragged line as below)
     if case == "ragged":
         from tracker.exc import InvalidData
 
@@ -996,10 +1006,11 @@ def test_an_error_in_the_relations_thread_is_the_imports(tmp_path: Path, monkeyp
     assert str(failed.value) == f"{out / 'relations.csv'}: cannot write: No space left on device"
 
 
-@pytest.mark.parametrize("name", ["relations.csv", "entities.csv", "sources.csv"])
+@pytest.mark.parametrize("name", ["relations.csv", "entities.csv", "sources.csv", "datapackage.yaml"])
 def test_a_write_that_fails_leaves_the_folder_as_it_was(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A full disk while one table is written: the other tables, written or not, replace nothing
-    (they are renamed into place together), and no temporary file is left behind."""
+    """A full disk while one file is written: the others, written or not, replace nothing (the
+    four are renamed into place together), and no temporary file is left behind."""
+    import tracker.dataset
     from tracker.exc import OutputError
 
     out = tmp_path / "out"
@@ -1014,7 +1025,12 @@ def test_a_write_that_fails_leaves_the_folder_as_it_was(name: str, tmp_path: Pat
         if path.name.startswith(f".{name}."):
             raise OSError(errno.ENOSPC, "No space left on device")
 
+    def no_room(*_: Any) -> str:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
     monkeypatch.setattr(icij_columnar, "_write_csv", full)
+    if name == "datapackage.yaml":  # (the last file written)
+        monkeypatch.setattr(tracker.dataset, "descriptor_text", no_room)
     with pytest.raises(OutputError) as failed:
         run_import("icij", [ICIJ], out, Meta(name="x"))
     assert str(failed.value) == f"{out / name}: cannot write: No space left on device"

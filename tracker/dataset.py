@@ -46,6 +46,7 @@ __all__ = [
     "load",
     "split_list",
     "write_descriptor",
+    "descriptor_text",
     "descriptor_dict",
     "content_hash",
     "gc_paused",
@@ -804,11 +805,15 @@ def descriptor_dict(
     return out
 
 
-def write_descriptor(root: Path, descriptor: dict[str, Any]) -> Path:
-    """Write `datapackage.yaml` into a dataset folder, atomically."""
+def descriptor_text(descriptor: dict[str, Any]) -> str:
+    """The text of `datapackage.yaml` (what `write_descriptor` writes)."""
     import yaml
 
+    return str(yaml.safe_dump(descriptor, sort_keys=False, allow_unicode=True, width=100))
+
+
+def write_descriptor(root: Path, descriptor: dict[str, Any]) -> Path:
+    """Write `datapackage.yaml` into a dataset folder, atomically."""
     from tracker.output import write_text
 
-    text = yaml.safe_dump(descriptor, sort_keys=False, allow_unicode=True, width=100)
-    return write_text(root / DESCRIPTOR, text)
+    return write_text(root / DESCRIPTOR, descriptor_text(descriptor))

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from tracker.exc import OutputError
 
-__all__ = ["atomic_path", "check_file_path", "write_text", "write_bytes", "protect", "check_not_input", "safe_child", "remove_stale_temps"]
+__all__ = ["atomic_path", "write_text", "write_bytes", "protect", "check_not_input", "safe_child", "remove_stale_temps"]
 
 _PROTECTED: set[Path] = set()
 
@@ -86,10 +86,9 @@ def remove_stale_temps(path: Path) -> list[Path]:
     return removed
 
 
-def check_file_path(path: Path) -> None:
-    """Raise `OutputError` now if `path` cannot be an output file: an input, a folder, or in a
-    folder that cannot be made (which is made). `atomic_path` checks this first; a writer of
-    several files checks them all before it writes any, so that none is replaced for nothing."""
+@contextlib.contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside `path`; rename it onto `path` when the block succeeds."""
     path = Path(path)
     check_not_input(path)
     folder = path.parent
@@ -99,14 +98,6 @@ def check_file_path(path: Path) -> None:
         raise OutputError(f"{folder}: cannot create folder: {exc.strerror or exc}") from exc
     if path.is_dir():
         raise OutputError(f"{path}: is a folder, expected a file path")
-
-
-@contextlib.contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside `path`; rename it onto `path` when the block succeeds."""
-    path = Path(path)
-    check_file_path(path)
-    folder = path.parent
     remove_stale_temps(path)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=folder)

@@ -1315,22 +1315,20 @@ class _Pending:
         import contextlib
         from concurrent.futures import ThreadPoolExecutor
 
-        from tracker.dataset import DESCRIPTOR, FILES, RESOURCES, write_descriptor
+        from tracker.dataset import DESCRIPTOR, FILES, RESOURCES, descriptor_text
         from tracker.exc import OutputError
-        from tracker.output import atomic_path, check_file_path
+        from tracker.output import atomic_path
 
         if self.skips is not None:
             self.skips.apply(summary)
-        # Written side by side, the three are checked first: a table that cannot be written
-        # fails the import before the others replace anything.
-        for path in [out / FILES[name] for name in ("relations", "entities", "sources")] + [out / DESCRIPTOR]:
-            check_file_path(path)
         written: dict[str, int] = {}
         with contextlib.ExitStack() as whole:
-            # Each table is written under a temporary name, and the three are renamed into place
+            # The four files are written under temporary names (a path that cannot be written,
+            # such as a folder in its place, fails here, before any work) and renamed into place
             # together once all are written: a write that fails (a full disk) leaves the folder
             # as it was, not a new relations.csv beside the old entities.
             tmp = {name: whole.enter_context(atomic_path(out / FILES[name])) for name in ("relations", "entities", "sources")}
+            tmp["descriptor"] = whole.enter_context(atomic_path(out / DESCRIPTOR))
 
             def one(name: str, then: Callable[[], None] | None = None) -> None:
                 table = getattr(self, name)
@@ -1359,8 +1357,11 @@ class _Pending:
                     relations.exception()  # (this thread's error is the one raised, once the other stopped)
                     raise
                 relations.result()
+            try:
+                tmp["descriptor"].write_bytes(descriptor_text(descriptor).encode("utf-8"))
+            except OSError as exc:
+                raise OutputError(f"{out / DESCRIPTOR}: cannot write: {exc.strerror or exc}") from exc
         summary.written = {k: written[k] for k in ("entities", "relations", "sources")}
-        write_descriptor(out, descriptor)
 
     # Columns the entities and sources share are put in order once, for the entities, and the
     # sources' taken from them by dropping the jurisdictions' rows (a pass in order), instead of
