@@ -111,12 +111,16 @@ def report_cmd(
 
     from tracker.report import render
 
+    if engine == "spark":
+        from tracker.backends import spark  # (pyspark itself is imported when a session starts)
+
+        # Said before the data is opened or pyspark looked for: installing it would not help.
+        if table != "centrality" or not set(metrics or spark.METRICS) <= set(spark.METRICS):
+            raise click.UsageError(f"--engine spark computes --table centrality with --metric {', '.join(spark.METRICS)} only")
     G, views, engine = report_graph(data, engine)
     if engine == "spark":
         from tracker.backends import spark
 
-        if table != "centrality" or not set(metrics or spark.METRICS) <= set(spark.METRICS):
-            raise click.UsageError(f"--engine spark computes --table centrality with --metric {', '.join(spark.METRICS)} only")
         df = spark.centrality(G.backend, list(metrics) or None, include_meta=include_meta)
         G.close()
     elif table == "centrality":
