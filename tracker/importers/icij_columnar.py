@@ -1394,8 +1394,9 @@ class _Pending:
 
 def _finish(parts: _Parts, writer: Any, meta: Any, skips: _Skips, countries: _Countries, ahead: Any) -> _Pending:
     """The tables checked and ordered as the record path writes them. `ahead` (an executor of
-    one thread) puts the relations in id order while this thread makes the jurisdictions and
-    the entities' order (at 2M nodes the relations' sort is about 2 s of CPU, on one core)."""
+    one thread) puts the relations in id order while this thread makes the jurisdictions, the
+    entities' order, each relation end's kind and each relation's kind (at 2M nodes the
+    relations' sort is about 2 s of CPU, on one core)."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -1487,19 +1488,8 @@ def _finish(parts: _Parts, writer: Any, meta: Any, skips: _Skips, countries: _Co
     entities["sources"] = pa.chunked_array([entities["id"].slice(0, nodes), jur_sources], type=pa.string())
     ent_order = np.asarray(pc.sort_indices(entities["id"]))
 
-    order, sorted_ids = ordering.result()
-    step = _CHECK_ROWS
-    for lo in range(0, n - 1, step):
-        seg = sorted_ids.slice(lo, step + 1)
-        if pc.any(pc.equal(seg.slice(1), seg.slice(0, len(seg) - 1))).as_py():
-            raise Refused("two relations with one id")
-
-    def in_order(mask: Any) -> Any:
-        return order[mask[order]]
-
-    def ids_at(idx: Any, col: Any = rid) -> list[str]:
-        return [str(x) for x in col.take(pa.array(idx[:64])).to_pylist()]
-
+    # Until the relations' order is ready (the other thread), what needs no order: each end's
+    # kind and the kind each relation takes. The skips, exemplified in id order, come after.
     # The kind of each end: an entity's, or "jurisdiction" for --base's (and for the missing).
     ent_kind = pc.dictionary_encode(entities["kind"])
     kind_names = [*ent_kind.dictionary.to_pylist(), "jurisdiction"]
@@ -1546,11 +1536,6 @@ def _finish(parts: _Parts, writer: Any, meta: Any, skips: _Skips, countries: _Co
     bad_s = ~s_known
     dangling = bad_s | ~t_known
     del s_known, t_known
-    if dangling.any():
-        idx = in_order(dangling)
-        missing = pc.if_else(pa.array(bad_s[idx]), rels["source"].take(pa.array(idx)), rels["target"].take(pa.array(idx)))
-        skips.add("relation to an entity not in the import (dangling reference)", _distinct_head(missing), int(idx.size))
-    del bad_s
     # The kind: the first candidate the schema allows between the two ends' kinds, decided
     # once per (candidates, kind at each end, same end) that occurs: a few hundred keys at most.
     cand = rels["kinds"]
@@ -1581,6 +1566,25 @@ def _finish(parts: _Parts, writer: Any, meta: Any, skips: _Skips, countries: _Co
         if chosen is None:
             chosen = "\x01relation from an entity to itself" if flag else f"\x01{cands} cannot run from a {sk} to a {tk}"
         chosen_names.append(chosen)
+
+    order, sorted_ids = ordering.result()
+    step = _CHECK_ROWS
+    for lo in range(0, n - 1, step):
+        seg = sorted_ids.slice(lo, step + 1)
+        if pc.any(pc.equal(seg.slice(1), seg.slice(0, len(seg) - 1))).as_py():
+            raise Refused("two relations with one id")
+
+    def in_order(mask: Any) -> Any:
+        return order[mask[order]]
+
+    def ids_at(idx: Any, col: Any = rid) -> list[str]:
+        return [str(x) for x in col.take(pa.array(idx[:64])).to_pylist()]
+
+    if dangling.any():
+        idx = in_order(dangling)
+        missing = pc.if_else(pa.array(bad_s[idx]), rels["source"].take(pa.array(idx)), rels["target"].take(pa.array(idx)))
+        skips.add("relation to an entity not in the import (dangling reference)", _distinct_head(missing), int(idx.size))
+    del bad_s
     failed_key = np.array([c.startswith("\x01") for c in chosen_names] or [False], dtype=bool)
     alive = ~dangling
     del dangling
