@@ -297,6 +297,9 @@ def test_base_jurisdictions_same_bytes(tmp_path: Path, monkeypatch: pytest.Monke
         # Both a nodes file and the links file (read ahead by a second thread) refused: the
         # nodes' reason, as when the files were read in turn.
         ("quote-and-ragged", "nodes-officers.csv: a quote inside an unquoted field"),
+        # The first nodes file refused while mapped, a later one (read ahead by the second
+        # thread, after the links file) refused as it is read: the first file's reason.
+        ("entity-id-and-quote", "nodes-entities.csv: a node_id that is not plain digits"),
     ],
 )
 def test_rare_data_goes_to_the_record_path(case: str, reason: str, tmp_path: Path) -> None:
@@ -326,8 +329,13 @@ def test_rare_data_goes_to_the_record_path(case: str, reason: str, tmp_path: Pat
     elif case == "spaced-id":
         with open(officers, "a", encoding="utf-8") as fh:
             fh.write(" 17 ,Spaced Id,,GBR,Panama Papers,,\n")
+    elif case == "entity-id-and-quote":
+        with open(raw / "nodes-entities.csv", "a", encoding="utf-8") as fh:
+            fh.write(",".join(["1x", "Lettered Id Ltd"] + [""] * (len(ENT_COLS) - 2)) + "\n")
+        with open(officers, "a", encoding="utf-8") as fh:
+            fh.write('16,Bad "quote" here,,GBR,Panama Papers,,\n')
     assert reason in refusal([raw])
-    if case == "quote-and-ragged":
+    if case in ("quote-and-ragged", "entity-id-and-quote"):
         return  # (the reason is what is tested: the record path refuses the ragged line as below)
     if case == "ragged":
         from tracker.exc import InvalidData
