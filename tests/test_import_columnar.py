@@ -279,6 +279,24 @@ def test_simple_test_of_ascii_cells_is_the_patterns() -> None:
     icij_columnar._SIMPLE_SEEN.clear()
 
 
+def test_two_links_files_same_bytes_and_skip_examples(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The first links file is mapped by the second thread while the nodes are, the second by
+    # this one after them: a skip reason both files give is exemplified from the first file
+    # first, as the record path does, and the relations are the same.
+    raw = hostile(tmp_path / "raw")
+    header, *rows = (raw / "relationships.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    assert rows[10] == "1,2,same_name_as,same name as,,,,\n"  # (the hostile file's 12th line)
+    # relationships.csv: 9 rows, then an identity link at line 11; relationships_b.csv: the
+    # other 9 rows, the identity link at its line 3. (sorted by name: "." before "_")
+    (raw / "relationships.csv").write_text(header + "".join(rows[:9]) + "2,3,same_name_as,same name as,,,,\n", encoding="utf-8")
+    (raw / "relationships_b.csv").write_text(header + "".join(rows[9:]), encoding="utf-8")
+    col, _ = both([raw], tmp_path, monkeypatch)
+    assert (
+        "skipped 2: identity or unspecific link (same_name_as), not a relation (e.g. relationships.csv:11, relationships_b.csv:3)"
+        in col.lines()
+    )
+
+
 def test_base_jurisdictions_same_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     base = tmp_path / "base"
     run_import("icij", [ICIJ], base)

@@ -479,8 +479,8 @@ def _import(paths: list[Path], writer: Any, meta: Any) -> _Pending:
     try:
         return _import_files(paths, writer, meta, ahead)
     finally:
-        # (On a refusal the record path starts once a read ahead still running has ended: a
-        # read cannot be stopped midway, and it holds its file's columns until then.)
+        # (On a refusal the record path starts once a read or mapping ahead still running has
+        # ended: it cannot be stopped midway, and it holds its file's columns until then.)
         ahead.shutdown(wait=True, cancel_futures=True)
         _SIMPLE_SEEN.clear()
 
@@ -515,10 +515,11 @@ _LINK_COLUMNS = ["node_id_start", "node_id_end", "rel_type", "link", "start_date
 
 def _import_files(paths: list[Path], writer: Any, meta: Any, ahead: Any) -> _Pending:
     """The import; `ahead` (an executor of one thread) reads the first links file (checked and
-    parsed: `_table`), then the node files after the first, while this thread maps the nodes.
-    The 2M bench's links file is half of the input, and the mapping runs on one core of two.
-    A refusal is raised in turn, each file's when this thread takes its columns: the nodes' in
-    file order, then the links' (the record path is told the same reason as before)."""
+    parsed: `_table`), then the node files after the first, then maps that links file but for
+    what needs the nodes (`_links_map`), while this thread maps the nodes. The 2M bench's links
+    file is half of the input; one thread mapped all of it on one core of two. A refusal is
+    raised in turn, each file's when this thread takes its columns or its mapping: the nodes'
+    in file order, then the links' (the record path is told the same reason as before)."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -527,7 +528,6 @@ def _import_files(paths: list[Path], writer: Any, meta: Any, ahead: Any) -> _Pen
 
     files = _files(paths)
     links = [f for f in files if f.layout == "relationships"]
-    first_links = ahead.submit(_table, links[0], _LINK_COLUMNS) if links else None
     countries = _Countries()
     skips = _Skips()
     info: list[str] = []
@@ -537,11 +537,14 @@ def _import_files(paths: list[Path], writer: Any, meta: Any, ahead: Any) -> _Pen
     node_numbers: list[Any] = []  # (every node's, named or not)
     address_ids: list[Any] = []
 
+    first_read = ahead.submit(_table, links[0], _LINK_COLUMNS) if links else None
     node_files = [f for f in files if f.layout != "relationships"]
     # The node files after the first are read by the same thread, after the links file, while
     # this one maps the first (the 2M bench's entities file: about 3 s): their reads leave this
     # thread's path. Each is held until mapped (at 2M, the columns of 150 MB of files).
     read_ahead = [ahead.submit(_table, f, _NODE_COLUMNS) for f in node_files[1:]]
+    # Then it maps the first links file, but for what needs the nodes (`_links_map`).
+    first_mapped = ahead.submit(lambda: _read_links(links[0], first_read.result())) if first_read is not None else None
     for i, f in enumerate(node_files):
         layout = f.layout
         if layout == "addresses" and "name" not in f.header:
@@ -757,16 +760,14 @@ def _import_files(paths: list[Path], writer: Any, meta: Any, ahead: Any) -> _Pen
     addresses = pa.concat_arrays(address_ids) if address_ids else pa.array([], pa.string())
 
     for i, f in enumerate(links):
-        if i == 0 and first_links is not None:
-            cols, first_links = first_links.result(), None
+        if i == 0 and first_mapped is not None:
+            (n, finish), first_mapped = first_mapped.result(), None
         else:
-            cols = _table(f, _LINK_COLUMNS)
-        n = cols["__rows__"]
+            n, finish = _read_links(f, _table(f, _LINK_COLUMNS))
         read_count += n
-        if not n:
+        if finish is None:
             continue
-        where = _lines(f, n, cols["__lines__"])
-        m, g, s = _relationships(cols, where, skips, parts, addresses)
+        m, g, s = finish(skips, parts, addresses)
         mapped += m
         merged += g
         skipped += s
@@ -881,14 +882,27 @@ def _add_relations(
     )
 
 
-def _relationships(cols: dict[str, Any], where: Callable[[int], str], skips: _Skips, parts: _Parts, addresses: Any) -> tuple[int, int, int]:
-    """Map one relationships file; returns (mapped, merged, skipped) records."""
+def _read_links(f: _File, cols: dict[str, Any]) -> tuple[int, Callable[[_Skips, _Parts, Any], tuple[int, int, int]] | None]:
+    """A relationships file's rows and what finishes its mapping (`_links_map`; None: no rows)."""
+    n = cols["__rows__"]
+    return n, _links_map(cols, _lines(f, n, cols["__lines__"])) if n else None
+
+
+def _links_map(cols: dict[str, Any], where: Callable[[int], str]) -> Callable[[_Skips, _Parts, Any], tuple[int, int, int]]:
+    """Map one relationships file but for its registered_address links, which need the import's
+    addresses (known once every nodes file is mapped): the 2M bench's first links file is
+    mapped by the second thread while the nodes are. Returns what finishes it, given the
+    import's skips, parts and addresses: the file's skips and relations are its own until then,
+    and are added in the order the record path adds them (its skips after the nodes', its
+    registered_address links before its other links); a refusal of its other links is raised
+    after the registered_address links are mapped, as when they were mapped first."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
     from tracker.importers.icij import _clean_slug, _link_note, link_kind, slug_rel
 
+    skips, parts = _Skips(), _Parts([], [], [], [])  # (its own: added when finished)
     raw_start, raw_end = _col(cols, "node_id_start"), _col(cols, "node_id_end")
     start_digits, end_digits = _digits(raw_start), _digits(raw_end)
     numeric_np = start_digits & end_digits
@@ -945,79 +959,98 @@ def _relationships(cols: dict[str, Any], where: Callable[[int], str], skips: _Sk
     del start_digits, end_digits
 
     # registered_address links: to an address of the import, else skipped.
-    loc = numeric_np & located
-    if loc.any():
-        in_addr = np.zeros(len(loc), dtype=bool)
-        loc_rows = np.flatnonzero(loc)
-        in_addr[loc_rows] = np.asarray(pc.is_in(_icij(end.take(pa.array(loc_rows))), value_set=addresses))
-        not_there = loc & ~in_addr
-        skips.masked("registered_address to an address not in the import", not_there, lambda idx: [where(int(i)) for i in idx])
-        skipped += int(not_there.sum())
-        ok = loc & in_addr
-        rows = np.flatnonzero(ok)
-        if rows.size:
-            t = pa.array(rows)
-            ids = pc.binary_join_element_wise("icij", start.take(t), "address", end.take(t), ":")
-            m, g = _link_rows(parts, rows, ids, kinds_text, links, role, note, start_date, end_date, with_note=False)
-            mapped += m
-            merged += g
+    def registered(into_skips: _Skips, into_parts: _Parts, addresses: Any) -> tuple[int, int, int]:
+        mapped = merged = skipped = 0
+        loc = numeric_np & located
+        if loc.any():
+            in_addr = np.zeros(len(loc), dtype=bool)
+            loc_rows = np.flatnonzero(loc)
+            in_addr[loc_rows] = np.asarray(pc.is_in(_icij(end.take(pa.array(loc_rows))), value_set=addresses))
+            not_there = loc & ~in_addr
+            into_skips.masked("registered_address to an address not in the import", not_there, lambda idx: [where(int(i)) for i in idx])
+            skipped += int(not_there.sum())
+            ok = loc & in_addr
+            rows = np.flatnonzero(ok)
+            if rows.size:
+                t = pa.array(rows)
+                ids = pc.binary_join_element_wise("icij", start.take(t), "address", end.take(t), ":")
+                m, g = _link_rows(into_parts, rows, ids, kinds_text, links, role, note, start_date, end_date, with_note=False)
+                mapped += m
+                merged += g
+        return mapped, merged, skipped
+
     # Other links: icij:<start>:<rel_type>:<end>, with the role added when a first link of
     # that id has another role.
     other = numeric_np & ~identity & ~located
     rows = np.flatnonzero(other)
-    if rows.size:
-        t = pa.array(rows)
-        rt = rel_type.take(t)
-        slug_key = pc.unique(rt).to_pylist()
-        slugs = {r: _clean_slug(r) for r in slug_key}
-        if any(s == "address" for s in slugs.values()):
-            raise Refused("a link type whose ids could meet a registered address's")
-        slug_col = pa.array([slugs[r] for r in slug_key], pa.string()).take(pc.index_in(rt, value_set=pa.array(slug_key, pa.string())))
-        base = _flat(pc.binary_join_element_wise("icij", start.take(t), slug_col, end.take(t), ":"))
-        del slug_col
-        odd = np.asarray(pc.or_(pc.is_null(base), pc.greater(pc.utf8_length(pc.fill_null(base, "")), 200)))
-        if odd.any():
-            fixed = [
-                make_id("icij", s, slug_rel(r), e)
-                for s, r, e in zip(
-                    start.take(pa.array(rows[odd])).to_pylist(),
-                    rt.filter(pa.array(odd)).to_pylist(),
-                    end.take(pa.array(rows[odd])).to_pylist(),
-                )
-            ]
-            base = _flat(pc.replace_with_mask(pc.fill_null(base, ""), pa.array(odd), pa.array(fixed, pa.string())))
-        # The first row of each base id claims it with its role.
-        rl = _flat(role.take(t))
-        base_np = base
-        slug_code = np.unique(np.array([slugs[r] or "" for r in slug_key], dtype=object).astype(str), return_inverse=True)[1]
-        rt_code = np.asarray(pc.index_in(rt, value_set=pa.array(slug_key, pa.string())))
-        base_first = _link_first_index(base, *links.end_numbers(rows), slug_code[rt_code], bool(odd.any()))
-        del rt_code
-        role_idx = np.asarray(rl.indices)
-        claimed = role_idx[np.asarray(base_first[1])][base_first[2]]
-        other_role = role_idx != claimed
-        del claimed
-        ids = base
-        if other_role.any():
-            oi = np.flatnonzero(other_role)
-            fixed = [
-                make_id("icij", s, slug_rel(r), e, re.sub(r"[^a-z]+", "-", ro))
-                for s, r, e, ro in zip(
-                    start.take(pa.array(rows[oi])).to_pylist(),
-                    rt.take(pa.array(oi)).to_pylist(),
-                    end.take(pa.array(rows[oi])).to_pylist(),
-                    rl.take(pa.array(oi)).to_pylist(),
-                )
-            ]
-            ids = _flat(pc.replace_with_mask(base, pa.array(other_role), pa.array(fixed, pa.string())))
-            firsts = _first_index_replaced(base_first, ids, oi, pa.array(fixed, pa.string()))
-        else:
-            firsts = base_first
-        del base, base_np, base_first, rl, rt
-        m, g = _link_rows(parts, rows, ids, kinds_text, links, role, note, start_date, end_date, with_note=True, firsts=firsts)
-        mapped += m
-        merged += g
-    return mapped, merged, skipped
+    refused: Refused | None = None
+    try:
+        if rows.size:
+            t = pa.array(rows)
+            rt = rel_type.take(t)
+            slug_key = pc.unique(rt).to_pylist()
+            slugs = {r: _clean_slug(r) for r in slug_key}
+            if any(s == "address" for s in slugs.values()):
+                raise Refused("a link type whose ids could meet a registered address's")
+            slug_col = pa.array([slugs[r] for r in slug_key], pa.string()).take(pc.index_in(rt, value_set=pa.array(slug_key, pa.string())))
+            base = _flat(pc.binary_join_element_wise("icij", start.take(t), slug_col, end.take(t), ":"))
+            del slug_col
+            odd = np.asarray(pc.or_(pc.is_null(base), pc.greater(pc.utf8_length(pc.fill_null(base, "")), 200)))
+            if odd.any():
+                fixed = [
+                    make_id("icij", s, slug_rel(r), e)
+                    for s, r, e in zip(
+                        start.take(pa.array(rows[odd])).to_pylist(),
+                        rt.filter(pa.array(odd)).to_pylist(),
+                        end.take(pa.array(rows[odd])).to_pylist(),
+                    )
+                ]
+                base = _flat(pc.replace_with_mask(pc.fill_null(base, ""), pa.array(odd), pa.array(fixed, pa.string())))
+            # The first row of each base id claims it with its role.
+            rl = _flat(role.take(t))
+            base_np = base
+            slug_code = np.unique(np.array([slugs[r] or "" for r in slug_key], dtype=object).astype(str), return_inverse=True)[1]
+            rt_code = np.asarray(pc.index_in(rt, value_set=pa.array(slug_key, pa.string())))
+            base_first = _link_first_index(base, *links.end_numbers(rows), slug_code[rt_code], bool(odd.any()))
+            del rt_code
+            role_idx = np.asarray(rl.indices)
+            claimed = role_idx[np.asarray(base_first[1])][base_first[2]]
+            other_role = role_idx != claimed
+            del claimed
+            ids = base
+            if other_role.any():
+                oi = np.flatnonzero(other_role)
+                fixed = [
+                    make_id("icij", s, slug_rel(r), e, re.sub(r"[^a-z]+", "-", ro))
+                    for s, r, e, ro in zip(
+                        start.take(pa.array(rows[oi])).to_pylist(),
+                        rt.take(pa.array(oi)).to_pylist(),
+                        end.take(pa.array(rows[oi])).to_pylist(),
+                        rl.take(pa.array(oi)).to_pylist(),
+                    )
+                ]
+                ids = _flat(pc.replace_with_mask(base, pa.array(other_role), pa.array(fixed, pa.string())))
+                firsts = _first_index_replaced(base_first, ids, oi, pa.array(fixed, pa.string()))
+            else:
+                firsts = base_first
+            del base, base_np, base_first, rl, rt
+            m, g = _link_rows(parts, rows, ids, kinds_text, links, role, note, start_date, end_date, with_note=True, firsts=firsts)
+            mapped += m
+            merged += g
+    except Refused as exc:
+        refused = exc
+
+    def finish(into_skips: _Skips, into_parts: _Parts, addresses: Any) -> tuple[int, int, int]:
+        into_skips.items.extend(skips.items)
+        m, g, k = registered(into_skips, into_parts, addresses)
+        if refused is not None:
+            raise refused
+        into_parts.relations.extend(parts.relations)
+        if into_parts.node_numbers is not None:
+            into_parts.end_numbers.extend(parts.end_numbers)
+        return mapped + m, merged + g, skipped + k
+
+    return finish
 
 
 def _first_index(col: Any) -> tuple[Any, Any, Any]:
