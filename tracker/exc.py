@@ -17,6 +17,7 @@ __all__ = [
     "AmbiguousEntity",
     "OutputError",
     "ViewTooLarge",
+    "TooManyEntities",
     "EngineUnavailable",
 ]
 
@@ -79,6 +80,11 @@ class OutputError(TrackerError):
 
 class ViewTooLarge(TrackerError):
     """A graph has too many entities for one usable HTML view; narrow it with --focus."""
+
+
+class TooManyEntities(TrackerError):
+    """A neighbourhood reaches more entities than a query cuts out of the store at once (each
+    becomes records and a networkx node in memory); ask for fewer hops or another entity."""
 
 
 class EngineUnavailable(TrackerError):
