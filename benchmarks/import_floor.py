@@ -214,6 +214,7 @@ def main() -> None:
     for round_ in range(1, args.rounds + 1):
         ref: dict[str, object] = {}
         for name in runs if round_ % 2 else runs[::-1]:
+            (HERE / "out").mkdir(exist_ok=True)
             with tempfile.TemporaryDirectory(prefix="import-floor-", dir=HERE / "out") as tmp:
                 out = Path(tmp) / "out"
                 out.mkdir()

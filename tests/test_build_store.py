@@ -582,8 +582,8 @@ def test_each_stage_of_a_store_build_gives_arrow_memory_back(tmp_path: Path, mon
 
 def test_a_neighbourhood_over_the_cap_is_refused_before_it_is_cut_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """On the store, a neighbourhood's entities are counted by the walk before its records are
-    read: above `MAX_EXTRACT` the question is refused at once, in one line (on the full PSC
-    register a hub's 2-hop neighbourhood, 712,026 entities, took 6 minutes and 18 GB)."""
+    read: above `MAX_EXTRACT` the question is refused at once, in one line (on a generated PSC
+    register of full size a hub's 2-hop neighbourhood, 712,026 entities, took 6 minutes and 18 GB)."""
     import json
 
     from conftest import MINI_PATH
@@ -607,4 +607,12 @@ def test_a_neighbourhood_over_the_cap_is_refused_before_it_is_cut_out(tmp_path: 
     assert over.stderr.splitlines()[-1] == (
         "Error: beta-daughter: 10 entities within 2 hops (counting itself), "
         "over the cap of 9 a neighbourhood is cut out of the store with; ask for --depth 1"
+    )
+    # One hop: beta-daughter and its 4 neighbours; fewer hops is no answer then.
+    monkeypatch.setattr(query, "MAX_EXTRACT", 4)
+    one_hop = CliRunner().invoke(cli, [*args[:2], "--depth", "1", *args[4:], "--engine", "duckdb"])
+    assert one_hop.exit_code == 1
+    assert one_hop.stderr.splitlines()[-1] == (
+        "Error: beta-daughter: 5 entities within 1 hop (counting itself), "
+        "over the cap of 4 a neighbourhood is cut out of the store with; start from one of its neighbours"
     )

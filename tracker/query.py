@@ -55,7 +55,7 @@ SEARCH_MOST = 1000
 
 # The most entities a neighbourhood (`neighbourhood`: neighbours, view and export --focus) is cut
 # out of the store with: its relations become Python records and the entities a networkx graph.
-# On the full-size PSC register (19.4 million entities) the 2-hop neighbourhood of a company that
+# On a generated PSC register of full size (19.4 million entities) the 2-hop neighbourhood of a company that
 # is linked to 56,675 others reached 712,026 entities and took 6 minutes and 18 GB before this.
 # The walk that counts them takes seconds; above the cap the question is refused at once.
 MAX_EXTRACT = 100_000
@@ -233,9 +233,11 @@ def neighbourhood(backend: Backend, centers: Sequence[str], depth: int, hub_rela
 
 def _within_cap(centers: Sequence[str], depth: int, reached: int) -> None:
     if reached > MAX_EXTRACT:
-        fewer = f"ask for --depth {depth - 1}" if depth > 1 else "start from one of its neighbours"
+        one = len(centers) == 1
+        fewer = f"ask for --depth {depth - 1}" if depth > 1 else f"start from one of {'its' if one else 'their'} neighbours"
         raise TooManyEntities(
-            f"{', '.join(centers)}: {reached:,} entities within {depth} hop{'s' if depth != 1 else ''} (counting itself), "
+            f"{', '.join(centers)}: {reached:,} entities within {depth} hop{'s' if depth != 1 else ''} "
+            f"(counting {'itself' if one else 'themselves'}), "
             f"over the cap of {MAX_EXTRACT:,} a neighbourhood is cut out of the store with; {fewer}"
         )
 

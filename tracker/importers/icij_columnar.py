@@ -517,9 +517,10 @@ def _import_files(paths: list[Path], writer: Any, meta: Any, ahead: Any) -> _Pen
     """The import; `ahead` (an executor of one thread) reads the first links file (checked and
     parsed: `_table`), then the node files after the first, then maps that links file but for
     what needs the nodes (`_links_map`), while this thread maps the nodes. The 2M bench's links
-    file is half of the input; one thread mapped all of it on one core of two. A refusal is
-    raised in turn, each file's when this thread takes its columns or its mapping: the nodes'
-    in file order, then the links' (the record path is told the same reason as before)."""
+    file is half of the input: mapped after the nodes, on this thread, it left the other core
+    idle. A refusal is raised in turn, each file's when this thread takes its columns or its
+    mapping: the nodes' in file order, then the links' (the record path is told the same
+    reason as before)."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
